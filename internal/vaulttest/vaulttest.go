@@ -1,0 +1,115 @@
+// Package vaulttest starts real Vault dev servers (and PostgreSQL) for
+// leasetop's tests. With -short the integration tests skip; otherwise a
+// missing vault binary or PostgreSQL fails the test with what to install,
+// and under CI=true it is never a skip.
+package vaulttest
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+	"github.com/leasetop/leasetop/internal/devvault"
+	"github.com/leasetop/leasetop/internal/seed"
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+// Env is one running dev server.
+type Env struct {
+	Server *devvault.Server
+	// API is a root-token client, for setting things up.
+	API *api.Client
+	// Seed makes leases through API.
+	Seed *seed.Seeder
+}
+
+// Integration skips the test under -short and otherwise returns the vault
+// binary, failing the test when there is none.
+func Integration(t testing.TB) string {
+	t.Helper()
+	if testing.Short() && os.Getenv("CI") != "true" {
+		t.Skip("integration test against a real Vault: run without -short")
+	}
+	bin, err := devvault.Binary()
+	if err != nil {
+		t.Fatalf("%v (in CI, .ci/run builds it)", err)
+	}
+	return bin
+}
+
+// Start runs a fresh dev server for this test and stops it at cleanup.
+func Start(t testing.TB, opts ...func(*devvault.Options)) *Env {
+	t.Helper()
+	bin := Integration(t)
+	opt := devvault.Options{Bin: bin}
+	for _, o := range opts {
+		o(&opt)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	s, err := devvault.Start(ctx, opt)
+	if err != nil {
+		t.Fatalf("start vault dev server: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("vault server log (tail):\n%s", s.LogTail(30))
+		}
+		s.Stop()
+	})
+	c, err := s.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Env{Server: s, API: c, Seed: &seed.Seeder{C: c}}
+}
+
+// Client is a vaultclient for the server with the given token ("" for root).
+func (e *Env) Client(t testing.TB, token string, cfg vaultclient.Config) *vaultclient.Client {
+	t.Helper()
+	c, err := e.Server.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		c.SetToken(token)
+	}
+	return vaultclient.NewFromAPI(c, cfg)
+}
+
+// TokenWithPolicy writes policy under name and returns a token that has
+// only it (and default).
+func (e *Env) TokenWithPolicy(t testing.TB, name, policy string) string {
+	t.Helper()
+	if err := e.API.Sys().PutPolicy(name, policy); err != nil {
+		t.Fatalf("put policy %s: %v", name, err)
+	}
+	sec, err := e.API.Auth().Token().Create(&api.TokenCreateRequest{Policies: []string{name}, TTL: "1h"})
+	if err != nil {
+		t.Fatalf("create token: %v", err)
+	}
+	return sec.Auth.ClientToken
+}
+
+// Postgres runs a private PostgreSQL for this test and stops it at cleanup.
+func Postgres(t testing.TB) *devvault.Postgres {
+	t.Helper()
+	if testing.Short() && os.Getenv("CI") != "true" {
+		t.Skip("integration test against PostgreSQL: run without -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	p, err := devvault.StartPostgres(ctx)
+	if err != nil {
+		t.Fatalf("start PostgreSQL: %v", err)
+	}
+	t.Cleanup(p.Stop)
+	return p
+}
+
+// Database is the seed.DatabaseConfig for p, mounted at mount.
+func Database(p *devvault.Postgres, mount string) seed.DatabaseConfig {
+	return seed.DatabaseConfig{Mount: mount, Connection: "pg", ConnectionURL: p.URL(), Username: "postgres", Password: "unused-trust-auth"}
+}

@@ -1,0 +1,60 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is the one keymap: it drives Update, the short help line and the
+// full help on '?', so a key cannot work without being documented.
+type KeyMap struct {
+	Up, Down, Top, Bottom, PageUp, PageDown key.Binding
+	Collapse, Expand, Focus, Open           key.Binding
+	Filter, Sort, TreeSort, Refresh         key.Binding
+	Renew, Revoke, Mark, MarkAll            key.Binding
+	RenewMarked, RevokeMarked               key.Binding
+	RevokePrefix, ForceRevokePrefix         key.Binding
+	Help, Quit, Back                        key.Binding
+}
+
+// DefaultKeyMap has vim keys and arrows side by side.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:                key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:              key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Top:               key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
+		Bottom:            key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
+		PageUp:            key.NewBinding(key.WithKeys("pgup", "ctrl+u"), key.WithHelp("pgup", "page up")),
+		PageDown:          key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
+		Collapse:          key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "collapse / parent")),
+		Expand:            key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "expand")),
+		Focus:             key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "tree ⇄ table")),
+		Open:              key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+		Filter:            key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter ids")),
+		Sort:              key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "cycle sort")),
+		TreeSort:          key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "tree: by name/count")),
+		Refresh:           key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh now")),
+		Renew:             key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "renew")),
+		Revoke:            key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "revoke")),
+		Mark:              key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark")),
+		MarkAll:           key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "mark all shown / none")),
+		RenewMarked:       key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "renew marked")),
+		RevokeMarked:      key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "revoke marked")),
+		RevokePrefix:      key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "revoke prefix")),
+		ForceRevokePrefix: key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "force-revoke prefix")),
+		Help:              key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:              key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Back:              key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / clear")),
+	}
+}
+
+// ShortHelp is the footer line.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Focus, k.Open, k.Filter, k.Sort, k.Renew, k.Revoke, k.Mark, k.RevokePrefix, k.Help, k.Quit}
+}
+
+// FullHelp is the '?' screen, one column per area.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Collapse, k.Expand, k.Focus},
+		{k.Open, k.Filter, k.Sort, k.TreeSort, k.Refresh, k.Back, k.Help, k.Quit},
+		{k.Renew, k.Revoke, k.Mark, k.MarkAll, k.RenewMarked, k.RevokeMarked, k.RevokePrefix, k.ForceRevokePrefix},
+	}
+}

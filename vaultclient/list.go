@@ -1,0 +1,84 @@
+package vaultclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// CleanPrefix checks a prefix typed by a person or passed on the command
+// line and returns it in the form Vault uses: no leading slash. It refuses
+// "." and ".." segments and empty segments, because the api package cleans
+// the request path and would silently send a different prefix, which for a
+// revoke-prefix could hit the wrong leases.
+func CleanPrefix(prefix string) (string, error) {
+	p := strings.TrimLeft(prefix, "/")
+	if p == "" {
+		return "", nil
+	}
+	for i, seg := range strings.Split(strings.TrimSuffix(p, "/"), "/") {
+		switch seg {
+		case ".", "..":
+			return "", fmt.Errorf("prefix %q has a %q segment; give the path as Vault shows it", prefix, seg)
+		case "":
+			return "", fmt.Errorf("prefix %q has an empty segment (//) at position %d", prefix, i+1)
+		}
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f {
+			return "", fmt.Errorf("prefix %q has a control character", prefix)
+		}
+	}
+	return p, nil
+}
+
+// Listing is one level of sys/leases/lookup/<prefix>.
+type Listing struct {
+	Prefix   string   // the prefix listed, ending in '/' (or "" for the root)
+	Prefixes []string // child prefixes, full paths ending in '/'
+	LeaseIDs []string // full lease ids directly under Prefix
+}
+
+// List lists one level under prefix (needs list + sudo). A prefix with no
+// leases answers 404 with an empty error list; that is an empty Listing,
+// not an error.
+func (c *Client) List(ctx context.Context, prefix string) (Listing, error) {
+	p, err := CleanPrefix(prefix)
+	if err != nil {
+		return Listing{}, &Error{Kind: KindBadRequest, Op: "list", Hint: err.Error()}
+	}
+	if p != "" && !strings.HasSuffix(p, "/") {
+		p += "/"
+	}
+	out := Listing{Prefix: p}
+	path := "sys/leases/lookup/" + p
+	resp, err := c.do(ctx, request{op: "list", method: "LIST", path: path})
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Status == http.StatusNotFound && len(e.Messages) == 0 {
+			return out, nil
+		}
+		return out, err
+	}
+	defer closeBody(resp)
+	var body struct {
+		Data struct {
+			Keys []string `json:"keys"`
+		} `json:"data"`
+	}
+	if err := decode(resp, &body); err != nil {
+		return out, &Error{Kind: KindOther, Op: "list", Path: path, Err: err}
+	}
+	for _, k := range body.Data.Keys {
+		if strings.HasSuffix(k, "/") {
+			out.Prefixes = append(out.Prefixes, p+k)
+		} else {
+			out.LeaseIDs = append(out.LeaseIDs, p+k)
+		}
+	}
+	sort.Strings(out.Prefixes)
+	return out, nil
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/leasetop/leasetop/internal/devvault"
+	"github.com/leasetop/leasetop/internal/seed"
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+// runDemo starts a real dev Vault (and PostgreSQL when installed), seeds
+// an estate of real leases, opens the UI on it and stops both on exit.
+func runDemo(args []string, stdout, stderr io.Writer) int {
+	var f flags
+	fs := newFlagSet("leasetop demo", &f, stderr)
+	scale := fs.Int("scale", 1, "multiply the number of seeded leases (e.g. 100 for ~100,000)")
+	seedOnly := fs.Bool("seed-only", false, "start and seed, print the address and token, and wait (no UI)")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *scale < 1 {
+		fmt.Fprintln(stderr, "leasetop demo: --scale must be 1 or more")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	bin, err := demoBinary(ctx, stdout, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "leasetop demo:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "Starting a Vault dev server…")
+	srv, err := devvault.Start(ctx, devvault.Options{Bin: bin})
+	if err != nil {
+		fmt.Fprintln(stderr, "leasetop demo:", err)
+		return 1
+	}
+	defer srv.Stop()
+
+	var pg *devvault.Postgres
+	if p, err := devvault.StartPostgres(ctx); err != nil {
+		fmt.Fprintf(stdout, "No database leases: %v\n", err)
+	} else {
+		pg = p
+		defer pg.Stop()
+	}
+	if err := seedEstate(ctx, srv, pg, *scale, stdout); err != nil {
+		fmt.Fprintln(stderr, "leasetop demo: seeding:", err)
+		return 1
+	}
+	if *seedOnly {
+		fmt.Fprintf(stdout, "export VAULT_ADDR=%s VAULT_TOKEN=%s\nCtrl-C stops the server.\n", srv.Addr, srv.RootToken)
+		<-ctx.Done()
+		return 0
+	}
+	api, err := srv.Client()
+	if err != nil {
+		fmt.Fprintln(stderr, "leasetop demo:", err)
+		return 1
+	}
+	client := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: f.concurrency})
+	return runUI(client, "", f, stderr)
+}
+
+// demoBinary finds a vault binary, building the dev one (with its output
+// shown, since it takes minutes the first time) when inside a checkout.
+func demoBinary(ctx context.Context, stdout, stderr io.Writer) (string, error) {
+	if bin, err := devvault.Binary(); err == nil {
+		return bin, nil
+	}
+	root, err := devvault.RepoRoot()
+	if err != nil {
+		return "", fmt.Errorf("%w (or run leasetop demo inside a leasetop checkout, which can build one)", devvault.ErrNoBinary)
+	}
+	fmt.Fprintln(stdout, "No vault binary yet: building Vault from source once (5-8 minutes on 2 cores; cached afterwards)…")
+	cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, "tools", "devvault", "build.sh"))
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	done := make(chan struct{})
+	go func() { // a heartbeat, so minutes of compiling do not look like a hang
+		start := time.Now()
+		t := time.NewTicker(15 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fmt.Fprintf(stdout, "  …still building (%s)\n", time.Since(start).Round(time.Second))
+			}
+		}
+	}()
+	err = cmd.Run()
+	close(done)
+	if err != nil {
+		return "", fmt.Errorf("building vault: %w", err)
+	}
+	return devvault.Binary()
+}
+
+// seedEstate makes a realistic mix of leases: cloud-style leased KV paths,
+// database credentials for two roles, approle/userpass logins, tokens and
+// PKI certificates; some with TTLs of seconds so countdowns run out.
+func seedEstate(ctx context.Context, srv *devvault.Server, pg *devvault.Postgres, scale int, out io.Writer) error {
+	api, err := srv.Client()
+	if err != nil {
+		return err
+	}
+	s := &seed.Seeder{C: api}
+	n := func(k int) int { return k * scale }
+	start := time.Now()
+	total := 0
+	step := func(what string, count int, f func() ([]string, error)) error {
+		fmt.Fprintf(out, "  seeding %-40s %6d…", what, count)
+		ids, err := f()
+		if err != nil {
+			fmt.Fprintln(out)
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		total += len(ids)
+		fmt.Fprintln(out, " done")
+		return nil
+	}
+	kv := []struct {
+		path  string
+		ttl   time.Duration
+		count int
+	}{
+		{"aws/prod/s3-writer", time.Hour, 300},
+		{"aws/prod/rds-admin", 6 * time.Hour, 40},
+		{"aws/dev/ec2-admin", 20 * time.Minute, 80},
+		{"gcp/ci/deployer", 24 * time.Hour, 150},
+		{"azure/prod/service-principal", 3 * time.Minute, 30},
+		{"cloudflare/api-token", 45 * time.Second, 12},
+	}
+	fmt.Fprintln(out, "Seeding real leases:")
+	for _, k := range kv {
+		if err := step("secret/"+k.path+"/", n(k.count), func() ([]string, error) { return s.LeasedKV(ctx, k.path, k.ttl, n(k.count)) }); err != nil {
+			return err
+		}
+	}
+	if pg != nil {
+		db := seed.DatabaseConfig{Mount: "database", Connection: "pg", ConnectionURL: pg.URL(), Username: "postgres", Password: "unused-trust-auth"}
+		if err := step("database/creds/readonly/", n(40), func() ([]string, error) {
+			return s.DatabaseRole(ctx, db, "readonly", time.Hour, 24*time.Hour, n(40))
+		}); err != nil {
+			return err
+		}
+		if err := step("database/creds/app-rw/", n(25), func() ([]string, error) {
+			return s.DatabaseRole(ctx, db, "app-rw", 10*time.Minute, time.Hour, n(25))
+		}); err != nil {
+			return err
+		}
+	}
+	if err := step("auth/approle/login/ (role ci)", n(60), func() ([]string, error) { return s.AppRole(ctx, "approle", "ci", 30*time.Minute, n(60)) }); err != nil {
+		return err
+	}
+	if err := step("auth/userpass/login/alice/", n(5), func() ([]string, error) { return s.Userpass(ctx, "userpass", "alice", 8*time.Hour, n(5)) }); err != nil {
+		return err
+	}
+	if err := step("auth/token/create/", n(20), func() ([]string, error) { return s.Tokens(ctx, 5*time.Minute, n(20)) }); err != nil {
+		return err
+	}
+	if err := step("pki/issue/web/", n(25), func() ([]string, error) { return s.PKI(ctx, "pki", "web", 72*time.Hour, n(25)) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Seeded %d leases in %s.\n", total, time.Since(start).Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,29 @@
+// Package ui is leasetop's terminal interface: a prefix tree beside a
+// lease table, with live TTL countdowns and renew/revoke actions, built on
+// Bubble Tea v2. It talks to Vault only through Backend, in commands, never
+// in Update or View.
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+// Backend is what the UI needs from Vault; *vaultclient.Client is one.
+type Backend interface {
+	Address() string
+	Namespace() string
+	Walk(ctx context.Context, prefix string, opt vaultclient.WalkOptions) <-chan vaultclient.Event
+	Lookup(ctx context.Context, id string) (vaultclient.Lease, error)
+	Renew(ctx context.Context, id string, increment time.Duration) (vaultclient.RenewResult, error)
+	Revoke(ctx context.Context, id string, sync bool) (vaultclient.RevokeResult, error)
+	RevokePrefix(ctx context.Context, prefix string, sync bool) (vaultclient.RevokeResult, error)
+	RevokeForce(ctx context.Context, prefix string) error
+	Mounts(ctx context.Context) ([]vaultclient.Mount, error)
+	Capabilities(ctx context.Context, paths []string) (map[string][]string, error)
+	Self(ctx context.Context) (vaultclient.TokenInfo, error)
+}
+
+var _ Backend = (*vaultclient.Client)(nil)

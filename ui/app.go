@@ -95,11 +95,11 @@ type Model struct {
 	staleSince time.Time
 	pollErr    error
 
-	mounts    []vaultclient.Mount
-	caps      map[string][]string
-	capsErr   error
-	self      vaultclient.TokenInfo
-	hasSelf   bool
+	mounts  []vaultclient.Mount
+	caps    map[string][]string
+	capsErr error
+	self    vaultclient.TokenInfo
+	hasSelf bool
 
 	// the action in progress or awaiting confirmation
 	act      *action

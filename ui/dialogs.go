@@ -133,8 +133,8 @@ func (m Model) prefixDialogText() string {
 	if a.kind == actForce {
 		fmt.Fprintf(&b, "%s\n\n", s.StatusErr.Render("FORCE-revoke every lease under "+a.prefix))
 		fmt.Fprintf(&b, "Leases: %s\n\n", count)
-		b.WriteString(s.StatusErr.Render("Vault's warning: this deletes the leases from Vault while ignoring\n" +
-			"errors from the secrets engine, so the credentials behind them may\n" +
+		b.WriteString(s.StatusErr.Render("Vault's warning: this deletes the leases from Vault while ignoring\n"+
+			"errors from the secrets engine, so the credentials behind them may\n"+
 			"stay valid. Use it only when the backend is gone for good.") + "\n\n")
 		if a.stage == 1 {
 			b.WriteString(s.Bold.Render("Second confirmation.") + "\n")

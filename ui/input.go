@@ -278,4 +278,6 @@ func indexOfPath(rows []treeRow, path string) int {
 	return 0
 }
 
-func lowerContains(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
+func lowerContains(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}

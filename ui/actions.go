@@ -188,8 +188,8 @@ func (m Model) beginPrefixRevoke(force bool) (tea.Model, tea.Cmd) {
 	} else {
 		m.mode = modePrefixRevoke
 	}
-	m.input.Prompt = "type the prefix to confirm: "
-	m.input.Placeholder = prefix
+	m.input.Prompt = "type " + prefix + " to confirm: "
+	m.input.Placeholder = ""
 	m.input.SetValue("")
 	return m, m.input.Focus()
 }
@@ -218,7 +218,7 @@ func (m Model) onTypedConfirmKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if a.kind == actForce && a.stage == 0 {
 			a.stage, a.inputErr = 1, ""
 			m.input.Prompt = `type "force" to confirm: `
-			m.input.Placeholder = "force"
+			m.input.Placeholder = ""
 			m.input.SetValue("")
 			return m, nil
 		}

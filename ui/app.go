@@ -151,6 +151,7 @@ func New(be Backend, opt Options) Model {
 	in := textinput.New()
 	in.Prompt = "/"
 	in.CharLimit = 256
+	in.SetWidth(48)
 	m := Model{
 		opt:      opt,
 		be:       be,

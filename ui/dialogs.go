@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -71,11 +72,11 @@ func (m Model) detailText(w int) string {
 	return strings.Join(lines, "\n")
 }
 
-func fullTime(t interface{ IsZero() bool }, zero string) string {
+func fullTime(t time.Time, zero string) string {
 	if t.IsZero() {
 		return zero
 	}
-	return fmt.Sprint(t)
+	return t.Format("2006-01-02 15:04:05 MST")
 }
 
 func (m Model) confirmText() string {
@@ -191,7 +192,7 @@ func (m Model) resultsText(w int) string {
 		default:
 			res = s.StatusOK.Render("✓ revoked")
 		}
-		lines = append(lines, fit(shortID(r.id), w/2)+" "+res)
+		lines = append(lines, fit(shortID(r.id), w*2/5)+" "+res)
 	}
 	lines = append(lines, "", s.DialogHint.Render("esc closes"))
 	for i := range lines {

@@ -56,6 +56,11 @@ func (m *Model) ensureRows() {
 	if !m.rowsDirty {
 		return
 	}
+	// A selected prefix that vanished (revoked, expired) hands the
+	// selection to its nearest ancestor that still exists.
+	for m.treeSel != m.opt.Prefix && m.idx.Node(m.treeSel) == nil && m.idx.Node(m.opt.Prefix) != nil {
+		m.treeSel = parentPrefix(m.treeSel)
+	}
 	m.rows = m.idx.Leases(m.treeSel, model.Query{
 		Recursive: true,
 		Filter:    m.filter,

@@ -45,8 +45,10 @@ func (m Model) render() string {
 func place(base, overlay string, w, h int) string {
 	ow, oh := lipgloss.Width(overlay), lipgloss.Height(overlay)
 	c := lipgloss.NewCanvas(w, h)
-	c.Compose(lipgloss.NewLayer(base))
-	c.Compose(lipgloss.NewLayer(overlay).X(max((w-ow)/2, 0)).Y(max((h-oh)/2, 0)).Z(1))
+	c.Compose(lipgloss.NewCompositor(
+		lipgloss.NewLayer(base),
+		lipgloss.NewLayer(overlay).X(max((w-ow)/2, 0)).Y(max((h-oh)/2, 0)).Z(1),
+	))
 	return c.Render()
 }
 
@@ -156,7 +158,7 @@ func (m Model) viewTable() string {
 		if m.marks[l.ID()] {
 			mark = s.Marked.Render("● ")
 		}
-		id := strings.TrimPrefix(l.ID(), m.treeSel)
+		id := fitID(strings.TrimPrefix(l.ID(), m.treeSel), idW)
 		ttlText, ttlStyle := m.ttlCell(l, now)
 		line := mark + fit(id, idW) + " " + ttlStyle.Render(fmt.Sprintf("%*s", colTTL, ttlText)) + " " +
 			fmt.Sprintf("%-*s %-*s %-*s %-*s", colTime, clock(l.ExpireTime(), now, "never"), colTime, clock(l.IssueTime(), now, "—"),
@@ -301,6 +303,25 @@ func (m Model) pane(content string, w int, focused bool, title string) string {
 		return top + "\n" + boxLines[1]
 	}
 	return top
+}
+
+// fitID shortens a lease id to w cells keeping its end, the random part
+// that tells leases apart: "database/cre…/readonly/AbC123".
+func fitID(id string, w int) string {
+	if len(id) <= w || w < 8 {
+		return id
+	}
+	keep := min(len(id)-len(prefixOf(id)), w-4)
+	head := w - keep - 1
+	return id[:head] + "…" + id[len(id)-keep:]
+}
+
+// prefixOf is the id up to its last '/'.
+func prefixOf(id string) string {
+	if i := strings.LastIndexByte(id, '/'); i >= 0 {
+		return id[:i+1]
+	}
+	return ""
 }
 
 // fit truncates s (which may hold styles) to w cells, padding it to w.

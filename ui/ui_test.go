@@ -1,0 +1,453 @@
+package ui
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// t0 is the fixed clock of every view test.
+var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// recorder is a Backend for tests of the UI's own logic (dialogs, ids
+// bound to actions): it records what the UI asked for. Tests of Vault
+// behaviour use the real server (see e2e_test.go).
+type recorder struct {
+	mu      sync.Mutex
+	revoked []string
+	renewed []string
+	prefix  []string
+}
+
+func (r *recorder) Address() string   { return "http://127.0.0.1:8200" }
+func (r *recorder) Namespace() string { return "" }
+func (r *recorder) Walk(ctx context.Context, prefix string, opt vaultclient.WalkOptions) <-chan vaultclient.Event {
+	ch := make(chan vaultclient.Event)
+	close(ch)
+	return ch
+}
+func (r *recorder) Lookup(ctx context.Context, id string) (vaultclient.Lease, error) {
+	l := lease(id, time.Hour, true)
+	l.LastRenewal = t0
+	return l, nil
+}
+func (r *recorder) Renew(ctx context.Context, id string, inc time.Duration) (vaultclient.RenewResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.renewed = append(r.renewed, id)
+	return vaultclient.RenewResult{LeaseID: id, Requested: inc, Granted: inc / 2, Renewable: true}, nil
+}
+func (r *recorder) Revoke(ctx context.Context, id string, sync bool) (vaultclient.RevokeResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.revoked = append(r.revoked, id)
+	return vaultclient.RevokeResult{}, nil
+}
+func (r *recorder) RevokePrefix(ctx context.Context, prefix string, sync bool) (vaultclient.RevokeResult, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.prefix = append(r.prefix, prefix)
+	return vaultclient.RevokeResult{Queued: !sync}, nil
+}
+func (r *recorder) RevokeForce(ctx context.Context, prefix string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.prefix = append(r.prefix, "force:"+prefix)
+	return nil
+}
+func (r *recorder) Mounts(ctx context.Context) ([]vaultclient.Mount, error) { return nil, nil }
+func (r *recorder) Capabilities(ctx context.Context, paths []string) (map[string][]string, error) {
+	return nil, nil
+}
+func (r *recorder) Self(ctx context.Context) (vaultclient.TokenInfo, error) {
+	return vaultclient.TokenInfo{Path: "auth/approle/login"}, nil
+}
+
+// lease makes a looked-up lease expiring ttl after t0.
+func lease(id string, ttl time.Duration, renewable bool) vaultclient.Lease {
+	l := vaultclient.Lease{ID: id, IssueTime: t0.Add(-time.Hour), Renewable: renewable, TTL: ttl}
+	if ttl != 0 {
+		l.ExpireTime = t0.Add(ttl)
+	}
+	return l
+}
+
+// estate is a small fixed lease set: listings first, as a walk sends them.
+func estate() []vaultclient.Event {
+	ls := func(prefix string, prefixes, ids []string) vaultclient.Event {
+		return vaultclient.Event{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: prefix, Prefixes: prefixes, LeaseIDs: ids}}
+	}
+	ev := []vaultclient.Event{
+		ls("", []string{"auth/", "database/", "secret/"}, nil),
+		ls("auth/", []string{"auth/approle/"}, nil),
+		ls("auth/approle/", []string{"auth/approle/login/"}, nil),
+		ls("auth/approle/login/", nil, []string{"auth/approle/login/h1111", "auth/approle/login/h2222"}),
+		ls("database/", []string{"database/creds/"}, nil),
+		ls("database/creds/", []string{"database/creds/readonly/"}, nil),
+		ls("database/creds/readonly/", nil, []string{"database/creds/readonly/AAA", "database/creds/readonly/BBB", "database/creds/readonly/CCC"}),
+		ls("secret/", []string{"secret/aws/"}, nil),
+		ls("secret/aws/", nil, []string{"secret/aws/k1", "secret/aws/k2"}),
+	}
+	for _, l := range []vaultclient.Lease{
+		lease("auth/approle/login/h1111", 30*time.Minute, true),
+		lease("auth/approle/login/h2222", 0, true),
+		lease("database/creds/readonly/AAA", 2*time.Hour, true),
+		lease("database/creds/readonly/BBB", 3*time.Minute, true),
+		lease("database/creds/readonly/CCC", -10*time.Second, false),
+		lease("secret/aws/k1", 26*time.Hour, true),
+		lease("secret/aws/k2", 45*time.Second, true),
+	} {
+		ev = append(ev, vaultclient.Event{Kind: vaultclient.EventLease, Lease: l})
+	}
+	return ev
+}
+
+// newTest builds a model at a fixed size and clock, with the estate loaded.
+func newTest(t *testing.T, be Backend, opt Options) Model {
+	t.Helper()
+	opt.Now = func() time.Time { return t0 }
+	m := New(be, opt)
+	m = send(m, tea.WindowSizeMsg{Width: 120, Height: 24})
+	m = refresh(m, 1, false, estate())
+	return m
+}
+
+// refresh feeds events as one whole crawl (gen) would, as startCrawl
+// sets it up but without a backend.
+func refresh(m Model, gen int, poll bool, events []vaultclient.Event) Model {
+	*m.crawl = crawlState{gen: gen, running: true, poll: poll, started: m.now()}
+	return send(m, walkBatchMsg{gen: gen, poll: poll, events: events, done: true})
+}
+
+func send(m Model, msgs ...tea.Msg) Model {
+	for _, msg := range msgs {
+		next, _ := m.Update(msg)
+		m = next.(Model)
+	}
+	return m
+}
+
+// keys sends key presses: single characters, or names such as "enter".
+func keys(m Model, ks ...string) Model {
+	for _, k := range ks {
+		m = send(m, keyMsg(k))
+	}
+	return m
+}
+
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	}
+	r := []rune(k)[0]
+	return tea.KeyPressMsg{Code: r, Text: k}
+}
+
+func typeText(m Model, s string) Model {
+	for _, r := range s {
+		m = send(m, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	return m
+}
+
+// screen is the rendered view without colours.
+func screen(m Model) string { return ansi.Strip(m.render()) }
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./ui -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file (go test ./ui -update refreshes it):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestGoldenScreens(t *testing.T) {
+	// Each case builds its own model: models share their maps (marks,
+	// expanded prefixes) with their copies.
+	base := func() Model { return newTest(t, &recorder{}, Options{}) }
+	tests := []struct {
+		name string
+		m    func() Model
+	}{
+		{"main", base},
+		{"tree_expanded_by_count", func() Model { return keys(base(), "tab", "j", "j", "l", "l", "o") }},
+		{"detail", func() Model { return keys(base(), "enter") }},
+		{"help", func() Model { return keys(base(), "?") }},
+		{"filter", func() Model { return typeText(keys(base(), "/"), "readonly") }},
+		{"marked", func() Model { return keys(base(), "space", "j", "space") }},
+		{"renew_prompt", func() Model { return keys(base(), "j", "r") }},
+		{"revoke_confirm", func() Model { return keys(base(), "x") }},
+		{"prefix_revoke", func() Model { return keys(base(), "tab", "j", "j", "P") }},
+		{"force_revoke_second_stage", func() Model { return send(typeText(keys(base(), "tab", "j", "F"), "auth/"), keyMsg("enter")) }},
+		{"read_only", func() Model { return newTest(t, &recorder{}, Options{ReadOnly: true}) }},
+		{"too_small", func() Model { return send(base(), tea.WindowSizeMsg{Width: 40, Height: 10}) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { golden(t, tt.name, screen(tt.m())) })
+	}
+}
+
+func TestTableIsSortedBySoonestExpiryWithExpiredFirstAndNoExpiryLast(t *testing.T) {
+	m := newTest(t, &recorder{}, Options{})
+	var got []string
+	for _, l := range m.rows {
+		got = append(got, l.ID())
+	}
+	want := []string{
+		"database/creds/readonly/CCC", "secret/aws/k2", "database/creds/readonly/BBB",
+		"auth/approle/login/h1111", "database/creds/readonly/AAA", "secret/aws/k1", "auth/approle/login/h2222",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("rows %v\nwant %v", got, want)
+	}
+	out := screen(m)
+	for _, s := range []string{"expired", "!45s", "!3m00s", "30m00s", "1d02h", "never"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("screen lacks %q", s)
+		}
+	}
+}
+
+func TestCountdownMovesWithTheClockWithoutVault(t *testing.T) {
+	now := t0
+	m := newTest(t, &recorder{}, Options{})
+	m.opt.Now = func() time.Time { return now }
+	if !strings.Contains(screen(m), "!45s") {
+		t.Fatal("k2 should show 45s left")
+	}
+	now = now.Add(40 * time.Second)
+	m = send(m, tickMsg(now))
+	if !strings.Contains(screen(m), "!5s") {
+		t.Errorf("after 40s k2 should show 5s left:\n%s", screen(m))
+	}
+}
+
+// A revoke is bound to the lease under the cursor when x was pressed: a
+// refresh that re-sorts the table while the dialog is open changes nothing.
+func TestRevokeIsBoundToTheIDsCapturedAtKeyPress(t *testing.T) {
+	be := &recorder{}
+	m := newTest(t, be, Options{})
+	first := m.rows[0].ID()
+	m = keys(m, "x")
+	// A refresh brings a lease that sorts before every other one.
+	m = refresh(m, 2, false, []vaultclient.Event{
+		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "secret/aws/", LeaseIDs: []string{"secret/aws/k0", "secret/aws/k1", "secret/aws/k2"}}},
+		{Kind: vaultclient.EventLease, Lease: lease("secret/aws/k0", -time.Hour, false)},
+	})
+	if m.rows[0].ID() == first {
+		t.Fatal("the refresh should have put another lease on top")
+	}
+	m = runAction(m, keyMsg("y"))
+	if !slices.Equal(be.revoked, []string{first}) {
+		t.Errorf("revoked %v, want exactly [%s]", be.revoked, first)
+	}
+}
+
+func TestMarkedRenewSkipsTokenAndNonRenewableLeases(t *testing.T) {
+	be := &recorder{}
+	m := newTest(t, be, Options{})
+	m = keys(m, "a") // mark every shown lease
+	m = keys(m, "R")
+	if m.mode != modeRenewPrompt {
+		t.Fatalf("mode %v, want the renew prompt", m.mode)
+	}
+	m = send(m, keyMsg("esc"))
+	m = keys(m, "R")
+	m.input.SetValue("2h")
+	m = runAction(m, keyMsg("enter"))
+	slices.Sort(be.renewed)
+	want := []string{"database/creds/readonly/AAA", "database/creds/readonly/BBB", "secret/aws/k1", "secret/aws/k2"}
+	if !slices.Equal(be.renewed, want) {
+		t.Errorf("renewed %v, want %v", be.renewed, want)
+	}
+	if m.mode != modeResults {
+		t.Errorf("a bulk action ends on its results")
+	}
+	out := screen(m)
+	for _, s := range []string{"asked 2h, granted 1h", "token leases renew through auth/token/", "expired and waits for"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("results lack %q:\n%s", s, out)
+		}
+	}
+}
+
+func TestRenewPromptRejectsBadIncrements(t *testing.T) {
+	m := newTest(t, &recorder{}, Options{})
+	for _, bad := range []string{"banana", "-5m", ""} {
+		m2 := keys(m, "j", "r")
+		m2.input.SetValue(bad)
+		m2 = send(m2, keyMsg("enter"))
+		if m2.mode != modeRenewPrompt || m2.act.inputErr == "" {
+			t.Errorf("increment %q: mode %v, error %q; want the prompt to stay with an error", bad, m2.mode, m2.act.inputErr)
+		}
+	}
+}
+
+func TestPrefixRevokeNeedsTheExactPrefixTyped(t *testing.T) {
+	be := &recorder{}
+	m := newTest(t, be, Options{})
+	m = keys(m, "tab", "j", "j") // database/
+	m = keys(m, "P")
+	if !strings.Contains(screen(m), "Leases: 3 leases") {
+		t.Errorf("the dialog must show the count:\n%s", screen(m))
+	}
+	m = typeText(m, "database")
+	m = send(m, keyMsg("enter"))
+	if len(be.prefix) != 0 || m.mode != modePrefixRevoke {
+		t.Fatalf("a wrong confirmation must not revoke: %v", be.prefix)
+	}
+	m = typeText(m, "/")
+	m = send(m, keyMsg("tab")) // sync
+	m = runAction(m, keyMsg("enter"))
+	if !slices.Equal(be.prefix, []string{"database/"}) {
+		t.Errorf("revoke-prefix calls %v", be.prefix)
+	}
+}
+
+func TestPrefixRevokeWarnsWhenItCoversOwnToken(t *testing.T) {
+	m := newTest(t, &recorder{}, Options{})
+	m = send(m, selfMsg{self: vaultclient.TokenInfo{Path: "auth/approle/login"}})
+	m = keys(m, "tab", "j", "P") // auth/
+	if !strings.Contains(screen(m), "may revoke its own") {
+		t.Errorf("no own-token warning:\n%s", screen(m))
+	}
+}
+
+func TestReadOnlyRefusesEveryMutatingKey(t *testing.T) {
+	be := &recorder{}
+	m := newTest(t, be, Options{ReadOnly: true})
+	for _, k := range []string{"r", "R", "x", "X", "P", "F"} {
+		m2 := keys(m, k)
+		if m2.mode != modeNormal || !strings.Contains(m2.status, "--read-only") {
+			t.Errorf("key %s in read-only: mode %v, status %q", k, m2.mode, m2.status)
+		}
+	}
+	if len(be.revoked)+len(be.renewed)+len(be.prefix) != 0 {
+		t.Error("read-only sent a mutating call")
+	}
+}
+
+func TestMissingCapabilityNamesThePolicyLine(t *testing.T) {
+	m := newTest(t, &recorder{}, Options{})
+	m = send(m, capsMsg{caps: map[string][]string{"sys/leases/revoke": {"deny"}, "sys/leases/revoke-prefix/": {"update"}}})
+	m = keys(m, "x")
+	if m.mode != modeNormal || !strings.Contains(m.status, `path "sys/leases/revoke" { capabilities = ["update"] }`) {
+		t.Errorf("status %q", m.status)
+	}
+	m = keys(m, "tab", "j", "P")
+	if !strings.Contains(m.status, `path "sys/leases/revoke-prefix/*" { capabilities = ["update", "sudo"] }`) {
+		t.Errorf("status %q", m.status)
+	}
+}
+
+func TestFilterNarrowsTheTable(t *testing.T) {
+	m := newTest(t, &recorder{}, Options{})
+	m = typeText(keys(m, "/"), "READONLY")
+	if len(m.rows) != 3 {
+		t.Errorf("filter kept %d rows, want 3", len(m.rows))
+	}
+	m = send(m, keyMsg("esc"))
+	if len(m.rows) != 7 || m.filter != "" {
+		t.Errorf("esc clears the filter: %d rows, filter %q", len(m.rows), m.filter)
+	}
+}
+
+func TestFailedRefreshKeepsDataMarkedStale(t *testing.T) {
+	m := newTest(t, &recorder{}, Options{})
+	m = refresh(m, 2, true, []vaultclient.Event{
+		{Kind: vaultclient.EventError, Prefix: "", Err: &vaultclient.Error{Kind: vaultclient.KindUnreachable, Hint: "nothing listens at http://127.0.0.1:8200"}},
+	})
+	out := screen(m)
+	if !strings.Contains(out, "STALE") || !strings.Contains(out, "nothing listens") || len(m.rows) != 7 {
+		t.Errorf("a failed refresh must keep the rows and say STALE:\n%s", out)
+	}
+}
+
+func TestVanishedSelectedPrefixMovesSelectionUp(t *testing.T) {
+	m := newTest(t, &recorder{}, Options{})
+	m = keys(m, "tab", "j", "j", "l", "j") // database/creds/
+	if m.treeSel != "database/creds/" {
+		t.Fatalf("selected %q", m.treeSel)
+	}
+	m = refresh(m, 2, true, []vaultclient.Event{
+		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "database/"}},
+	})
+	if m.treeSel != "database/" {
+		t.Errorf("selection %q, want database/", m.treeSel)
+	}
+}
+
+// runAction presses the key that starts an action and feeds the UI the
+// messages its commands produce until the action ends.
+func runAction(m Model, k tea.KeyPressMsg) Model {
+	next, cmd := m.Update(k)
+	m = next.(Model)
+	return drain(m, cmd)
+}
+
+func drain(m Model, cmd tea.Cmd) Model {
+	queue := []tea.Cmd{cmd}
+	for steps := 0; len(queue) > 0 && steps < 1000; steps++ {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		// Ticks (status timers, spinners) would block: give each command a
+		// moment and leave the slow ones.
+		done := make(chan tea.Msg, 1)
+		go func() { done <- c() }()
+		var msg tea.Msg
+		select {
+		case msg = <-done:
+		case <-time.After(300 * time.Millisecond):
+			continue
+		}
+		switch msg := msg.(type) {
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+			continue
+		case actionStepMsg, prefixActionMsg, lookupsMsg, followMsg:
+		default:
+			continue // ticks, spinners, status timers
+		}
+		next, more := m.Update(msg)
+		m = next.(Model)
+		queue = append(queue, more)
+	}
+	return m
+}

@@ -1,0 +1,197 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/leasetop/leasetop/internal/vaulttest"
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+// probe runs the real Model inside a real tea.Program and keeps what it
+// last drew, so a test can wait for the screen like a person would.
+type probe struct {
+	Model
+	mu  *sync.Mutex
+	out *string
+	top *string // id of the first table row
+}
+
+func (p probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := p.Model.Update(msg)
+	p.Model = next.(Model)
+	return p, cmd
+}
+
+func (p probe) View() tea.View {
+	v := p.Model.View()
+	p.mu.Lock()
+	*p.out = ansi.Strip(p.render())
+	*p.top = ""
+	if len(p.rows) > 0 {
+		*p.top = p.rows[0].ID()
+	}
+	p.mu.Unlock()
+	return v
+}
+
+type running struct {
+	t    *testing.T
+	p    *tea.Program
+	mu   sync.Mutex
+	out  string
+	top  string
+	done chan struct{}
+}
+
+func startProgram(t *testing.T, be Backend, opt Options) *running {
+	r := &running{t: t, done: make(chan struct{})}
+	pr := probe{Model: New(be, opt), mu: &r.mu, out: &r.out, top: &r.top}
+	r.p = tea.NewProgram(pr, tea.WithInput(nil), tea.WithOutput(discard{}), tea.WithWindowSize(140, 30), tea.WithoutSignalHandler())
+	go func() {
+		defer close(r.done)
+		if _, err := r.p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+			t.Errorf("program: %v", err)
+		}
+	}()
+	t.Cleanup(func() {
+		r.p.Quit()
+		<-r.done
+	})
+	return r
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func (r *running) screen() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.out
+}
+
+func (r *running) firstRow() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.top
+}
+
+// waitFor waits until the screen shows want.
+func (r *running) waitFor(want string) {
+	r.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(r.screen(), want) {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("the screen never showed %q; it shows:\n%s", want, r.screen())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (r *running) press(ks ...string) {
+	for _, k := range ks {
+		r.p.Send(keyMsg(k))
+		time.Sleep(30 * time.Millisecond)
+	}
+}
+
+func (r *running) typeText(s string) {
+	for _, c := range s {
+		r.p.Send(tea.KeyPressMsg{Code: c, Text: string(c)})
+	}
+	time.Sleep(30 * time.Millisecond)
+}
+
+// Against a real dev server: the crawl fills the screen, x revokes exactly
+// the lease on the cursor, P revokes exactly the typed prefix, and Vault's
+// own listing agrees.
+func TestEndToEndBrowseRevokeAndRevokePrefix(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	a, err := env.Seed.LeasedKV(ctx, "e2e/a", 10*time.Minute, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := env.Seed.LeasedKV(ctx, "e2e/b", time.Hour, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := env.Client(t, "", vaultclient.Config{})
+	r := startProgram(t, client, Options{Prefix: "secret/e2e/", Refresh: time.Hour})
+	r.waitFor("8 leases")
+	r.waitFor("refreshed")
+
+	target := r.firstRow()
+	if !slices.Contains(a, target) {
+		t.Fatalf("the first row %q should be one of secret/e2e/a (soonest expiry)", target)
+	}
+	r.press("x")
+	r.waitFor("Revoke this lease?")
+	r.press("y")
+	r.waitFor("revoked " + target)
+	left, err := client.List(ctx, "secret/e2e/a/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left.LeaseIDs) != 4 || slices.Contains(left.LeaseIDs, target) {
+		t.Errorf("after x on %s Vault lists %v", target, left.LeaseIDs)
+	}
+
+	r.press("tab", "j", "j") // secret/e2e/ → a/ → b/
+	r.press("P")
+	r.waitFor("Revoke every lease under secret/e2e/b/")
+	r.waitFor("Leases: 3 leases")
+	r.typeText("secret/e2e/b/")
+	r.press("enter")
+	r.waitFor("every lease revoked")
+	lb, err := client.List(ctx, "secret/e2e/b/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	la, err := client.List(ctx, "secret/e2e/a/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lb.LeaseIDs) != 0 || len(la.LeaseIDs) != 4 {
+		t.Errorf("after P on secret/e2e/b/: b has %d, a has %d (want 0 and 4); b was %v", len(lb.LeaseIDs), len(la.LeaseIDs), b)
+	}
+	if strings.Contains(r.screen(), env.Server.RootToken) {
+		t.Error("the token is on the screen")
+	}
+}
+
+// Renewing from the UI shows what was asked and what Vault granted.
+func TestEndToEndRenewShowsAskedAndGranted(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := env.Seed.LeasedKV(ctx, "renew", 10*time.Minute, 1); err != nil {
+		t.Fatal(err)
+	}
+	client := env.Client(t, "", vaultclient.Config{})
+	r := startProgram(t, client, Options{Prefix: "secret/renew/", Refresh: time.Hour, Increment: 2 * time.Hour})
+	r.waitFor("1 leases")
+	r.waitFor("refreshed")
+	r.press("r")
+	r.waitFor("increment: 2h")
+	r.press("enter")
+	r.waitFor("asked 2h, granted")
+	id := r.firstRow()
+	l, err := client.Lookup(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.LastRenewal.IsZero() {
+		t.Error("Vault shows no renewal")
+	}
+}

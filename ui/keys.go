@@ -25,7 +25,7 @@ func DefaultKeyMap() KeyMap {
 		PageDown:          key.NewBinding(key.WithKeys("pgdown", "ctrl+d"), key.WithHelp("pgdn", "page down")),
 		Collapse:          key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "collapse / parent")),
 		Expand:            key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "expand")),
-		Focus:             key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "tree ⇄ table")),
+		Focus:             key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "tree/table")),
 		Open:              key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 		Filter:            key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter ids")),
 		Sort:              key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "cycle sort")),

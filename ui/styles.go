@@ -47,7 +47,7 @@ func NewStyles(dark bool) Styles {
 		PaneBlurred:     lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(dim),
 		Selected:        lipgloss.NewStyle().Background(selBg).Bold(true),
 		SelectedBlurred: lipgloss.NewStyle().Background(selBlurBg),
-		Header:          lipgloss.NewStyle().Bold(true).Underline(true),
+		Header:          lipgloss.NewStyle().Bold(true),
 		Expired:         lipgloss.NewStyle().Foreground(red).Bold(true),
 		Critical:        lipgloss.NewStyle().Foreground(red),
 		Warning:         lipgloss.NewStyle().Foreground(orange),

@@ -311,7 +311,7 @@ func fitID(id string, w int) string {
 	if len(id) <= w || w < 8 {
 		return id
 	}
-	keep := min(len(id)-len(prefixOf(id)), w-4)
+	keep := min(len(id)-len(prefixOf(id)), max(10, w/2))
 	head := w - keep - 1
 	return id[:head] + "…" + id[len(id)-keep:]
 }

@@ -74,8 +74,21 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "demo" {
-		return runDemo(args[1:], stdout, stderr)
+	if len(args) > 0 {
+		switch args[0] {
+		case "demo":
+			return runDemo(args[1:], stdout, stderr)
+		case "ls":
+			return runLs(args[1:], stdout, stderr)
+		case "count":
+			return runCount(args[1:], stdout, stderr)
+		case "check":
+			return runCheck(args[1:], stdout, stderr)
+		case "revoke":
+			return runRevoke(args[1:], os.Stdin, stdout, stderr)
+		case "renew":
+			return runRenew(args[1:], stdout, stderr)
+		}
 	}
 	var f flags
 	fs := newFlagSet("leasetop", &f, stderr)
@@ -199,6 +212,13 @@ func usage(fs *flag.FlagSet, w io.Writer) {
 Usage:
   leasetop [flags] [PREFIX]     browse the leases under PREFIX (default: all)
   leasetop demo [flags]         start a dev Vault with real leases and browse them
+
+For scripts (each takes -h):
+  leasetop ls [PREFIX] [-r] [--expiring-within D] [--renewable] [-o table|json|jsonl|csv]
+  leasetop count [PREFIX] [--depth N] [--by-count] [-o table|json]
+  leasetop check --expiring-within D [--warn N] [--crit N] [PREFIX]
+  leasetop revoke --prefix P [--sync|--force] [--yes]  |  leasetop revoke LEASE_ID
+  leasetop renew LEASE_ID... [--increment D]
 
 Vault is configured as for the vault CLI: VAULT_ADDR, VAULT_TOKEN or
 ~/.vault-token, VAULT_NAMESPACE, VAULT_CACERT, VAULT_SKIP_VERIFY, ...

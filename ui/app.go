@@ -39,6 +39,15 @@ const (
 	focusTable
 )
 
+// screen is which view fills the body.
+type screen int
+
+const (
+	screenBrowser screen = iota
+	screenRadar          // everything expiring soon, with a timeline
+	screenIrrevocable    // leases Vault gave up revoking
+)
+
 type mode int
 
 const (
@@ -73,6 +82,13 @@ type Model struct {
 	width, height int
 	focus         focus
 	mode          mode
+	screen        screen
+
+	// radar: the "expiring within" window
+	window time.Duration
+
+	// irrevocable view
+	irr *irrevocableState
 
 	// tree state, bound to paths so that a refresh cannot move it
 	expanded map[string]bool
@@ -168,6 +184,8 @@ func New(be Backend, opt Options) Model {
 		treeSel:  prefix,
 		crawl:    &crawlState{},
 		focus:    focusTable,
+		window:   time.Hour,
+		irr:      &irrevocableState{},
 	}
 	m.help.Styles = help.DefaultStyles(opt.Dark)
 	// Start with the path to the starting prefix open.
@@ -222,8 +240,8 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.Styles = help.DefaultStyles(msg.IsDark())
 		return m, nil
 	case tickMsg:
-		if m.idx.PurgeGone(m.now().Add(-goneLinger)) > 0 {
-			m.rowsDirty = true
+		if m.idx.PurgeGone(m.now().Add(-goneLinger)) > 0 || m.screen == screenRadar {
+			m.rowsDirty = true // the radar's window moves with the clock
 		}
 		return m, tickCmd()
 	case spinner.TickMsg:
@@ -255,6 +273,8 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case capsMsg:
 		m.caps, m.capsErr = msg.caps, msg.err
 		return m, nil
+	case irrevocableMsg:
+		return m.onIrrevocable(msg)
 	case actionStepMsg:
 		return m.onActionStep(msg)
 	case prefixActionMsg:

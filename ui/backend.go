@@ -24,6 +24,8 @@ type Backend interface {
 	Mounts(ctx context.Context) ([]vaultclient.Mount, error)
 	Capabilities(ctx context.Context, paths []string) (map[string][]string, error)
 	Self(ctx context.Context) (vaultclient.TokenInfo, error)
+	Irrevocable(ctx context.Context, limit int) (vaultclient.IrrevocableList, error)
+	IrrevocableCount(ctx context.Context) (vaultclient.IrrevocableCounts, error)
 }
 
 var _ Backend = (*vaultclient.Client)(nil)

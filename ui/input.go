@@ -27,6 +27,15 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.onRenewPromptKey(msg)
 	case modePrefixRevoke, modeForceRevoke:
 		return m.onTypedConfirmKey(msg)
+	case modeWindowPrompt:
+		return m.onWindowPromptKey(msg)
+	}
+	if m.screen == screenIrrevocable {
+		if next, cmd, ok := m.irrevocableKey(msg); ok {
+			return next, cmd
+		}
+	} else if next, cmd, ok := m.radarKey(msg); ok {
+		return next, cmd
 	}
 
 	k := m.keys
@@ -35,6 +44,10 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.quit()
 	case key.Matches(msg, k.Help):
 		m.mode = modeHelp
+	case key.Matches(msg, k.Radar):
+		return m.toggleRadar()
+	case key.Matches(msg, k.Irrevocable):
+		return m.openIrrevocable()
 	case key.Matches(msg, k.Back):
 		if m.filter != "" {
 			m.filter, m.rowsDirty = "", true
@@ -42,7 +55,9 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.marks = map[string]bool{}
 		}
 	case key.Matches(msg, k.Focus):
-		if m.focus == focusTree {
+		if m.screen != screenBrowser {
+			m.focus = focusTable
+		} else if m.focus == focusTree {
 			m.focus = focusTable
 		} else {
 			m.focus = focusTree

@@ -12,6 +12,7 @@ type KeyMap struct {
 	RenewMarked, RevokeMarked               key.Binding
 	RevokePrefix, ForceRevokePrefix         key.Binding
 	Help, Quit, Back                        key.Binding
+	Radar, Irrevocable, Window              key.Binding
 }
 
 // DefaultKeyMap has vim keys and arrows side by side.
@@ -42,19 +43,22 @@ func DefaultKeyMap() KeyMap {
 		Help:              key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:              key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Back:              key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / clear")),
+		Radar:             key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "expiry radar / browser")),
+		Irrevocable:       key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "irrevocable leases")),
+		Window:            key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "radar: 5m/1h/24h/custom")),
 	}
 }
 
 // ShortHelp is the footer line.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Focus, k.Open, k.Filter, k.Sort, k.Renew, k.Revoke, k.Mark, k.RevokePrefix, k.Help, k.Quit}
+	return []key.Binding{k.Focus, k.Open, k.Filter, k.Sort, k.Radar, k.Renew, k.Revoke, k.Mark, k.RevokePrefix, k.Help, k.Quit}
 }
 
 // FullHelp is the '?' screen, one column per area.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Collapse, k.Expand, k.Focus},
-		{k.Open, k.Filter, k.Sort, k.TreeSort, k.Refresh, k.Back, k.Help, k.Quit},
+		{k.Open, k.Filter, k.Sort, k.TreeSort, k.Refresh, k.Radar, k.Window, k.Irrevocable, k.Back, k.Help, k.Quit},
 		{k.Renew, k.Revoke, k.Mark, k.MarkAll, k.RenewMarked, k.RevokeMarked, k.RevokePrefix, k.ForceRevokePrefix},
 	}
 }

@@ -61,12 +61,16 @@ func (m *Model) ensureRows() {
 	for m.treeSel != m.opt.Prefix && m.idx.Node(m.treeSel) == nil && m.idx.Node(m.opt.Prefix) != nil {
 		m.treeSel = parentPrefix(m.treeSel)
 	}
-	m.rows = m.idx.Leases(m.treeSel, model.Query{
+	q := model.Query{
 		Recursive: true,
 		Filter:    m.filter,
 		Sort:      sortKeys[m.sortIdx],
 		Now:       m.now(),
-	})
+	}
+	if m.screen == screenRadar {
+		q.ExpiringWithin, q.Sort = m.window, model.BySoonestExpiry
+	}
+	m.rows = m.idx.Leases(m.treeSel, q)
 	m.rowsDirty = false
 	m.clampScroll()
 }

@@ -33,7 +33,15 @@ func (m Model) render() string {
 	if m.rowsDirty {
 		m.ensureRows() // on this copy only; Update normally did it already
 	}
-	body := lipgloss.JoinHorizontal(lipgloss.Top, m.viewTree(), m.viewTable())
+	var body string
+	switch m.screen {
+	case screenRadar:
+		body = lipgloss.JoinHorizontal(lipgloss.Top, m.viewRadarPanel(), m.viewTable())
+	case screenIrrevocable:
+		body = m.viewIrrevocable()
+	default:
+		body = lipgloss.JoinHorizontal(lipgloss.Top, m.viewTree(), m.viewTable())
+	}
 	screen := lipgloss.JoinVertical(lipgloss.Left, m.viewTitle(), body, m.viewStatus(), m.viewFooter())
 	if overlay := m.viewOverlay(); overlay != "" {
 		screen = place(screen, overlay, m.width, m.height)
@@ -180,6 +188,9 @@ func (m Model) viewTable() string {
 		b.WriteByte('\n')
 	}
 	title := fmt.Sprintf("leases · %d shown · sort %s", len(m.rows), sortNames[sortKeys[m.sortIdx]])
+	if m.screen == screenRadar {
+		title = fmt.Sprintf("expiring within %s under %s · %d", model.FormatDuration(m.window), shortPrefix(m.treeSel), len(m.rows))
+	}
 	if m.filter != "" {
 		title += fmt.Sprintf(" · filter %q", m.filter)
 	}
@@ -324,6 +335,8 @@ func prefixOf(id string) string {
 	return ""
 }
 
+func ansiStrip(s string) string { return ansi.Strip(s) }
+
 // fit truncates s (which may hold styles) to w cells, padding it to w.
 func fit(s string, w int) string {
 	if w <= 0 {
@@ -412,7 +425,7 @@ func age(d time.Duration) string {
 
 func (m Model) viewFooter() string {
 	switch m.mode {
-	case modeFilter:
+	case modeFilter, modeWindowPrompt:
 		return fit(m.input.View(), m.width)
 	}
 	return fit(m.help.ShortHelpView(m.keys.ShortHelp()), m.width)

@@ -208,7 +208,7 @@ func (m Model) onTypedConfirmKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case "enter":
 		want := a.prefix
-		if a.kind == actForce && a.stage == 1 {
+		if (a.kind == actForce || a.kind == actForceIDs) && a.stage == 1 {
 			want = "force"
 		}
 		if m.input.Value() != want {
@@ -292,10 +292,13 @@ func (m Model) run() (tea.Model, tea.Cmd) {
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				defer cancel()
 				res := actionResult{id: id}
-				if kind == actRenew {
+				switch kind {
+				case actRenew:
 					r, err := be.Renew(ctx, id, inc)
 					res.renew, res.err = &r, err
-				} else {
+				case actForceIDs:
+					res.err = be.RevokeForce(ctx, id)
+				default:
 					r, err := be.Revoke(ctx, id, true)
 					res.queued, res.err = r.Queued, err
 				}
@@ -323,7 +326,7 @@ func (m Model) onActionStep(msg actionStepMsg) (tea.Model, tea.Cmd) {
 		r := msg.result
 		a.results = append(a.results, r)
 		m.audit(a, r)
-		if r.err == nil && a.kind == actRevoke {
+		if r.err == nil && (a.kind == actRevoke || a.kind == actForceIDs) {
 			m.idx.MarkGone(r.id, m.now())
 			delete(m.marks, r.id)
 			m.rowsDirty = true
@@ -344,9 +347,16 @@ func (m Model) onActionStep(msg actionStepMsg) (tea.Model, tea.Cmd) {
 	if len(renewed) > 0 {
 		cmds = append(cmds, m.lookupCmd(renewed)) // show the new expiry
 	}
+	if a.kind == actForceIDs {
+		m.irr.loading = true
+		cmds = append(cmds, m.loadIrrevocable())
+	}
 	verb := "revoked"
-	if a.kind == actRenew {
+	switch a.kind {
+	case actRenew:
 		verb = "renewed"
+	case actForceIDs:
+		verb = "force-revoked"
 	}
 	total := len(a.results) + len(a.skipped)
 	if total == 1 && len(a.results) == 1 {
@@ -362,7 +372,7 @@ func (m Model) onActionStep(msg actionStepMsg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, m.setStatus(lv, "renewed %s: asked %s, granted %s%s", shortID(r.id),
 				model.FormatDuration(r.renew.Requested), model.FormatDuration(r.renew.Granted), note))
 		default:
-			cmds = append(cmds, m.setStatus(lvOK, "revoked %s", shortID(r.id)))
+			cmds = append(cmds, m.setStatus(lvOK, "%s %s", verb, shortID(r.id)))
 		}
 		return m, tea.Batch(cmds...)
 	}

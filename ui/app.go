@@ -43,9 +43,9 @@ const (
 type screen int
 
 const (
-	screenBrowser screen = iota
-	screenRadar          // everything expiring soon, with a timeline
-	screenIrrevocable    // leases Vault gave up revoking
+	screenBrowser     screen = iota
+	screenRadar              // everything expiring soon, with a timeline
+	screenIrrevocable        // leases Vault gave up revoking
 )
 
 type mode int

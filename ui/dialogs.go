@@ -131,9 +131,21 @@ func (m Model) prefixDialogText() string {
 	if a.partial {
 		count += " counted so far (the crawl is still running: there may be more)"
 	}
-	if a.kind == actForce {
-		fmt.Fprintf(&b, "%s\n\n", s.StatusErr.Render("FORCE-revoke every lease under "+a.prefix))
-		fmt.Fprintf(&b, "Leases: %s\n\n", count)
+	if a.kind == actForce || a.kind == actForceIDs {
+		if a.kind == actForce {
+			fmt.Fprintf(&b, "%s\n\n", s.StatusErr.Render("FORCE-revoke every lease under "+a.prefix))
+			fmt.Fprintf(&b, "Leases: %s\n\n", count)
+		} else {
+			fmt.Fprintf(&b, "%s\n\n", s.StatusErr.Render("FORCE-revoke "+a.prefix))
+			for i, id := range a.ids {
+				if i == 3 {
+					fmt.Fprintf(&b, "… and %d more\n", len(a.ids)-3)
+					break
+				}
+				b.WriteString(id + "\n")
+			}
+			b.WriteString("\n")
+		}
 		b.WriteString(s.StatusErr.Render("Vault's warning: this deletes the leases from Vault while ignoring\n"+
 			"errors from the secrets engine, so the credentials behind them may\n"+
 			"stay valid. Use it only when the backend is gone for good.") + "\n\n")

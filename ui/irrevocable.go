@@ -206,6 +206,11 @@ func (m Model) viewIrrevocable() string {
 			lines = append(lines, s.StatusWarn.Render("Vault: "+wmsg))
 		}
 		sel := st.index()
+		idW := 12
+		for _, r := range st.rows {
+			idW = max(idW, len(r.lease.LeaseID))
+		}
+		idW = min(idW, inner/2)
 		visible := m.paneRows() - len(lines)
 		mount := ""
 		for i := st.top; i < len(st.rows) && len(lines) < m.paneRows(); i++ {
@@ -214,8 +219,7 @@ func (m Model) viewIrrevocable() string {
 				mount = r.mount
 				lines = append(lines, s.Title.Render(mount))
 			}
-			idW := min(max(inner/2, 30), 80)
-			line := "  " + fit(r.lease.LeaseID, idW) + "  " + s.StatusErr.Render(oneLine(r.lease.Error))
+			line := "  " + fit(r.lease.LeaseID, idW) + "  " + s.StatusErr.Render(revocationError(r.lease.Error))
 			if i == sel {
 				line = s.Selected.Render(fit(ansiStrip(line), inner))
 			}
@@ -230,4 +234,11 @@ func (m Model) viewIrrevocable() string {
 	return m.pane(strings.Join(lines, "\n"), w, true, title)
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// revocationError is Vault's recorded error on one line, without the
+// wrapping that says nothing ("failed to revoke entry: resp:
+// (*logical.Response)(nil) err: ").
+func revocationError(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Replace(s, "resp: (*logical.Response)(nil) err: ", "", 1)
+	return s
+}

@@ -166,14 +166,14 @@ func (m Model) viewRadarPanel() string {
 	w := m.treeWidth()
 	inner := w - 2
 	now := m.now()
+	var lines []string
+	lines = append(lines, s.Bold.Render(fmt.Sprintf("%d leases expire within %s", len(m.rows), model.FormatDuration(m.window))))
+	lines = append(lines, s.Dim.Render("keys 1 5m · 2 1h · 3 24h · 4 custom"), "")
 	buckets := timeline(m.rows, now, m.window)
 	peak := 1
 	for _, b := range buckets {
 		peak = max(peak, b.Count)
 	}
-	var lines []string
-	lines = append(lines, s.Bold.Render(fmt.Sprintf("%d leases expire within %s", len(m.rows), model.FormatDuration(m.window))))
-	lines = append(lines, s.Dim.Render("keys 1 5m · 2 1h · 3 24h · 4 custom"), "")
 	label := func(b timelineBucket) string {
 		switch {
 		case b.Expired:
@@ -183,6 +183,16 @@ func (m Model) viewRadarPanel() string {
 		}
 		return b.Start.In(now.Location()).Format("15:04")
 	}
+	lines = append(lines, s.Bold.Render("by prefix"))
+	for i, r := range rollup(m.rows) {
+		if i == 5 {
+			lines = append(lines, s.Dim.Render("…"))
+			break
+		}
+		right := fmt.Sprintf(" %6d %7s", r.Count, model.FormatTTL(r.Soonest.Sub(now)))
+		lines = append(lines, fit(shortPrefix(r.Prefix), inner-len(right))+right)
+	}
+	lines = append(lines, "", s.Bold.Render("timeline"))
 	barW := max(inner-16, 4)
 	for _, b := range buckets {
 		n := b.Count * barW / peak
@@ -200,11 +210,6 @@ func (m Model) viewRadarPanel() string {
 			st = s.Warning
 		}
 		lines = append(lines, fmt.Sprintf("%7s %s %s", label(b), st.Render(bar), fmtCount(b.Count)))
-	}
-	lines = append(lines, "", s.Bold.Render("by prefix"))
-	for _, r := range rollup(m.rows) {
-		right := fmt.Sprintf(" %6d %7s", r.Count, model.FormatTTL(r.Soonest.Sub(now)))
-		lines = append(lines, fit(shortPrefix(r.Prefix), inner-len(right))+right)
 	}
 	for i := range lines {
 		lines[i] = fit(lines[i], inner)

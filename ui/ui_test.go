@@ -26,6 +26,8 @@ var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 // bound to actions): it records what the UI asked for. Tests of Vault
 // behaviour use the real server (see e2e_test.go).
 type recorder struct {
+	irrevocable vaultclient.IrrevocableList
+
 	mu      sync.Mutex
 	revoked []string
 	renewed []string
@@ -68,9 +70,16 @@ func (r *recorder) RevokeForce(ctx context.Context, prefix string) error {
 	r.prefix = append(r.prefix, "force:"+prefix)
 	return nil
 }
+
 func (r *recorder) Mounts(ctx context.Context) ([]vaultclient.Mount, error) { return nil, nil }
 func (r *recorder) Capabilities(ctx context.Context, paths []string) (map[string][]string, error) {
 	return nil, nil
+}
+func (r *recorder) Irrevocable(ctx context.Context, limit int) (vaultclient.IrrevocableList, error) {
+	return r.irrevocable, nil
+}
+func (r *recorder) IrrevocableCount(ctx context.Context) (vaultclient.IrrevocableCounts, error) {
+	return vaultclient.IrrevocableCounts{Total: r.irrevocable.Count}, nil
 }
 func (r *recorder) Self(ctx context.Context) (vaultclient.TokenInfo, error) {
 	return vaultclient.TokenInfo{Path: "auth/approle/login"}, nil
@@ -174,8 +183,8 @@ func typeText(m Model, s string) Model {
 	return m
 }
 
-// screen is the rendered view without colours.
-func screen(m Model) string { return ansi.Strip(m.render()) }
+// text is the rendered view without colours.
+func text(m Model) string { return ansi.Strip(m.render()) }
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
@@ -213,11 +222,13 @@ func TestGoldenScreens(t *testing.T) {
 		{"revoke_confirm", func() Model { return keys(base(), "x") }},
 		{"prefix_revoke", func() Model { return keys(base(), "tab", "j", "j", "P") }},
 		{"force_revoke_second_stage", func() Model { return send(typeText(keys(base(), "tab", "j", "F"), "auth/"), keyMsg("enter")) }},
+		{"radar_1h", func() Model { return keys(base(), "e") }},
+		{"radar_5m", func() Model { return keys(base(), "1") }},
 		{"read_only", func() Model { return newTest(t, &recorder{}, Options{ReadOnly: true}) }},
 		{"too_small", func() Model { return send(base(), tea.WindowSizeMsg{Width: 40, Height: 10}) }},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { golden(t, tt.name, screen(tt.m())) })
+		t.Run(tt.name, func(t *testing.T) { golden(t, tt.name, text(tt.m())) })
 	}
 }
 
@@ -234,7 +245,7 @@ func TestTableIsSortedBySoonestExpiryWithExpiredFirstAndNoExpiryLast(t *testing.
 	if !slices.Equal(got, want) {
 		t.Errorf("rows %v\nwant %v", got, want)
 	}
-	out := screen(m)
+	out := text(m)
 	for _, s := range []string{"expired", "!45s", "!3m00s", "30m00s", "1d02h", "never"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("screen lacks %q", s)
@@ -246,13 +257,13 @@ func TestCountdownMovesWithTheClockWithoutVault(t *testing.T) {
 	now := t0
 	m := newTest(t, &recorder{}, Options{})
 	m.opt.Now = func() time.Time { return now }
-	if !strings.Contains(screen(m), "!45s") {
+	if !strings.Contains(text(m), "!45s") {
 		t.Fatal("k2 should show 45s left")
 	}
 	now = now.Add(40 * time.Second)
 	m = send(m, tickMsg(now))
-	if !strings.Contains(screen(m), "!5s") {
-		t.Errorf("after 40s k2 should show 5s left:\n%s", screen(m))
+	if !strings.Contains(text(m), "!5s") {
+		t.Errorf("after 40s k2 should show 5s left:\n%s", text(m))
 	}
 }
 
@@ -297,7 +308,7 @@ func TestMarkedRenewSkipsTokenAndNonRenewableLeases(t *testing.T) {
 	if m.mode != modeResults {
 		t.Errorf("a bulk action ends on its results")
 	}
-	out := screen(m)
+	out := text(m)
 	for _, s := range []string{"asked 2h, granted 1h", "token leases renew through auth/token/", "expired and waits for"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("results lack %q:\n%s", s, out)
@@ -322,8 +333,8 @@ func TestPrefixRevokeNeedsTheExactPrefixTyped(t *testing.T) {
 	m := newTest(t, be, Options{})
 	m = keys(m, "tab", "j", "j") // database/
 	m = keys(m, "P")
-	if !strings.Contains(screen(m), "Leases: 3 leases") {
-		t.Errorf("the dialog must show the count:\n%s", screen(m))
+	if !strings.Contains(text(m), "Leases: 3 leases") {
+		t.Errorf("the dialog must show the count:\n%s", text(m))
 	}
 	m = typeText(m, "database")
 	m = send(m, keyMsg("enter"))
@@ -342,8 +353,8 @@ func TestPrefixRevokeWarnsWhenItCoversOwnToken(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{})
 	m = send(m, selfMsg{self: vaultclient.TokenInfo{Path: "auth/approle/login"}})
 	m = keys(m, "tab", "j", "P") // auth/
-	if !strings.Contains(screen(m), "may revoke its own") {
-		t.Errorf("no own-token warning:\n%s", screen(m))
+	if !strings.Contains(text(m), "may revoke its own") {
+		t.Errorf("no own-token warning:\n%s", text(m))
 	}
 }
 
@@ -391,7 +402,7 @@ func TestFailedRefreshKeepsDataMarkedStale(t *testing.T) {
 	m = refresh(m, 2, true, []vaultclient.Event{
 		{Kind: vaultclient.EventError, Prefix: "", Err: &vaultclient.Error{Kind: vaultclient.KindUnreachable, Hint: "nothing listens at http://127.0.0.1:8200"}},
 	})
-	out := screen(m)
+	out := text(m)
 	if !strings.Contains(out, "STALE") || !strings.Contains(out, "nothing listens") || len(m.rows) != 7 {
 		t.Errorf("a failed refresh must keep the rows and say STALE:\n%s", out)
 	}
@@ -444,6 +455,143 @@ func drain(m Model, cmd tea.Cmd) Model {
 		case actionStepMsg, prefixActionMsg, lookupsMsg, followMsg:
 		default:
 			continue // ticks, spinners, status timers
+		}
+		next, more := m.Update(msg)
+		m = next.(Model)
+		queue = append(queue, more)
+	}
+	return m
+}
+
+func TestTimelineBucketsByWindow(t *testing.T) {
+	m := newTest(t, &recorder{}, Options{})
+	m = keys(m, "3") // 24h
+	b := timeline(m.rows, t0, 24*time.Hour)
+	if !b[0].Expired || b[0].Count != 1 {
+		t.Errorf("expired bucket %+v", b[0])
+	}
+	if b[1].Start != t0 || b[1].Count != 3 { // 12:00-13:00: k2 45s, BBB 3m, h1111 30m
+		t.Errorf("first hour %+v", b[1])
+	}
+	if b[3].Start != t0.Add(2*time.Hour) || b[3].Count != 1 { // AAA at 14:00
+		t.Errorf("third hour %+v", b[3])
+	}
+	if got := bucketSize(5 * time.Minute); got != 5*time.Minute {
+		t.Errorf("bucket for 5m: %v", got)
+	}
+	if got := bucketSize(7 * 24 * time.Hour); got != 24*time.Hour {
+		t.Errorf("bucket for a week: %v", got)
+	}
+	r := rollup(m.rows)
+	if len(r) == 0 || r[0].Prefix != "database/creds/readonly/" || r[0].Count != 3 {
+		t.Errorf("rollup %+v", r)
+	}
+}
+
+func TestRadarWindows(t *testing.T) {
+	m := newTest(t, &recorder{}, Options{})
+	for _, tt := range []struct {
+		keys []string
+		rows int
+	}{
+		{[]string{"e"}, 4}, // 1h: CCC (expired), k2, BBB, h1111
+		{[]string{"1"}, 3}, // 5m
+		{[]string{"3"}, 5}, // 24h: all but k1 (26h) and h2222 (no expiry)
+	} {
+		m2 := keys(m, tt.keys...)
+		if m2.screen != screenRadar || len(m2.rows) != tt.rows {
+			t.Errorf("keys %v: screen %v, %d rows; want the radar with %d", tt.keys, m2.screen, len(m2.rows), tt.rows)
+		}
+	}
+	m2 := typeText(keys(m, "4"), "\b\b30h")
+	m2.input.SetValue("30h")
+	m2 = send(m2, keyMsg("enter"))
+	if m2.window != 30*time.Hour || len(m2.rows) != 7-1 {
+		t.Errorf("custom 30h: window %v, %d rows", m2.window, len(m2.rows))
+	}
+	m3 := keys(m, "4")
+	m3.input.SetValue("banana")
+	m3 = send(m3, keyMsg("enter"))
+	if m3.mode != modeWindowPrompt || !strings.Contains(m3.status, "is not a duration") {
+		t.Errorf("bad window: mode %v, status %q", m3.mode, m3.status)
+	}
+	back := keys(keys(m, "e"), "e")
+	if back.screen != screenBrowser || len(back.rows) != 7 {
+		t.Errorf("e toggles back to the browser with every lease")
+	}
+}
+
+func irrevocableFixture() vaultclient.IrrevocableList {
+	return vaultclient.IrrevocableList{Count: 3, Leases: []vaultclient.IrrevocableLease{
+		{LeaseID: "database/creds/doomed/AAA", MountID: "database_1234", Error: `failed to revoke entry: resp: (*logical.Response)(nil) err: pq: role "x" does not exist`},
+		{LeaseID: "database/creds/doomed/BBB", MountID: "database_1234", Error: "failed to revoke entry: connection refused"},
+		{LeaseID: "other/creds/x/CCC", MountID: "other_9", Error: "failed"},
+	}}
+}
+
+func TestIrrevocableViewGroupsByMountAndForceRevokesByID(t *testing.T) {
+	be := &recorder{irrevocable: irrevocableFixture()}
+	m := newTest(t, be, Options{})
+	m = send(m, mountsMsg{})
+	next, cmd := m.Update(keyMsg("I"))
+	m = drainAll(next.(Model), cmd)
+	m.irr.mounts = nil
+	m = send(m, irrevocableMsg{list: be.irrevocable, total: 3, mounts: []vaultclient.Mount{{Path: "database/", Accessor: "database_1234"}}})
+	out := text(m)
+	for _, want := range []string{"3 irrevocable leases", "database/", "other_9", `pq: role "x" does not exist`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("irrevocable view lacks %q:\n%s", want, out)
+		}
+	}
+	golden(t, "irrevocable", out)
+
+	m2 := keys(m, "x")
+	if m2.mode != modeForceRevoke || !strings.Contains(text(m2), "credentials behind them may") {
+		t.Fatalf("x must open the force confirmation with Vault's warning:\n%s", text(m2))
+	}
+	m2 = typeText(m2, "forc")
+	m2 = send(m2, keyMsg("enter"))
+	if len(be.prefix) != 0 {
+		t.Fatal("a wrong confirmation force-revoked something")
+	}
+	m2 = typeText(m2, "e")
+	m2 = runAction(m2, keyMsg("enter"))
+	if !slices.Equal(be.prefix, []string{"force:database/creds/doomed/AAA"}) {
+		t.Errorf("force-revoked %v, want the one full id under the cursor", be.prefix)
+	}
+
+	be.prefix = nil
+	m3 := typeText(keys(m, "X"), "force")
+	m3 = runAction(m3, keyMsg("enter"))
+	slices.Sort(be.prefix)
+	if !slices.Equal(be.prefix, []string{"force:database/creds/doomed/AAA", "force:database/creds/doomed/BBB"}) {
+		t.Errorf("X force-revoked %v, want every irrevocable lease of database/ and nothing else", be.prefix)
+	}
+}
+
+// drainAll runs cmd and feeds back every message that arrives in time.
+func drainAll(m Model, cmd tea.Cmd) Model {
+	queue := []tea.Cmd{cmd}
+	for steps := 0; len(queue) > 0 && steps < 100; steps++ {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		done := make(chan tea.Msg, 1)
+		go func() { done <- c() }()
+		var msg tea.Msg
+		select {
+		case msg = <-done:
+		case <-time.After(200 * time.Millisecond):
+			continue
+		}
+		if b, ok := msg.(tea.BatchMsg); ok {
+			queue = append(queue, b...)
+			continue
+		}
+		if _, ok := msg.(irrevocableMsg); !ok {
+			continue
 		}
 		next, more := m.Update(msg)
 		m = next.(Model)

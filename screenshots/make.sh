@@ -58,4 +58,8 @@ keys Escape
 sleep 0.3
 keys '?'
 shot help
-keys Escape q
+keys Escape
+sleep 0.3
+keys g e
+shot radar
+keys q

@@ -72,7 +72,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "leasetop demo:", err)
 		return 1
 	}
-	client := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: f.concurrency})
+	client := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: f.concurrency, RateLimit: f.rate})
 	return runUI(client, "", f, stderr)
 }
 

@@ -33,6 +33,7 @@ type flags struct {
 	addr, namespace string
 	refresh         time.Duration
 	concurrency     int
+	rate            float64
 	increment       string
 	readOnly        bool
 	warn, crit      string
@@ -47,6 +48,7 @@ func newFlagSet(name string, f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.namespace, "namespace", "", "Vault namespace (default $VAULT_NAMESPACE)")
 	fs.DurationVar(&f.refresh, "refresh", 15*time.Second, "how often to re-list the tree (0 turns polling off)")
 	fs.IntVar(&f.concurrency, "concurrency", vaultclient.DefaultConcurrency, "Vault requests in flight while crawling")
+	fs.Float64Var(&f.rate, "rate", 0, "at most this many Vault requests per second (0: no limit)")
 	fs.StringVar(&f.increment, "increment", "1h", "default renew increment")
 	fs.BoolVar(&f.readOnly, "read-only", false, "disable every key that changes Vault")
 	fs.StringVar(&f.warn, "warn", "1h", "TTLs under this show as a warning")
@@ -113,7 +115,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(pos) == 1 {
 		prefix = pos[0]
 	}
-	client, err := vaultclient.New(vaultclient.Config{Address: f.addr, Namespace: f.namespace, Concurrency: f.concurrency})
+	if f.rate < 0 {
+		fmt.Fprintln(stderr, "leasetop: --rate must not be negative")
+		return 2
+	}
+	client, err := vaultclient.New(vaultclient.Config{Address: f.addr, Namespace: f.namespace, Concurrency: f.concurrency, RateLimit: f.rate})
 	if err != nil {
 		fmt.Fprintln(stderr, "leasetop:", err)
 		return 1

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -193,5 +194,69 @@ func TestEndToEndRenewShowsAskedAndGranted(t *testing.T) {
 	}
 	if l.LastRenewal.IsZero() {
 		t.Error("Vault shows no renewal")
+	}
+}
+
+// A real irrevocable lease: a database lease whose revocation always fails,
+// until Vault gives up (8 to 13 minutes after expiry on a dev server). The
+// irrevocable view lists it with Vault's error, and x, "force" removes it.
+// Slow, so it runs when LEASETOP_SLOW=1, which .ci/run sets; a replay of a
+// captured answer runs everywhere (vaultclient/captured_test.go).
+func TestEndToEndRealIrrevocableLease(t *testing.T) {
+	if os.Getenv("LEASETOP_SLOW") == "" {
+		t.Skip("waits for Vault to give up on a revocation (8-13 min): set LEASETOP_SLOW=1; CI does")
+	}
+	t.Parallel()
+	env := vaulttest.Start(t)
+	pg := vaulttest.Postgres(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	defer cancel()
+	db := vaulttest.Database(pg, "database")
+	ids, err := env.Seed.DatabaseRole(ctx, db, "doomed", 5*time.Second, time.Minute, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Seed.BreakDatabaseRevocation(ctx, db, "doomed", 5*time.Second, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	client := env.Client(t, "", vaultclient.Config{})
+	start := time.Now()
+	for {
+		l, err := client.Irrevocable(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Count > 0 {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("Vault did not give up on the revocation within 25 minutes")
+		}
+		time.Sleep(10 * time.Second)
+	}
+	t.Logf("irrevocable %s after it was made", time.Since(start).Round(time.Second))
+	if _, err := client.Renew(ctx, ids[0], time.Hour); !errors.Is(err, vaultclient.ErrIrrevocable) {
+		t.Errorf("renew of an irrevocable lease: %v, want ErrIrrevocable", err)
+	}
+	if _, err := client.Revoke(ctx, ids[0], true); err == nil {
+		t.Error("a plain revoke of an irrevocable lease must fail")
+	}
+	n, err := client.IrrevocableCount(ctx)
+	if err != nil || n.Total != 1 {
+		t.Errorf("count %+v %v", n, err)
+	}
+
+	r := startProgram(t, client, Options{Refresh: time.Hour})
+	r.waitFor("refreshed")
+	r.press("I")
+	r.waitFor(ids[0])
+	r.waitFor("out of retries")
+	r.press("x")
+	r.waitFor("FORCE-revoke " + ids[0])
+	r.typeText("force")
+	r.press("enter")
+	r.waitFor("force-revoked " + ids[0])
+	if l, err := client.Irrevocable(ctx, 0); err != nil || l.Count != 0 {
+		t.Errorf("after force-revoke: %+v %v", l, err)
 	}
 }

@@ -29,6 +29,9 @@ type Config struct {
 	// MaxRetries is how often a retryable failure (429, 5xx, reset) is retried.
 	// 0 means 4; negative means never.
 	MaxRetries int
+	// RateLimit caps requests per second to Vault, over every call of the
+	// client; 0 leaves VAULT_RATE_LIMIT (or no limit).
+	RateLimit float64
 }
 
 // DefaultConcurrency is where lookups saturate a 2-core server (VAULT-FACTS:
@@ -80,6 +83,9 @@ func New(cfg Config) (*Client, error) {
 // NewFromAPI wraps an api.Client that the caller configured.
 func NewFromAPI(c *api.Client, cfg Config) *Client {
 	cl := &Client{api: c, concurrency: cfg.Concurrency, maxRetries: cfg.MaxRetries, sleep: sleepCtx}
+	if cfg.RateLimit > 0 {
+		c.SetLimiter(cfg.RateLimit, max(int(cfg.RateLimit/10), 1))
+	}
 	if cl.concurrency <= 0 {
 		cl.concurrency = DefaultConcurrency
 	}

@@ -175,3 +175,31 @@ func TestWalkStopsWhenCancelled(t *testing.T) {
 		t.Errorf("a cancelled walk delivered %d leases; want it to stop soon after 10", n)
 	}
 }
+
+func TestRateLimitCapsRequestsPerSecond(t *testing.T) {
+	env, p, _ := proxied(t)
+	ctx := ctxT(t)
+	must(env.Seed.LeasedKV(ctx, "app", time.Hour, 30)).get(t)
+	a, err := env.Server.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetAddress(p.URL); err != nil {
+		t.Fatal(err)
+	}
+	c := vaultclient.NewFromAPI(a, vaultclient.Config{Concurrency: 8, RateLimit: 20})
+	p.Reset()
+	start := time.Now()
+	n := 0
+	for ev := range c.Walk(ctx, "secret/app/", vaultclient.WalkOptions{}) {
+		if ev.Kind == vaultclient.EventLease {
+			n++
+		}
+	}
+	took := time.Since(start)
+	reqs := len(p.Requests())
+	// 31 requests at 20/s with a burst of 2 cannot take less than ~1.4 s.
+	if n != 30 || reqs != 31 || took < 1200*time.Millisecond {
+		t.Errorf("%d leases, %d requests in %v: the rate limit did not hold", n, reqs, took)
+	}
+}

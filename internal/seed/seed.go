@@ -284,3 +284,20 @@ func (s *Seeder) DatabaseRole(ctx context.Context, db DatabaseConfig, role strin
 		return sec.LeaseID, nil
 	})
 }
+
+// BreakDatabaseRevocation rewrites role so that every revocation of its
+// leases fails (its revocation statement drops a role that does not
+// exist). Vault retries, then gives up and marks the leases irrevocable:
+// the honest way to make one.
+func (s *Seeder) BreakDatabaseRevocation(ctx context.Context, db DatabaseConfig, role string, ttl, maxTTL time.Duration) error {
+	_, err := s.C.Logical().WriteWithContext(ctx, db.Mount+"/roles/"+role, map[string]any{
+		"db_name": db.Connection,
+		"creation_statements": []string{
+			`CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`,
+		},
+		"revocation_statements": []string{`DROP ROLE "leasetop_no_such_role_{{name}}";`},
+		"default_ttl":           secs(ttl),
+		"max_ttl":               secs(maxTTL),
+	})
+	return err
+}

@@ -1,0 +1,390 @@
+// Command bench measures leasetop against a real dev Vault seeded with
+// many leases and prints the figures of issue 5 as one table, each as a
+// ratio against a baseline measured in the same run. Run it through
+// bench/run.sh; `go run ./bench -h` lists the knobs.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/hashicorp/vault/api"
+
+	"github.com/leasetop/leasetop/internal/devvault"
+	"github.com/leasetop/leasetop/internal/faultproxy"
+	"github.com/leasetop/leasetop/internal/seed"
+	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/ui"
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+func main() {
+	leases := flag.Int("leases", 100000, "leases to seed")
+	prefixes := flag.Int("prefixes", 50, "prefixes to spread them over")
+	conc := flag.Int("concurrency", 16, "requests in flight, for leasetop and the raw loop alike")
+	cliSample := flag.Int("cli-sample", 40, "leases the vault CLI baseline looks up one process at a time")
+	idle := flag.Duration("idle", 30*time.Second, "how long to measure an idle leasetop's CPU")
+	flag.Parse()
+	if err := run(*leases, *prefixes, *conc, *cliSample, *idle); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type figure struct{ name, value, target string }
+
+func run(n, nprefix, conc, cliSample int, idle time.Duration) error {
+	ctx := context.Background()
+	bin, err := devvault.Binary()
+	if err != nil {
+		return err
+	}
+	srv, err := devvault.Start(ctx, devvault.Options{Bin: bin})
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	rootAPI, err := srv.Client()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("machine: %d CPUs, %s; vault: %s\n", runtime.NumCPU(), runtime.Version(), bin)
+
+	// Seed.
+	start := time.Now()
+	s := &seed.Seeder{C: rootAPI, Concurrency: 32}
+	per := n / nprefix
+	for i := range nprefix {
+		if _, err := s.LeasedKV(ctx, fmt.Sprintf("bench/role-%02d", i), 24*time.Hour, per); err != nil {
+			return err
+		}
+	}
+	seeded := time.Since(start)
+	total := per * nprefix
+	fmt.Printf("seeded %d leases over %d prefixes in %s (%.0f leases/s)\n", total, nprefix, seeded.Round(time.Millisecond), float64(total)/seeded.Seconds())
+
+	client := vaultclient.NewFromAPI(rootAPI, vaultclient.Config{Concurrency: conc})
+	var figs []figure
+
+	// 1 and 3: leasetop's Walk against a minimal raw loop, alternating, best of two each.
+	var walkBest, rawBest time.Duration
+	var firstRow time.Duration
+	for range 2 {
+		d, first, got, err := timeWalk(ctx, client, conc)
+		if err != nil {
+			return err
+		}
+		if got != total {
+			return fmt.Errorf("walk found %d leases, want %d", got, total)
+		}
+		if walkBest == 0 || d < walkBest {
+			walkBest, firstRow = d, first
+		}
+		r, rgot, err := timeRawLoop(ctx, rootAPI, conc)
+		if err != nil {
+			return err
+		}
+		if rgot != total {
+			return fmt.Errorf("raw loop found %d leases, want %d", rgot, total)
+		}
+		if rawBest == 0 || r < rawBest {
+			rawBest = r
+		}
+	}
+	walkRate := float64(total) / walkBest.Seconds()
+	rawRate := float64(total) / rawBest.Seconds()
+	figs = append(figs, figure{"1. crawl: leasetop Walk vs raw api loop (same concurrency)",
+		fmt.Sprintf("%.2fx (%.0f vs %.0f lookups/s)", walkRate/rawRate, walkRate, rawRate), ">= 0.9x"})
+
+	// 2: the operator's way today, one vault CLI process per call.
+	cliRate, err := timeCLI(bin, srv, cliSample)
+	if err != nil {
+		return err
+	}
+	figs = append(figs, figure{"2. crawl: leasetop vs sequential vault CLI (list + lease lookup)",
+		fmt.Sprintf("%.0fx (%.0f vs %.1f leases/s; CLI on %d leases, extrapolated: %s for all)", walkRate/cliRate, walkRate, cliRate, cliSample,
+			(time.Duration(float64(total)/cliRate) * time.Second).Round(time.Minute)), ">= 200x"})
+	figs = append(figs, figure{"3. time to first row / full crawl",
+		fmt.Sprintf("%.2f%% (%s of %s)", 100*firstRow.Seconds()/walkBest.Seconds(), firstRow.Round(time.Millisecond), walkBest.Round(time.Millisecond)), "<= 5%"})
+
+	// 4: View() cost is a go test benchmark.
+	figs = append(figs, figure{"4. View() at 100k / View() at 1k", viewRatio(), "<= 1.5"})
+
+	// 5: heap per lease, the whole index as the UI holds it.
+	perLease, err := heapPerLease(ctx, client, total)
+	if err != nil {
+		return err
+	}
+	figs = append(figs, figure{"5. heap per lease at 100k (the model index)", fmt.Sprintf("%.0f B", perLease), "<= 1024 B"})
+
+	// 6: requests per steady-state poll of the unchanged tree, counted at a proxy.
+	lists, lookups, prefixCount, err := pollRequests(ctx, srv, conc)
+	if err != nil {
+		return err
+	}
+	figs = append(figs, figure{"6. requests per steady-state poll (unchanged tree)",
+		fmt.Sprintf("%d lookups, %d LISTs (%d prefixes)", lookups, lists, prefixCount), "0 lookups"})
+
+	// 7: CPU of an idle leasetop holding every lease.
+	cpu, err := idleCPU(rootAPI, conc, total, idle)
+	if err != nil {
+		return err
+	}
+	figs = append(figs, figure{fmt.Sprintf("7. CPU of an idle leasetop with %dk leases over %s", total/1000, idle), fmt.Sprintf("%.2f%% of one core", cpu), "a few %"})
+
+	fmt.Println()
+	w := 0
+	for _, f := range figs {
+		w = max(w, len(f.name))
+	}
+	fmt.Printf("%-*s  %-60s  %s\n", w, "figure", "measured", "target")
+	fmt.Printf("%s\n", strings.Repeat("-", w+75))
+	for _, f := range figs {
+		fmt.Printf("%-*s  %-60s  %s\n", w, f.name, f.value, f.target)
+	}
+	return nil
+}
+
+// timeWalk crawls everything with leasetop's Walk.
+func timeWalk(ctx context.Context, c *vaultclient.Client, conc int) (total, firstRow time.Duration, leases int, err error) {
+	start := time.Now()
+	for ev := range c.Walk(ctx, "secret/bench/", vaultclient.WalkOptions{Concurrency: conc}) {
+		switch ev.Kind {
+		case vaultclient.EventLease:
+			if leases == 0 {
+				firstRow = time.Since(start)
+			}
+			leases++
+		case vaultclient.EventError:
+			return 0, 0, 0, ev.Err
+		}
+	}
+	return time.Since(start), firstRow, leases, nil
+}
+
+// timeRawLoop is the ceiling: the plainest concurrent loop over the api
+// package, LIST every prefix, then conc goroutines looking ids up.
+func timeRawLoop(ctx context.Context, c *api.Client, conc int) (time.Duration, int, error) {
+	start := time.Now()
+	top, err := c.Logical().ListWithContext(ctx, "sys/leases/lookup/secret/bench/")
+	if err != nil {
+		return 0, 0, err
+	}
+	var ids []string
+	for _, k := range top.Data["keys"].([]any) {
+		sub, err := c.Logical().ListWithContext(ctx, "sys/leases/lookup/secret/bench/"+k.(string))
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, id := range sub.Data["keys"].([]any) {
+			ids = append(ids, "secret/bench/"+k.(string)+id.(string))
+		}
+	}
+	var next, done atomic.Int64
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(ids) {
+					return
+				}
+				if _, err := c.Logical().WriteWithContext(ctx, "sys/leases/lookup", map[string]any{"lease_id": ids[i]}); err != nil {
+					firstErr.Store(err)
+					return
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if err, ok := firstErr.Load().(error); ok {
+		return 0, 0, err
+	}
+	return time.Since(start), int(done.Load()), nil
+}
+
+// timeCLI runs `vault list` once and `vault lease lookup` per lease, one
+// process each, the way an operator's shell loop does.
+func timeCLI(bin string, srv *devvault.Server, sample int) (float64, error) {
+	env := append(os.Environ(), "VAULT_ADDR="+srv.Addr, "VAULT_TOKEN="+srv.RootToken)
+	start := time.Now()
+	cmd := exec.Command(bin, "list", "-format=json", "sys/leases/lookup/secret/bench/role-00/")
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		return 0, fmt.Errorf("vault list: %w", err)
+	}
+	var ids []string
+	for _, f := range strings.Split(string(out), "\"") {
+		if len(f) == 24 {
+			ids = append(ids, f)
+		}
+	}
+	if len(ids) < sample {
+		return 0, fmt.Errorf("vault list gave %d ids", len(ids))
+	}
+	for _, id := range ids[:sample] {
+		cmd := exec.Command(bin, "lease", "lookup", "secret/bench/role-00/"+id)
+		cmd.Env = env
+		cmd.Stdout = io.Discard
+		if err := cmd.Run(); err != nil {
+			return 0, fmt.Errorf("vault lease lookup: %w", err)
+		}
+	}
+	return float64(sample) / time.Since(start).Seconds(), nil
+}
+
+// heapPerLease crawls into a model.Index and measures the live heap it adds.
+func heapPerLease(ctx context.Context, c *vaultclient.Client, want int) (float64, error) {
+	var leases []vaultclient.Lease
+	var listings []vaultclient.Listing
+	for ev := range c.Walk(ctx, "secret/bench/", vaultclient.WalkOptions{}) {
+		switch ev.Kind {
+		case vaultclient.EventListed:
+			listings = append(listings, ev.Listing)
+		case vaultclient.EventLease:
+			leases = append(leases, ev.Lease)
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	idx := model.NewIndex()
+	now := time.Now()
+	for _, l := range listings {
+		idx.ApplyListing(l.Prefix, l.Prefixes, l.LeaseIDs, now)
+	}
+	for _, l := range leases {
+		idx.ApplyLease(model.LeaseInfo{ID: l.ID, IssueTime: l.IssueTime, ExpireTime: l.ExpireTime, LastRenewal: l.LastRenewal, Renewable: l.Renewable})
+	}
+	listings, leases = nil, nil
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if idx.Len() != want {
+		return 0, fmt.Errorf("index holds %d leases, want %d", idx.Len(), want)
+	}
+	per := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(idx.Len())
+	runtime.KeepAlive(idx)
+	return per, nil
+}
+
+// pollRequests fills an index, then runs one refresh as the UI does (a
+// list-only walk, then lookups of the ids the index did not know) through
+// a counting proxy.
+func pollRequests(ctx context.Context, srv *devvault.Server, conc int) (lists, lookups, prefixes int, err error) {
+	p, err := faultproxy.New(srv.Addr)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer p.Close()
+	a, err := srv.Client()
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if err := a.SetAddress(p.URL); err != nil {
+		return 0, 0, 0, err
+	}
+	c := vaultclient.NewFromAPI(a, vaultclient.Config{Concurrency: conc})
+	idx := model.NewIndex()
+	now := time.Now()
+	for ev := range c.Walk(ctx, "", vaultclient.WalkOptions{}) {
+		switch ev.Kind {
+		case vaultclient.EventListed:
+			idx.ApplyListing(ev.Listing.Prefix, ev.Listing.Prefixes, ev.Listing.LeaseIDs, now)
+		case vaultclient.EventLease:
+			l := ev.Lease
+			idx.ApplyLease(model.LeaseInfo{ID: l.ID, IssueTime: l.IssueTime, ExpireTime: l.ExpireTime, Renewable: l.Renewable})
+		}
+	}
+	p.Reset()
+	var fresh []string
+	for ev := range c.Walk(ctx, "", vaultclient.WalkOptions{ListOnly: true}) {
+		if ev.Kind == vaultclient.EventListed {
+			prefixes++
+			n, _ := idx.ApplyListing(ev.Listing.Prefix, ev.Listing.Prefixes, ev.Listing.LeaseIDs, now)
+			fresh = append(fresh, n...)
+		}
+	}
+	for _, id := range fresh {
+		if _, err := c.Lookup(ctx, id); err != nil {
+			return 0, 0, 0, err
+		}
+	}
+	for _, r := range p.Requests() {
+		switch {
+		case r.Method == "LIST":
+			lists++
+		case strings.HasPrefix(r.Path, "sys/leases/lookup"):
+			lookups++
+		}
+	}
+	return lists, lookups, prefixes, nil
+}
+
+// idleCPU runs the real UI model in a headless Bubble Tea program, waits
+// for the crawl to finish, then measures this process's CPU time while the
+// UI sits idle (countdown ticks and the default 15 s polls included).
+func idleCPU(a *api.Client, conc, want int, d time.Duration) (float64, error) {
+	c := vaultclient.NewFromAPI(a, vaultclient.Config{Concurrency: conc})
+	m := ui.New(c, ui.Options{Refresh: 15 * time.Second, Concurrency: conc})
+	p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithWindowSize(160, 50), tea.WithoutSignalHandler())
+	done := make(chan error, 1)
+	go func() { _, err := p.Run(); done <- err }()
+	defer func() { p.Quit(); <-done }()
+	// The crawl of 100k leases takes seconds; wait for it generously.
+	time.Sleep(time.Duration(want/2000+5) * time.Second)
+	before := cpuTime()
+	time.Sleep(d)
+	used := cpuTime() - before
+	return 100 * used.Seconds() / d.Seconds(), nil
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// viewRatio runs the ui package's View benchmark and divides.
+func viewRatio() string {
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "BenchmarkView", "-benchtime", "200x", "./ui")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "error: " + strings.TrimSpace(string(out))
+	}
+	ns := map[string]float64{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && strings.HasPrefix(f[0], "BenchmarkView/") {
+			var v float64
+			fmt.Sscan(f[2], &v)
+			ns[strings.TrimSuffix(strings.TrimPrefix(f[0], "BenchmarkView/"), "-"+fmt.Sprint(runtime.GOMAXPROCS(0)))] = v
+		}
+	}
+	keys := make([]string, 0, len(ns))
+	for k := range ns {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if ns["leases=1000"] == 0 || ns["leases=100000"] == 0 {
+		return "could not read the benchmark: " + strings.Join(keys, ",")
+	}
+	return fmt.Sprintf("%.2f (1k %.0f µs, 10k %.0f µs, 100k %.0f µs)", ns["leases=100000"]/ns["leases=1000"],
+		ns["leases=1000"]/1000, ns["leases=10000"]/1000, ns["leases=100000"]/1000)
+}

@@ -208,7 +208,11 @@ func reportFailures(cmd string, failures []error, stderr io.Writer) int {
 	if len(failures) == 0 {
 		return 0
 	}
-	fmt.Fprintf(stderr, "%s: %d parts of the crawl failed; the output above is partial. First: %s\n", cmd, len(failures), plainErr(failures[0]))
+	if len(failures) == 1 {
+		fmt.Fprintf(stderr, "%s: the crawl failed: %s\n", cmd, plainErr(failures[0]))
+	} else {
+		fmt.Fprintf(stderr, "%s: %d parts of the crawl failed; the output is partial. First: %s\n", cmd, len(failures), plainErr(failures[0]))
+	}
 	return 1
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -36,6 +37,8 @@ func main() {
 	conc := flag.Int("concurrency", 16, "requests in flight, for leasetop and the raw loop alike")
 	cliSample := flag.Int("cli-sample", 40, "leases the vault CLI baseline looks up one process at a time")
 	idle := flag.Duration("idle", 30*time.Second, "how long to measure an idle leasetop's CPU")
+	flag.StringVar(&only, "only", "", "run only these figures, e.g. 5,7 (seeding always runs)")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the idle measurement (figure 7) here")
 	flag.Parse()
 	if err := run(*leases, *prefixes, *conc, *cliSample, *idle); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -44,6 +47,21 @@ func main() {
 }
 
 type figure struct{ name, value, target string }
+
+var only, cpuProfile string
+
+// want reports whether figure n is to be measured.
+func want(n int) bool {
+	if only == "" {
+		return true
+	}
+	for _, f := range strings.Split(only, ",") {
+		if strings.TrimSpace(f) == fmt.Sprint(n) {
+			return true
+		}
+	}
+	return false
+}
 
 func run(n, nprefix, conc, cliSample int, idle time.Duration) error {
 	ctx := context.Background()
@@ -81,7 +99,11 @@ func run(n, nprefix, conc, cliSample int, idle time.Duration) error {
 	// 1 and 3: leasetop's Walk against a minimal raw loop, alternating, best of two each.
 	var walkBest, rawBest time.Duration
 	var firstRow time.Duration
-	for range 2 {
+	rounds := 2
+	if !want(1) && !want(2) && !want(3) {
+		rounds = 0
+	}
+	for range rounds {
 		d, first, got, err := timeWalk(ctx, client, conc)
 		if err != nil {
 			return err
@@ -105,44 +127,51 @@ func run(n, nprefix, conc, cliSample int, idle time.Duration) error {
 	}
 	walkRate := float64(total) / walkBest.Seconds()
 	rawRate := float64(total) / rawBest.Seconds()
-	figs = append(figs, figure{"1. crawl: leasetop Walk vs raw api loop (same concurrency)",
-		fmt.Sprintf("%.2fx (%.0f vs %.0f lookups/s)", walkRate/rawRate, walkRate, rawRate), ">= 0.9x"})
-
-	// 2: the operator's way today, one vault CLI process per call.
-	cliRate, err := timeCLI(bin, srv, cliSample)
-	if err != nil {
-		return err
+	if want(1) {
+		figs = append(figs, figure{"1. crawl: leasetop Walk vs raw api loop (same concurrency)",
+			fmt.Sprintf("%.2fx (%.0f vs %.0f lookups/s)", walkRate/rawRate, walkRate, rawRate), ">= 0.9x"})
 	}
-	figs = append(figs, figure{"2. crawl: leasetop vs sequential vault CLI (list + lease lookup)",
-		fmt.Sprintf("%.0fx (%.0f vs %.1f leases/s; CLI on %d leases, extrapolated: %s for all)", walkRate/cliRate, walkRate, cliRate, cliSample,
-			(time.Duration(float64(total)/cliRate) * time.Second).Round(time.Minute)), ">= 200x"})
-	figs = append(figs, figure{"3. time to first row / full crawl",
-		fmt.Sprintf("%.2f%% (%s of %s)", 100*firstRow.Seconds()/walkBest.Seconds(), firstRow.Round(time.Millisecond), walkBest.Round(time.Millisecond)), "<= 5%"})
-
-	// 4: View() cost is a go test benchmark.
-	figs = append(figs, figure{"4. View() at 100k / View() at 1k", viewRatio(), "<= 1.5"})
-
-	// 5: heap per lease, the whole index as the UI holds it.
-	perLease, err := heapPerLease(ctx, client, total)
-	if err != nil {
-		return err
+	if want(2) {
+		// The operator's way today, one vault CLI process per call.
+		cliRate, err := timeCLI(bin, srv, cliSample)
+		if err != nil {
+			return err
+		}
+		figs = append(figs, figure{"2. crawl: leasetop vs sequential vault CLI (list + lease lookup)",
+			fmt.Sprintf("%.0fx (%.0f vs %.1f leases/s; CLI on %d leases, extrapolated: %s for all)", walkRate/cliRate, walkRate, cliRate, cliSample,
+				(time.Duration(float64(total)/cliRate) * time.Second).Round(time.Minute)), ">= 200x"})
 	}
-	figs = append(figs, figure{"5. heap per lease at 100k (the model index)", fmt.Sprintf("%.0f B", perLease), "<= 1024 B"})
-
-	// 6: requests per steady-state poll of the unchanged tree, counted at a proxy.
-	lists, lookups, prefixCount, err := pollRequests(ctx, srv, conc)
-	if err != nil {
-		return err
+	if want(3) {
+		figs = append(figs, figure{"3. time to first row / full crawl",
+			fmt.Sprintf("%.2f%% (%s of %s)", 100*firstRow.Seconds()/walkBest.Seconds(), firstRow.Round(time.Millisecond), walkBest.Round(time.Millisecond)), "<= 5%"})
 	}
-	figs = append(figs, figure{"6. requests per steady-state poll (unchanged tree)",
-		fmt.Sprintf("%d lookups, %d LISTs (%d prefixes)", lookups, lists, prefixCount), "0 lookups"})
-
-	// 7: CPU of an idle leasetop holding every lease.
-	cpu, err := idleCPU(rootAPI, conc, total, idle)
-	if err != nil {
-		return err
+	if want(4) {
+		figs = append(figs, figure{"4. View() at 100k / View() at 1k", viewRatio(), "<= 1.5"})
 	}
-	figs = append(figs, figure{fmt.Sprintf("7. CPU of an idle leasetop with %dk leases over %s", total/1000, idle), fmt.Sprintf("%.2f%% of one core", cpu), "a few %"})
+	if want(5) {
+		// Heap per lease, the whole index as the UI holds it.
+		perLease, err := heapPerLease(ctx, client, total)
+		if err != nil {
+			return err
+		}
+		figs = append(figs, figure{"5. heap per lease at 100k (the model index)", fmt.Sprintf("%.0f B", perLease), "<= 1024 B"})
+	}
+	if want(6) {
+		// Requests per steady-state poll of the unchanged tree, counted at a proxy.
+		lists, lookups, prefixCount, err := pollRequests(ctx, srv, conc)
+		if err != nil {
+			return err
+		}
+		figs = append(figs, figure{"6. requests per steady-state poll (unchanged tree)",
+			fmt.Sprintf("%d lookups, %d LISTs (%d prefixes)", lookups, lists, prefixCount), "0 lookups"})
+	}
+	if want(7) {
+		cpu, err := idleCPU(rootAPI, conc, total, idle)
+		if err != nil {
+			return err
+		}
+		figs = append(figs, figure{fmt.Sprintf("7. CPU of an idle leasetop with %dk leases over %s", total/1000, idle), fmt.Sprintf("%.2f%% of one core", cpu), "a few %"})
+	}
 
 	fmt.Println()
 	w := 0
@@ -273,9 +302,10 @@ func heapPerLease(ctx context.Context, c *vaultclient.Client, want int) (float64
 	for _, l := range leases {
 		idx.ApplyLease(model.LeaseInfo{ID: l.ID, IssueTime: l.IssueTime, ExpireTime: l.ExpireTime, LastRenewal: l.LastRenewal, Renewable: l.Renewable})
 	}
-	listings, leases = nil, nil
 	runtime.GC()
 	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(listings) // measured with them alive on both sides
+	runtime.KeepAlive(leases)
 	if idx.Len() != want {
 		return 0, fmt.Errorf("index holds %d leases, want %d", idx.Len(), want)
 	}
@@ -349,6 +379,17 @@ func idleCPU(a *api.Client, conc, want int, d time.Duration) (float64, error) {
 	defer func() { p.Quit(); <-done }()
 	// The crawl of 100k leases takes seconds; wait for it generously.
 	time.Sleep(time.Duration(want/2000+5) * time.Second)
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return 0, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return 0, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	before := cpuTime()
 	time.Sleep(d)
 	used := cpuTime() - before

@@ -1,32 +1,37 @@
 package model
 
 import (
+	"bytes"
+	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
-// ChildSort orders a node's children in the tree.
+// ChildSort orders a node's children in the tree view.
 type ChildSort int
 
 const (
-	// ByName is alphabetical.
+	// ByName is alphabetical, for finding a known path.
 	ByName ChildSort = iota
-	// ByCount puts the prefix with the most leases first: the "where did
-	// 40,000 leases come from" view.
+	// ByCount puts the prefix with the most leases first, ties by name:
+	// the "where did 40,000 leases come from" view.
 	ByCount
 )
 
-// Children returns the children of path in the given order (nil when path
-// is unknown). The slice is the caller's.
+// Children returns the children of path in the given order, nil when path
+// is unknown. The slice is the caller's; it costs O(k log k) for k
+// children, with counts read from the nodes, not recounted.
 func (x *Index) Children(path string, by ChildSort) []*Node {
 	n := x.nodes[path]
 	if n == nil {
 		return nil
 	}
-	out := slices.Clone(n.Children())
+	out := slices.Clone(n.children)
 	if by == ByCount {
-		slices.SortStableFunc(out, func(a, b *Node) int { return b.count - a.count })
+		slices.SortStableFunc(out, func(a, b *Node) int { return cmp.Compare(b.count, a.count) })
 	}
 	return out
 }
@@ -35,120 +40,263 @@ func (x *Index) Children(path string, by ChildSort) []*Node {
 type SortKey int
 
 const (
-	// BySoonestExpiry: expiring first; leases without expiry after those,
-	// leases not looked up yet last.
+	// BySoonestExpiry puts the leases that expire first (expired ones
+	// first of all) at the top, where trouble is; then leases that never
+	// expire, then leases not looked up yet, whose expiry is unknown. It is
+	// the zero value, the default.
 	BySoonestExpiry SortKey = iota
-	// ByID is alphabetical by full id.
+	// ByID is alphabetical by full id, for finding a known lease.
 	ByID
-	// ByIssueTime: newest first.
+	// ByIssueTime puts the newest leases first, to see what just arrived;
+	// leases not looked up yet last.
 	ByIssueTime
-	// ByLastRenewal: most recently renewed first; never renewed last.
+	// ByLastRenewal puts the most recently renewed first, then those never
+	// renewed, then those not looked up yet.
 	ByLastRenewal
 )
 
-// Query selects and orders leases.
+// Query selects and orders leases for the table. The zero Query is the
+// leases directly under a prefix, soonest expiry first.
+//
+// Leases marked gone match like any other until they are purged, so a row
+// that vanishes shows flagged rather than disappearing unexplained.
 type Query struct {
-	Recursive bool   // every lease below, not only those directly under
-	Filter    string // case-insensitive substring of the id
-	// ExpiringWithin keeps leases whose TTL at Now is at most this (expired
-	// ones included); 0 means no limit.
+	// Recursive takes every lease below the prefix, not only those
+	// directly under it.
+	Recursive bool
+	// Filter keeps ids that contain it, ignoring case; "" keeps all.
+	Filter string
+	// ExpiringWithin keeps looked-up leases whose TTL at Now is at most
+	// this, expired ones included; 0 (or less) means no limit.
 	ExpiringWithin time.Duration
-	RenewableOnly  bool // renewable through sys/leases/renew (no token leases)
-	Sort           SortKey
-	Now            time.Time
+	// RenewableOnly keeps leases Vault calls renewable, minus token leases
+	// (they cannot be renewed through sys/leases/renew); leases not looked
+	// up yet are left out because their renewability is unknown.
+	RenewableOnly bool
+	// Sort orders the result.
+	Sort SortKey
+	// Now is the time ExpiringWithin counts from; zero means time.Now().
+	Now time.Time
 }
 
-// Leases returns the leases under path that match q, sorted: O(n log n)
-// once per call. The UI calls it when the data or the query change, not
-// per frame.
+// Leases returns the leases under path that match q, sorted; nil when path
+// is unknown. It costs O(n log n) in the leases it looks at, once per call:
+// the UI calls it when the data or the query change, not per frame, and
+// keeps the slice (which is the caller's).
 func (x *Index) Leases(path string, q Query) []*Lease {
 	n := x.nodes[path]
 	if n == nil {
 		return nil
 	}
-	var out []*Lease
-	filter := strings.ToLower(q.Filter)
-	limit := q.Now.Add(q.ExpiringWithin).UnixNano()
+	now := q.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	f := newFilter(q, toNanos(now))
+	size := n.direct
+	if q.Recursive {
+		size = n.count
+	}
+	if q.Filter != "" || q.ExpiringWithin > 0 || q.RenewableOnly {
+		size = min(size, 1024) // likely a few: let append grow it
+	}
+	rows := make([]sortRow, 0, size)
+	var ends []int32 // by node number: the number of its last descendant
 	var visit func(*Node)
 	visit = func(n *Node) {
-		for _, l := range n.leases {
-			if filter != "" && !strings.Contains(strings.ToLower(l.ID()), filter) {
-				continue
+		num := int32(len(ends))
+		ends = append(ends, num)
+		if !(q.RenewableOnly && strings.HasPrefix(n.path, "auth/")) {
+			all, tail := f.node(n.path)
+			for i, l := range n.leases.sorted {
+				if l.flags&flagPurged == 0 && f.keep(l, all, tail) {
+					rows = append(rows, newSortRow(l, q.Sort, num, int32(i)))
+				}
 			}
-			if q.ExpiringWithin > 0 && (l.expire == 0 || l.expire > limit) {
-				continue
+			for _, l := range n.leases.extra {
+				if f.keep(l, all, tail) {
+					rows = append(rows, newSortRow(l, q.Sort, num, -1))
+				}
 			}
-			if q.RenewableOnly && (!l.Renewable() || l.IsToken()) {
-				continue
-			}
-			out = append(out, l)
 		}
 		if q.Recursive {
 			for _, c := range n.children {
 				visit(c)
 			}
 		}
+		ends[num] = int32(len(ends) - 1)
 	}
 	visit(n)
-	slices.SortFunc(out, comparator(q.Sort))
+	slices.SortFunc(rows, func(a, b sortRow) int {
+		if a.k != b.k {
+			return cmp.Compare(a.k, b.k)
+		}
+		return compareRowIDs(a, b, ends)
+	})
+	out := make([]*Lease, len(rows))
+	for i, r := range rows {
+		out[i] = r.l
+	}
 	return out
 }
 
-func comparator(k SortKey) func(a, b *Lease) int {
-	byID := func(a, b *Lease) int {
-		if c := strings.Compare(a.node.path, b.node.path); c != 0 {
-			return c
+// sortRow is a lease with its sort key worked out once, so that most of
+// the O(n log n) comparisons compare one integer, not fields behind
+// pointers. It is three words, which keeps comparing and swapping cheap.
+type sortRow struct {
+	k    int64 // the sort key, with leases lacking a value after the rest
+	l    *Lease
+	node int32 // the node's number in a depth-first walk by name
+	pos  int32 // the lease's place in its node's key order; -1: unknown
+}
+
+// Keys at the top of the range, after every real value, order the leases
+// that have none: those that have no such time, then those not looked up.
+const (
+	keyNoValue = math.MaxInt64 - 1
+	keyPending = math.MaxInt64
+	keyMax     = math.MaxInt64 - 2 // the latest real value
+)
+
+func newSortRow(l *Lease, by SortKey, node, pos int32) sortRow {
+	r := sortRow{l: l, node: node, pos: pos}
+	var v int64
+	switch by {
+	case ByID:
+		return r
+	case ByIssueTime:
+		v = l.issue
+	case ByLastRenewal:
+		v = l.renewed
+	default:
+		v = l.expire
+	}
+	switch {
+	case l.Pending():
+		r.k = keyPending
+	case v == 0:
+		r.k = keyNoValue
+	case by == BySoonestExpiry:
+		r.k = min(v, keyMax)
+	default:
+		r.k = min(-v, keyMax) // newest first; v > math.MinInt64, see toNanos
+	}
+	return r
+}
+
+// compareRowIDs orders two rows by full lease id, mostly without looking
+// at strings. A depth-first walk with children by name visits prefixes in
+// string order, so leases of two unrelated prefixes compare as their node
+// numbers, and leases of one node as their places in its sorted keys. Only
+// a prefix against one of its own descendants ("a/" + "z" against
+// "a/b/" + "c") needs the strings.
+func compareRowIDs(a, b sortRow, ends []int32) int {
+	if a.node == b.node {
+		if a.pos >= 0 && b.pos >= 0 {
+			return cmp.Compare(a.pos, b.pos)
 		}
+		return strings.Compare(a.l.key, b.l.key)
+	}
+	if lo, hi := min(a.node, b.node), max(a.node, b.node); ends[lo] < hi {
+		return cmp.Compare(a.node, b.node)
+	}
+	return compareIDs(a.l, b.l)
+}
+
+// compareIDs orders leases by full id without building the ids.
+func compareIDs(a, b *Lease) int {
+	if a.node == b.node {
 		return strings.Compare(a.key, b.key)
 	}
-	// rank puts pending leases (unknown times) after known ones.
-	rank := func(l *Lease) int {
-		if l.Pending() {
-			return 1
+	return compareJoined(a.node.path, a.key, b.node.path, b.key)
+}
+
+// compareJoined compares a1+a2 with b1+b2.
+func compareJoined(a1, a2, b1, b2 string) int {
+	for {
+		if a1 == "" {
+			a1, a2 = a2, ""
 		}
-		return 0
-	}
-	desc := func(get func(*Lease) int64) func(a, b *Lease) int {
-		return func(a, b *Lease) int {
-			if c := rank(a) - rank(b); c != 0 {
-				return c
-			}
-			av, bv := get(a), get(b)
-			switch {
-			case av == bv:
-				return byID(a, b)
-			case av == 0:
-				return 1
-			case bv == 0:
-				return -1
-			case av > bv:
-				return -1
-			}
-			return 1
+		if b1 == "" {
+			b1, b2 = b2, ""
 		}
-	}
-	switch k {
-	case ByID:
-		return byID
-	case ByIssueTime:
-		return desc(func(l *Lease) int64 { return l.issue })
-	case ByLastRenewal:
-		return desc(func(l *Lease) int64 { return l.renewed })
-	}
-	return func(a, b *Lease) int {
-		if c := rank(a) - rank(b); c != 0 {
+		if a1 == "" || b1 == "" {
+			return cmp.Compare(len(a1), len(b1))
+		}
+		n := min(len(a1), len(b1))
+		if c := strings.Compare(a1[:n], b1[:n]); c != 0 {
 			return c
 		}
-		switch {
-		case a.expire == b.expire:
-			return byID(a, b)
-		case a.expire == 0:
-			return 1
-		case b.expire == 0:
-			return -1
-		case a.expire < b.expire:
-			return -1
-		}
-		return 1
+		a1, b1 = a1[n:], b1[n:]
 	}
+}
+
+// filter applies a Query's conditions without allocating per lease.
+type filter struct {
+	needle    string // lower-cased Filter; "" for none
+	needleB   []byte
+	within    bool // ExpiringWithin is set: keep expiries up to limit
+	limit     int64
+	renewable bool
+	buf       []byte
+}
+
+func newFilter(q Query, now int64) *filter {
+	f := &filter{needle: strings.ToLower(q.Filter), renewable: q.RenewableOnly}
+	f.needleB = []byte(f.needle)
+	if q.ExpiringWithin > 0 {
+		f.within, f.limit = true, now+int64(q.ExpiringWithin)
+		if f.limit < now {
+			f.limit = math.MaxInt64 // past 2262: no expiry is that late
+		}
+	}
+	return f
+}
+
+// node prepares the id filter for the leases of one prefix: all reports
+// that the prefix itself matches, and tail is the end of the lower-cased
+// prefix that a match spanning prefix and key could start in.
+func (f *filter) node(path string) (all bool, tail string) {
+	if f.needle == "" {
+		return true, ""
+	}
+	lower := strings.ToLower(path)
+	if strings.Contains(lower, f.needle) {
+		return true, ""
+	}
+	return false, lower[max(0, len(lower)-len(f.needle)+1):]
+}
+
+func (f *filter) keep(l *Lease, all bool, tail string) bool {
+	if f.within && (l.expire == 0 || l.expire > f.limit) {
+		return false
+	}
+	if f.renewable && l.flags&(flagRenewable|flagPending) != flagRenewable {
+		return false
+	}
+	return all || f.matchKey(tail, l.key)
+}
+
+// matchKey reports whether the needle occurs in tail + lower(key). ASCII
+// keys (Vault's are) are lowered into a reused buffer; others take the
+// allocating path.
+func (f *filter) matchKey(tail, key string) bool {
+	n := len(tail) + len(key)
+	if cap(f.buf) < n {
+		f.buf = make([]byte, n, 2*n)
+	}
+	buf := f.buf[:n]
+	copy(buf, tail)
+	out := buf[len(tail):]
+	for i := 0; i < len(key) && i < len(out); i++ {
+		c := key[i]
+		if c >= utf8.RuneSelf {
+			return strings.Contains(tail+strings.ToLower(key), f.needle)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return bytes.Contains(buf, f.needleB)
 }

@@ -2,27 +2,60 @@ package model
 
 import "time"
 
-// Thresholds colour TTLs: under Critical is critical, under Warning a
-// warning.
+// Thresholds say when a TTL turns urgent, so the table can colour leases
+// about to expire. They are settings (flags), not constants, because what
+// counts as soon depends on the TTLs a team issues.
 type Thresholds struct {
-	Critical, Warning time.Duration
+	// Critical: a TTL under this is critical.
+	Critical time.Duration
+	// Warning: a TTL under this (and not critical) is a warning.
+	Warning time.Duration
 }
 
-// DefaultThresholds are 5 minutes and 1 hour.
-func DefaultThresholds() Thresholds { return Thresholds{Critical: 5 * time.Minute, Warning: time.Hour} }
+// DefaultThresholds are 5 minutes (critical) and 1 hour (warning): short
+// enough that a typical 1h-768h database lease is calm most of its life,
+// long enough to act before it lapses.
+func DefaultThresholds() Thresholds {
+	return Thresholds{Critical: 5 * time.Minute, Warning: time.Hour}
+}
 
-// Level is how urgent a lease is.
+// Level is how urgent a lease is; the UI maps each to a colour.
 type Level int
 
 const (
+	// LevelOK is a lease with time to spare.
 	LevelOK Level = iota
+	// LevelWarning is a lease under Thresholds.Warning.
 	LevelWarning
+	// LevelCritical is a lease under Thresholds.Critical.
 	LevelCritical
+	// LevelExpired is a lease at or past its expiry, awaiting revocation
+	// (or failing it).
 	LevelExpired
+	// LevelNoExpiry is a lease that never expires: not urgent, but worth
+	// telling apart from a healthy TTL.
 	LevelNoExpiry
 )
 
-// Urgency classifies a TTL against the thresholds.
+// String names the level, for tests and debugging.
+func (v Level) String() string {
+	switch v {
+	case LevelOK:
+		return "ok"
+	case LevelWarning:
+		return "warning"
+	case LevelCritical:
+		return "critical"
+	case LevelExpired:
+		return "expired"
+	case LevelNoExpiry:
+		return "no-expiry"
+	}
+	return "Level(?)"
+}
+
+// Urgency classifies a TTL against the thresholds. The bounds are
+// exclusive: exactly Critical left is a warning, exactly Warning is ok.
 func Urgency(ttl time.Duration, hasExpiry bool, th Thresholds) Level {
 	switch {
 	case !hasExpiry:
@@ -35,24 +68,4 @@ func Urgency(ttl time.Duration, hasExpiry bool, th Thresholds) Level {
 		return LevelWarning
 	}
 	return LevelOK
-}
-
-// RenewBlockReason says in plain words why l cannot be renewed through
-// sys/leases/renew, or "" when it can.
-func RenewBlockReason(l *Lease, now time.Time) string {
-	switch {
-	case l.Gone():
-		return "the lease is gone (revoked or expired)"
-	case l.Pending():
-		return "the lease has not been looked up yet"
-	case l.IsToken():
-		return "token leases renew through auth/token/renew, not sys/leases/renew"
-	case !l.HasExpiry():
-		return "the lease has no expiry, so there is nothing to renew"
-	case l.TTL(now) <= 0 && !l.Renewable():
-		return "the lease expired and waits for revocation (or failed it: irrevocable)"
-	case !l.Renewable():
-		return "the secrets engine issued this lease as not renewable"
-	}
-	return ""
 }

@@ -67,6 +67,7 @@ func (m Model) onWalkBatch(msg walkBatchMsg) (tea.Model, tea.Cmd) {
 	}
 	c := m.crawl
 	now := m.now()
+	before := m.idx.Version()
 	for _, ev := range msg.events {
 		switch ev.Kind {
 		case vaultclient.EventListed:
@@ -91,8 +92,8 @@ func (m Model) onWalkBatch(msg walkBatchMsg) (tea.Model, tea.Cmd) {
 			}
 		}
 	}
-	if len(msg.events) > 0 {
-		m.rowsDirty = true
+	if m.idx.Version() != before {
+		m.rowsDirty = true // an unchanged refresh sorts nothing
 	}
 	if !msg.done {
 		return m, waitBatch(msg.gen, msg.poll, c.ch)

@@ -6,9 +6,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -198,6 +200,9 @@ func (c *Client) classify(op, path string, resp *api.Response, err error) *Error
 	case e.Status == 503 && (strings.Contains(msg, "standby") || strings.Contains(msg, "performance standby")):
 		e.Kind = KindStandby
 		e.Hint = "this node is a standby; point leasetop at the active node or wait for a leader election"
+	case strings.Contains(msg, "http request to an https server"):
+		e.Kind = KindTLS
+		e.Hint = "the server speaks HTTPS; use an https:// VAULT_ADDR"
 	case e.Status == 404:
 		e.Kind = KindNotFound
 	case e.Status >= 500:
@@ -236,6 +241,13 @@ func transportKind(err error, addr string) (Kind, string) {
 		return KindTLS, "the server speaks HTTPS; use an https:// VAULT_ADDR"
 	case strings.Contains(err.Error(), "non-printable characters"):
 		return KindBadToken, "the token has non-printable characters; check VAULT_TOKEN or ~/.vault-token"
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) {
+		hint := "the connection closed before Vault answered"
+		if strings.HasPrefix(addr, "http://") {
+			hint += "; if the server speaks HTTPS, use an https:// VAULT_ADDR"
+		}
+		return KindUnreachable, hint
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {

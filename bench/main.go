@@ -372,13 +372,20 @@ func pollRequests(ctx context.Context, srv *devvault.Server, conc int) (lists, l
 // UI sits idle (countdown ticks and the default 15 s polls included).
 func idleCPU(a *api.Client, conc, want int, d time.Duration) (float64, error) {
 	c := vaultclient.NewFromAPI(a, vaultclient.Config{Concurrency: conc})
-	m := ui.New(c, ui.Options{Refresh: 15 * time.Second, Concurrency: conc})
-	p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithWindowSize(160, 50), tea.WithoutSignalHandler())
+	w := &watched{Model: ui.New(c, ui.Options{Refresh: 15 * time.Second, Concurrency: conc}), busy: &atomic.Bool{}}
+	w.busy.Store(true)
+	p := tea.NewProgram(w, tea.WithInput(nil), tea.WithOutput(io.Discard), tea.WithWindowSize(160, 50), tea.WithoutSignalHandler())
 	done := make(chan error, 1)
 	go func() { _, err := p.Run(); done <- err }()
 	defer func() { p.Quit(); <-done }()
-	// The crawl of 100k leases takes seconds; wait for it generously.
-	time.Sleep(time.Duration(want/2000+5) * time.Second)
+	// Wait for the first crawl to end, then a moment for the last redraw.
+	deadline := time.Now().Add(10 * time.Minute)
+	for time.Sleep(time.Second); w.busy.Load(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("the crawl of %d leases did not end within 10 minutes", want)
+		}
+	}
+	time.Sleep(2 * time.Second)
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
 		if err != nil {
@@ -394,6 +401,19 @@ func idleCPU(a *api.Client, conc, want int, d time.Duration) (float64, error) {
 	time.Sleep(d)
 	used := cpuTime() - before
 	return 100 * used.Seconds() / d.Seconds(), nil
+}
+
+// watched forwards to the UI model and records whether it is busy.
+type watched struct {
+	ui.Model
+	busy *atomic.Bool
+}
+
+func (w *watched) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := w.Model.Update(msg)
+	w.Model = next.(ui.Model)
+	w.busy.Store(w.Model.Busy())
+	return w, cmd
 }
 
 func cpuTime() time.Duration {

@@ -304,6 +304,10 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // goneLinger is how long a vanished lease stays on screen, struck out.
 const goneLinger = 10 * time.Second
 
+// Busy reports whether a crawl, refresh or action is running: what a
+// spinner shows, and what a benchmark waits out before it measures idle.
+func (m Model) Busy() bool { return m.busy() }
+
 func (m Model) busy() bool {
 	return m.crawl.running || (m.act != nil && m.act.running)
 }

@@ -35,7 +35,9 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "leasetop demo: --scale must be 1 or more")
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP too: a closed terminal must still stop the servers (the
+	// deferred Stops below), not leave them running.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 
 	bin, err := demoBinary(ctx, stdout, stderr)
@@ -73,7 +75,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	client := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: f.concurrency, RateLimit: f.rate})
-	return runUI(client, "", f, stderr)
+	return runUIContext(ctx, client, "", f, stderr)
 }
 
 // demoBinary finds a vault binary, building the dev one (with its output

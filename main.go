@@ -164,6 +164,11 @@ func orZero(err error) error {
 
 // runUI checks that Vault answers, then runs the terminal UI.
 func runUI(client *vaultclient.Client, prefix string, f flags, stderr io.Writer) int {
+	return runUIContext(context.Background(), client, prefix, f, stderr)
+}
+
+// runUIContext is runUI that also ends when ctx does.
+func runUIContext(ctx context.Context, client *vaultclient.Client, prefix string, f flags, stderr io.Writer) int {
 	opt, err := uiOptions(prefix, f)
 	if err != nil {
 		fmt.Fprintln(stderr, "leasetop:", err)
@@ -183,8 +188,8 @@ func runUI(client *vaultclient.Client, prefix string, f flags, stderr io.Writer)
 		opt.AuditLog = log.Record
 	}
 	opt.Dark = lipgloss.HasDarkBackground(os.Stdin, os.Stdout)
-	p := tea.NewProgram(ui.New(client, opt))
-	if _, err := p.Run(); err != nil {
+	p := tea.NewProgram(ui.New(client, opt), tea.WithContext(ctx))
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		fmt.Fprintln(stderr, "leasetop:", err)
 		return 1
 	}

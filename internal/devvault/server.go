@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -89,7 +90,9 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 	cmd.Env = serverEnv()
 	// Its own process group, so a terminal's ^C reaches leasetop, which
 	// then stops the server itself.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig stops it too if leasetop dies without cleaning up (killed,
+	// or its terminal closed).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
@@ -150,6 +153,10 @@ func (s *Server) Client() (*api.Client, error) {
 	cfg := api.DefaultConfig()
 	cfg.Address = s.Addr
 	cfg.MaxRetries = 0
+	// Keep enough connections open for concurrent seeding and crawling.
+	if t, ok := cfg.HttpClient.Transport.(*http.Transport); ok {
+		t.MaxIdleConnsPerHost, t.MaxIdleConns = 64, 128
+	}
 	c, err := api.NewClient(cfg)
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/leasetop/leasetop/internal/faultproxy"
 	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/vaultclient"
 )
@@ -258,5 +259,50 @@ func TestEndToEndRealIrrevocableLease(t *testing.T) {
 	r.waitFor("force-revoked " + ids[0])
 	if l, err := client.Irrevocable(ctx, 0); err != nil || l.Count != 0 {
 		t.Errorf("after force-revoke: %+v %v", l, err)
+	}
+}
+
+// --read-only: whatever is pressed, no mutating request reaches Vault
+// (counted by method and path at a proxy; lookups are PUTs and allowed).
+func TestEndToEndReadOnlySendsNoMutation(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := env.Seed.LeasedKV(ctx, "ro", time.Hour, 3); err != nil {
+		t.Fatal(err)
+	}
+	p, err := faultproxy.New(env.Server.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	a, err := env.Server.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetAddress(p.URL); err != nil {
+		t.Fatal(err)
+	}
+	client := vaultclient.NewFromAPI(a, vaultclient.Config{})
+	r := startProgram(t, client, Options{Prefix: "secret/ro/", Refresh: time.Hour, ReadOnly: true})
+	r.waitFor("3 leases")
+	r.waitFor("refreshed")
+	for _, k := range []string{"r", "enter", "x", "y", "space", "R", "enter", "X", "y", "tab", "P", "F", "I", "x", "esc"} {
+		r.press(k)
+	}
+	r.typeText("secret/ro/")
+	r.press("enter")
+	r.waitFor("--read-only")
+	time.Sleep(300 * time.Millisecond)
+	for _, req := range p.Requests() {
+		switch {
+		case req.Method == "LIST", req.Method == "GET":
+		case req.Method == "PUT" && (req.Path == "sys/leases/lookup" || req.Path == "sys/capabilities-self"):
+		default:
+			t.Errorf("read-only sent %s %s", req.Method, req.Path)
+		}
+	}
+	if l, err := client.List(ctx, "secret/ro/"); err != nil || len(l.LeaseIDs) != 3 {
+		t.Errorf("leases after read-only keys: %v %v", l.LeaseIDs, err)
 	}
 }

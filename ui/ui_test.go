@@ -452,7 +452,7 @@ func drain(m Model, cmd tea.Cmd) Model {
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
 			continue
-		case actionStepMsg, prefixActionMsg, lookupsMsg, followMsg:
+		case actionStepMsg, prefixActionMsg, lookupsMsg, followMsg, irrevocableMsg:
 		default:
 			continue // ticks, spinners, status timers
 		}
@@ -534,7 +534,7 @@ func TestIrrevocableViewGroupsByMountAndForceRevokesByID(t *testing.T) {
 	m := newTest(t, be, Options{})
 	m = send(m, mountsMsg{})
 	next, cmd := m.Update(keyMsg("I"))
-	m = drainAll(next.(Model), cmd)
+	m = drain(next.(Model), cmd)
 	m.irr.mounts = nil
 	m = send(m, irrevocableMsg{list: be.irrevocable, total: 3, mounts: []vaultclient.Mount{{Path: "database/", Accessor: "database_1234"}}})
 	out := text(m)
@@ -567,35 +567,4 @@ func TestIrrevocableViewGroupsByMountAndForceRevokesByID(t *testing.T) {
 	if !slices.Equal(be.prefix, []string{"force:database/creds/doomed/AAA", "force:database/creds/doomed/BBB"}) {
 		t.Errorf("X force-revoked %v, want every irrevocable lease of database/ and nothing else", be.prefix)
 	}
-}
-
-// drainAll runs cmd and feeds back every message that arrives in time.
-func drainAll(m Model, cmd tea.Cmd) Model {
-	queue := []tea.Cmd{cmd}
-	for steps := 0; len(queue) > 0 && steps < 100; steps++ {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		done := make(chan tea.Msg, 1)
-		go func() { done <- c() }()
-		var msg tea.Msg
-		select {
-		case msg = <-done:
-		case <-time.After(200 * time.Millisecond):
-			continue
-		}
-		if b, ok := msg.(tea.BatchMsg); ok {
-			queue = append(queue, b...)
-			continue
-		}
-		if _, ok := msg.(irrevocableMsg); !ok {
-			continue
-		}
-		next, more := m.Update(msg)
-		m = next.(Model)
-		queue = append(queue, more)
-	}
-	return m
 }

@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/leasetop/leasetop/internal/devvault"
 	"github.com/leasetop/leasetop/internal/faultproxy"
 	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -305,4 +306,96 @@ func TestEndToEndReadOnlySendsNoMutation(t *testing.T) {
 	if l, err := client.List(ctx, "secret/ro/"); err != nil || len(l.LeaseIDs) != 3 {
 		t.Errorf("leases after read-only keys: %v %v", l.LeaseIDs, err)
 	}
+}
+
+// The token is revoked while leasetop runs: the next refresh says so in
+// plain words and the last good data stays on screen, marked stale.
+func TestEndToEndTokenRevokedMidSession(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := env.Seed.LeasedKV(ctx, "tok", time.Hour, 2); err != nil {
+		t.Fatal(err)
+	}
+	tok := env.TokenWithPolicy(t, "leasetop", `
+path "sys/leases/lookup/*" { capabilities = ["list", "sudo"] }
+path "sys/leases/lookup" { capabilities = ["update"] }
+`)
+	client := env.Client(t, tok, vaultclient.Config{})
+	r := startProgram(t, client, Options{Prefix: "secret/tok/", Refresh: time.Hour})
+	r.waitFor("2 leases")
+	r.waitFor("refreshed")
+	if err := env.API.Auth().Token().RevokeTreeWithContext(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	r.press("ctrl+r")
+	r.waitFor("STALE")
+	r.waitFor("not valid any more")
+	if !strings.Contains(r.screen(), "2 leases") {
+		t.Errorf("the last good data must stay:\n%s", r.screen())
+	}
+	if strings.Contains(r.screen(), tok) {
+		t.Error("the token is on the screen")
+	}
+}
+
+// Vault is restarted (a dev server keeps nothing): after the next refresh
+// the tree is honestly empty, with no ghost leases.
+func TestEndToEndVaultRestartEmptiesTheTree(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := env.Seed.LeasedKV(ctx, "ghost", time.Hour, 4); err != nil {
+		t.Fatal(err)
+	}
+	client := env.Client(t, "", vaultclient.Config{})
+	r := startProgram(t, client, Options{Refresh: time.Hour})
+	r.waitFor("secret/ghost/")
+	r.waitFor("refreshed")
+	addr := strings.TrimPrefix(env.Server.Addr, "http://")
+	env.Server.Stop()
+	vaulttest.Start(t, func(o *devvault.Options) { o.Addr, o.RootToken = addr, env.Server.RootToken })
+	r.press("ctrl+r")
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Contains(r.screen(), "secret/ghost/") {
+		if time.Now().After(deadline) {
+			t.Fatalf("ghost leases after the restart:\n%s", r.screen())
+		}
+		time.Sleep(50 * time.Millisecond)
+		r.press("ctrl+r")
+	}
+}
+
+// A Vault that answers slowly (2 s a request) does not freeze the UI:
+// keys answer while the crawl crawls, and it finishes by itself.
+func TestEndToEndSlowVaultKeepsKeysAnswering(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := env.Seed.LeasedKV(ctx, "slow", time.Hour, 3); err != nil {
+		t.Fatal(err)
+	}
+	p, err := faultproxy.New(env.Server.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.Add(faultproxy.Rule{Count: -1, Fault: faultproxy.Fault{Delay: 2 * time.Second}})
+	a, err := env.Server.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetAddress(p.URL); err != nil {
+		t.Fatal(err)
+	}
+	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/slow/", Refresh: time.Hour})
+	r.waitFor("crawling")
+	r.press("?")
+	r.waitFor("TTL colours")
+	if strings.Contains(r.screen(), "refreshed") {
+		t.Fatal("the crawl should still be running, held back by the proxy")
+	}
+	r.press("esc")
+	r.waitFor("3 leases")
+	r.waitFor("refreshed")
 }

@@ -399,3 +399,33 @@ func TestEndToEndSlowVaultKeepsKeysAnswering(t *testing.T) {
 	r.waitFor("3 leases")
 	r.waitFor("refreshed")
 }
+
+// A policy that may list some prefixes and not others: the tree shows what
+// it can, marks the denied branch, and says which policy line is missing.
+func TestEndToEndPartialPolicyMarksTheDeniedBranch(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, p := range []string{"team/open", "team/hidden"} {
+		if _, err := env.Seed.LeasedKV(ctx, p, time.Hour, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok := env.TokenWithPolicy(t, "partial", `
+path "sys/leases/lookup/secret/*" { capabilities = ["list", "sudo"] }
+path "sys/leases/lookup/secret/team/hidden*" { capabilities = ["deny"] }
+path "sys/leases/lookup" { capabilities = ["update"] }
+`)
+	r := startProgram(t, env.Client(t, tok, vaultclient.Config{}), Options{Prefix: "secret/", Refresh: time.Hour})
+	r.waitFor("3 leases") // the open ones
+	r.waitFor("refreshed")
+	r.press("tab", "j", "l")
+	r.waitFor("open/")
+	out := r.screen()
+	if !strings.Contains(out, "hidden/") || !strings.Contains(out, "!") {
+		t.Errorf("the denied branch must be shown and marked:\n%s", out)
+	}
+	if !strings.Contains(out, `path "sys/leases/lookup/*" { capabilities = ["list", "sudo"] }`) && !strings.Contains(out, "permission denied") {
+		t.Errorf("the status must say why:\n%s", out)
+	}
+}

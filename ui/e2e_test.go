@@ -15,6 +15,7 @@ import (
 
 	"github.com/leasetop/leasetop/internal/devvault"
 	"github.com/leasetop/leasetop/internal/faultproxy"
+	"github.com/leasetop/leasetop/internal/seed"
 	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/vaultclient"
 )
@@ -428,4 +429,43 @@ path "sys/leases/lookup" { capabilities = ["update"] }
 	if !strings.Contains(out, `path "sys/leases/lookup/*" { capabilities = ["list", "sudo"] }`) && !strings.Contains(out, "permission denied") {
 		t.Errorf("the status must say why:\n%s", out)
 	}
+}
+
+// Vault sealed, then unsealed (file storage; a dev server cannot do this):
+// the status says it is sealed, the data stays marked stale, and leasetop
+// recovers by itself at the next refresh after the unseal.
+func TestEndToEndSealedThenUnsealed(t *testing.T) {
+	fs := vaulttest.StartFile(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	a, err := fs.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetToken(fs.RootToken)
+	s := &seed.Seeder{C: a}
+	if _, err := s.Tokens(ctx, time.Hour, 3); err != nil {
+		t.Fatal(err)
+	}
+	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{MaxRetries: -1}), Options{Prefix: "auth/token/create/", Refresh: 300 * time.Millisecond})
+	r.waitFor("3 leases")
+	if err := fs.Seal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("vault is sealed")
+	r.waitFor("STALE")
+	if !strings.Contains(r.screen(), "3 leases") {
+		t.Errorf("the last good data must stay while sealed:\n%s", r.screen())
+	}
+	if err := fs.Unseal(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for strings.Contains(r.screen(), "STALE") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery after the unseal:\n%s", r.screen())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	r.waitFor("3 leases")
 }

@@ -113,3 +113,23 @@ func Postgres(t testing.TB) *devvault.Postgres {
 func Database(p *devvault.Postgres, mount string) seed.DatabaseConfig {
 	return seed.DatabaseConfig{Mount: mount, Connection: "pg", ConnectionURL: p.URL(), Username: "postgres", Password: "unused-trust-auth"}
 }
+
+// StartFile runs a non-dev Vault with file storage (initialised and
+// unsealed) for this test, for what a dev server cannot do: seal, unseal.
+func StartFile(t testing.TB) *devvault.FileServer {
+	t.Helper()
+	bin := Integration(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	s, err := devvault.StartFile(ctx, bin)
+	if err != nil {
+		t.Fatalf("start vault with file storage: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("vault server log (tail):\n%s", s.LogTail(30))
+		}
+		s.Stop()
+	})
+	return s
+}

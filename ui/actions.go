@@ -47,6 +47,15 @@ type action struct {
 	started   time.Time
 }
 
+// actionRunning refuses a second action while one runs, so that every
+// result is reported (and logged) for the action it belongs to.
+func (m *Model) actionRunning() tea.Cmd {
+	if m.act != nil && m.act.running {
+		return m.setStatus(lvWarn, "wait: the last action is still running")
+	}
+	return nil
+}
+
 func (m *Model) newAction(kind actKind) *action {
 	m.opSeq++
 	return &action{op: m.opSeq, kind: kind}
@@ -69,6 +78,9 @@ func (m *Model) targets(marked bool) []string {
 }
 
 func (m Model) beginRenew(marked bool) (tea.Model, tea.Cmd) {
+	if cmd := m.actionRunning(); cmd != nil {
+		return m, cmd
+	}
 	if m.opt.ReadOnly {
 		return m, m.setStatus(lvWarn, "renew is off: leasetop runs with --read-only")
 	}
@@ -131,14 +143,27 @@ func (m Model) onRenewPromptKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) beginRevoke(marked bool) (tea.Model, tea.Cmd) {
+	if cmd := m.actionRunning(); cmd != nil {
+		return m, cmd
+	}
 	if m.opt.ReadOnly {
 		return m, m.setStatus(lvWarn, "revoke is off: leasetop runs with --read-only")
 	}
 	if msg := m.missingCap("sys/leases/revoke", "update"); msg != "" {
 		return m, m.setStatus(lvErr, "%s", msg)
 	}
-	ids := m.targets(marked)
+	var ids []string
+	for _, id := range m.targets(marked) {
+		// A lease already gone (shown struck out), or revoked by this
+		// session, is not revoked twice.
+		if l := m.idx.Lease(id); (l == nil || !l.Gone()) && !m.revoked[id] {
+			ids = append(ids, id)
+		}
+	}
 	if len(ids) == 0 {
+		if l := m.currentLease(); !marked && l != nil && (l.Gone() || m.revoked[l.ID()]) {
+			return m, m.setStatus(lvInfo, "that lease is already gone")
+		}
 		return m, m.setStatus(lvInfo, "nothing to revoke: select a lease in the table or mark some with space")
 	}
 	a := m.newAction(actRevoke)
@@ -158,6 +183,9 @@ func (m Model) onConfirmKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) beginPrefixRevoke(force bool) (tea.Model, tea.Cmd) {
+	if cmd := m.actionRunning(); cmd != nil {
+		return m, cmd
+	}
 	if m.opt.ReadOnly {
 		return m, m.setStatus(lvWarn, "prefix revocation is off: leasetop runs with --read-only")
 	}
@@ -327,6 +355,7 @@ func (m Model) onActionStep(msg actionStepMsg) (tea.Model, tea.Cmd) {
 		a.results = append(a.results, r)
 		m.audit(a, r)
 		if r.err == nil && (a.kind == actRevoke || a.kind == actForceIDs) {
+			m.revoked[r.id] = true
 			m.idx.MarkGone(r.id, m.now())
 			delete(m.marks, r.id)
 			m.rowsDirty = true

@@ -104,6 +104,9 @@ type Model struct {
 	sortIdx   int
 	filter    string
 	marks     map[string]bool
+	// revoked holds the ids this session revoked, so that a stale listing
+	// that briefly shows one again cannot get it revoked twice.
+	revoked map[string]bool
 
 	// crawl and polling
 	crawl      *crawlState
@@ -181,6 +184,7 @@ func New(be Backend, opt Options) Model {
 		height:   30,
 		expanded: map[string]bool{},
 		marks:    map[string]bool{},
+		revoked:  map[string]bool{},
 		treeSel:  prefix,
 		crawl:    &crawlState{},
 		focus:    focusTable,

@@ -170,6 +170,9 @@ func (m Model) irrevocableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd, bool) {
 
 // beginForceIDs opens the loud confirmation for force-revoking ids.
 func (m Model) beginForceIDs(ids []string, what string) (tea.Model, tea.Cmd) {
+	if cmd := m.actionRunning(); cmd != nil {
+		return m, cmd
+	}
 	if m.opt.ReadOnly {
 		return m, m.setStatus(lvWarn, "force revocation is off: leasetop runs with --read-only")
 	}

@@ -469,3 +469,64 @@ func TestEndToEndSealedThenUnsealed(t *testing.T) {
 	}
 	r.waitFor("3 leases")
 }
+
+// Faults injected in front of the real server while leasetop polls: keys
+// keep answering, the status says what is wrong in words, the last good
+// data stays (marked stale), and once the fault ends leasetop recovers by
+// itself.
+func TestEndToEndFaultsAreReportedAndRecovered(t *testing.T) {
+	tests := []struct {
+		name  string
+		fault faultproxy.Fault
+		words string
+	}{
+		{"429 storm", faultproxy.Fault{Status: 429, Header: map[string]string{"Retry-After": "1"}, Body: `{"errors":["rate limit quota exceeded"]}`}, "rate limited"},
+		{"500", faultproxy.Fault{Status: 500, Body: `{"errors":["internal error"]}`}, "server error"},
+		{"503", faultproxy.Fault{Status: 503, Body: `{"errors":["Vault is sealed"]}`}, "vault is sealed"},
+		{"connection reset", faultproxy.Fault{Drop: true}, "unreachable"},
+		{"stalled connection", faultproxy.Fault{Delay: time.Minute}, "unreachable"},
+	}
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if _, err := env.Seed.LeasedKV(ctx, "faults", time.Hour, 4); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := faultproxy.New(env.Server.Addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			a, err := env.Server.Client()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := a.SetAddress(p.URL); err != nil {
+				t.Fatal(err)
+			}
+			a.SetClientTimeout(2 * time.Second) // the request timeout that ends a stalled connection
+			r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{MaxRetries: 1}), Options{Prefix: "secret/faults/", Refresh: 200 * time.Millisecond})
+			r.waitFor("4 leases")
+			r.waitFor("refreshed")
+			p.Add(faultproxy.Rule{Count: -1, Fault: tt.fault})
+			r.waitFor("STALE")
+			r.waitFor(tt.words)
+			r.press("?")
+			r.waitFor("TTL colours") // keys still answer
+			r.press("esc")
+			if !strings.Contains(r.screen(), "4 leases") {
+				t.Errorf("the last good data must stay:\n%s", r.screen())
+			}
+			p.Clear()
+			deadline := time.Now().Add(30 * time.Second)
+			for strings.Contains(r.screen(), "STALE") {
+				if time.Now().After(deadline) {
+					t.Fatalf("no recovery after the fault ended:\n%s", r.screen())
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+	}
+}

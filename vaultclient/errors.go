@@ -255,6 +255,16 @@ func transportKind(err error, addr string) (Kind, string) {
 	}
 	var opErr *net.OpError
 	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		// A standby redirects to the active node: name the node that was
+		// actually dialled when it is not the configured one.
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			if u, perr := url.Parse(urlErr.URL); perr == nil {
+				if cu, cerr := url.Parse(addr); cerr == nil && u.Host != cu.Host {
+					return KindUnreachable, fmt.Sprintf("%s redirected to the active node at %s, which does not answer; a leader election may be under way", cu.Host, u.Host)
+				}
+			}
+		}
 		return KindUnreachable, "nothing listens at " + addr + "; check VAULT_ADDR and that Vault is running"
 	}
 	var urlErr *url.Error

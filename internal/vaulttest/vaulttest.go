@@ -133,3 +133,25 @@ func StartFile(t testing.TB) *devvault.FileServer {
 	})
 	return s
 }
+
+// StartCluster runs an n-node HA cluster with integrated storage (raft) on
+// loopback addresses for this test.
+func StartCluster(t testing.TB, n int) *devvault.Cluster {
+	t.Helper()
+	bin := Integration(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := devvault.StartCluster(ctx, bin, n)
+	if err != nil {
+		t.Fatalf("start raft cluster: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i, s := range c.Nodes {
+				t.Logf("node %d log (tail):\n%s", i, s.LogTail(15))
+			}
+		}
+		c.Stop()
+	})
+	return c
+}

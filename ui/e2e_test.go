@@ -151,6 +151,7 @@ func TestEndToEndBrowseRevokeAndRevokePrefix(t *testing.T) {
 		t.Errorf("after x on %s Vault lists %v", target, left.LeaseIDs)
 	}
 
+	before := allLeaseIDs(t, client)
 	r.press("tab", "j", "j") // secret/e2e/ → a/ → b/
 	r.press("P")
 	r.waitFor("Revoke every lease under secret/e2e/b/")
@@ -169,9 +170,44 @@ func TestEndToEndBrowseRevokeAndRevokePrefix(t *testing.T) {
 	if len(lb.LeaseIDs) != 0 || len(la.LeaseIDs) != 4 {
 		t.Errorf("after P on secret/e2e/b/: b has %d, a has %d (want 0 and 4); b was %v", len(lb.LeaseIDs), len(la.LeaseIDs), b)
 	}
+	// The full before/after diff of every lease in Vault is exactly b's.
+	after := allLeaseIDs(t, client)
+	var removed []string
+	for id := range before {
+		if !after[id] {
+			removed = append(removed, id)
+		}
+	}
+	for id := range after {
+		if !before[id] {
+			t.Errorf("a lease appeared: %s", id)
+		}
+	}
+	slices.Sort(removed)
+	sortedB := slices.Sorted(slices.Values(b))
+	if !slices.Equal(removed, sortedB) {
+		t.Errorf("P removed %v, want exactly %v", removed, sortedB)
+	}
 	if strings.Contains(r.screen(), env.Server.RootToken) {
 		t.Error("the token is on the screen")
 	}
+}
+
+// allLeaseIDs lists every lease id in Vault (lists only).
+func allLeaseIDs(t *testing.T, c *vaultclient.Client) map[string]bool {
+	t.Helper()
+	ids := map[string]bool{}
+	for ev := range c.Walk(context.Background(), "", vaultclient.WalkOptions{ListOnly: true}) {
+		switch ev.Kind {
+		case vaultclient.EventListed:
+			for _, id := range ev.Listing.LeaseIDs {
+				ids[id] = true
+			}
+		case vaultclient.EventError:
+			t.Fatal(ev.Err)
+		}
+	}
+	return ids
 }
 
 // Renewing from the UI shows what was asked and what Vault granted.

@@ -85,7 +85,7 @@ func (m Model) confirmText() string {
 	var b strings.Builder
 	if len(a.ids) == 1 {
 		fmt.Fprintf(&b, "%s\n\n%s\n", s.StatusErr.Render("Revoke this lease?"), a.ids[0])
-		if model.PrefixOf(a.ids[0]) != "" && vaultclient.IsTokenLease(a.ids[0]) {
+		if vaultclient.IsTokenLease(a.ids[0]) {
 			b.WriteString("\nIt is a token lease: revoking it revokes the token.\n")
 		}
 	} else {

@@ -267,10 +267,9 @@ func clock(t, now time.Time, zero string) string {
 		return zero
 	}
 	t = t.In(now.Location())
-	if y1, m1, d1 := t.Date(); true {
-		if y2, m2, d2 := now.Date(); y1 == y2 && m1 == m2 && d1 == d2 {
-			return t.Format("15:04:05")
-		}
+	y1, m1, d1 := t.Date()
+	if y2, m2, d2 := now.Date(); y1 == y2 && m1 == m2 && d1 == d2 {
+		return t.Format("15:04:05")
 	}
 	return t.Format("Jan 02 15:04")
 }

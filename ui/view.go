@@ -321,20 +321,10 @@ func fitID(id string, w int) string {
 	if len(id) <= w || w < 8 {
 		return id
 	}
-	keep := min(len(id)-len(prefixOf(id)), max(10, w/2))
+	keep := min(len(id)-len(model.PrefixOf(id)), max(10, w/2))
 	head := w - keep - 1
 	return id[:head] + "…" + id[len(id)-keep:]
 }
-
-// prefixOf is the id up to its last '/'.
-func prefixOf(id string) string {
-	if i := strings.LastIndexByte(id, '/'); i >= 0 {
-		return id[:i+1]
-	}
-	return ""
-}
-
-func ansiStrip(s string) string { return ansi.Strip(s) }
 
 // fit truncates s (which may hold styles) to w cells, padding it to w.
 func fit(s string, w int) string {

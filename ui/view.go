@@ -326,6 +326,8 @@ func fitID(id string, w int) string {
 	return id[:head] + "…" + id[len(id)-keep:]
 }
 
+func ansiStrip(s string) string { return ansi.Strip(s) }
+
 // fit truncates s (which may hold styles) to w cells, padding it to w.
 func fit(s string, w int) string {
 	if w <= 0 {

@@ -12,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/hashicorp/vault/api"
 
 	"github.com/leasetop/leasetop/internal/devvault"
 	"github.com/leasetop/leasetop/internal/faultproxy"
@@ -193,6 +194,25 @@ func TestEndToEndBrowseRevokeAndRevokePrefix(t *testing.T) {
 	}
 }
 
+// proxied puts a fault-injecting proxy in front of env's server and
+// returns it with a root client that talks through it.
+func proxied(t *testing.T, env *vaulttest.Env) (*faultproxy.Proxy, *api.Client) {
+	t.Helper()
+	p, err := faultproxy.New(env.Server.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	a, err := env.Server.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetAddress(p.URL); err != nil {
+		t.Fatal(err)
+	}
+	return p, a
+}
+
 // allLeaseIDs lists every lease id in Vault (lists only).
 func allLeaseIDs(t *testing.T, c *vaultclient.Client) map[string]bool {
 	t.Helper()
@@ -309,18 +329,7 @@ func TestEndToEndReadOnlySendsNoMutation(t *testing.T) {
 	if _, err := env.Seed.LeasedKV(ctx, "ro", time.Hour, 3); err != nil {
 		t.Fatal(err)
 	}
-	p, err := faultproxy.New(env.Server.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	a, err := env.Server.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.SetAddress(p.URL); err != nil {
-		t.Fatal(err)
-	}
+	p, a := proxied(t, env)
 	client := vaultclient.NewFromAPI(a, vaultclient.Config{})
 	r := startProgram(t, client, Options{Prefix: "secret/ro/", Refresh: time.Hour, ReadOnly: true})
 	r.waitFor("3 leases")
@@ -530,18 +539,7 @@ func TestEndToEndFaultsAreReportedAndRecovered(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := faultproxy.New(env.Server.Addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
-			a, err := env.Server.Client()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := a.SetAddress(p.URL); err != nil {
-				t.Fatal(err)
-			}
+			p, a := proxied(t, env)
 			a.SetClientTimeout(2 * time.Second) // the request timeout that ends a stalled connection
 			r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{MaxRetries: 1}), Options{Prefix: "secret/faults/", Refresh: 200 * time.Millisecond})
 			r.waitFor("4 leases")

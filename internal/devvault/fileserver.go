@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -47,29 +45,11 @@ listener "tcp" {
 disable_mlock = true
 api_addr      = "http://%s"
 `, filepath.Join(dir, "data"), addr, addr)
-	cfgPath := filepath.Join(dir, "vault.hcl")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		return nil, err
-	}
-	logPath := filepath.Join(dir, "vault.log")
-	logf, err := os.Create(logPath)
+	s, err := startConfigured(bin, dir, cfg, "http://"+addr)
 	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
-	cmd := exec.Command(bin, "server", "-config="+cfgPath)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = serverEnv()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, err
-	}
-	s := &Server{Addr: "http://" + addr, LogPath: logPath, cmd: cmd, exited: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		logf.Close()
-		close(s.exited)
-	}()
 	fs := &FileServer{Server: s, dir: dir}
 	if err := fs.initialise(ctx); err != nil {
 		fs.Stop()
@@ -83,20 +63,8 @@ func (fs *FileServer) initialise(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if _, err := c.Sys().SealStatusWithContext(ctx); err == nil {
-			break
-		}
-		select {
-		case <-fs.exited:
-			return fmt.Errorf("vault server exited during start-up:\n%s", fs.LogTail(20))
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("vault server at %s did not answer:\n%s", fs.Addr, fs.LogTail(20))
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := waitAnswer(ctx, fs.Server, c); err != nil {
+		return err
 	}
 	init, err := c.Sys().InitWithContext(ctx, &api.InitRequest{SecretShares: 1, SecretThreshold: 1})
 	if err != nil {

@@ -64,7 +64,12 @@ api_addr      = "http://127.0.0.1:%d"
 cluster_addr  = "https://127.0.0.1:%d"
 disable_mlock = true
 `, filepath.Join(dir, fmt.Sprint(i), "raft"), i, join, ports[i][0], ports[i][1], ports[i][0], ports[i][1])
-		s, err := startConfigured(bin, filepath.Join(dir, fmt.Sprint(i)), cfg, fmt.Sprintf("http://127.0.0.1:%d", ports[i][0]))
+		nodeDir := filepath.Join(dir, fmt.Sprint(i))
+		if err := os.MkdirAll(filepath.Join(nodeDir, "raft"), 0o700); err != nil {
+			c.Stop()
+			return nil, err
+		}
+		s, err := startConfigured(bin, nodeDir, cfg, fmt.Sprintf("http://127.0.0.1:%d", ports[i][0]))
 		if err != nil {
 			c.Stop()
 			return nil, err
@@ -91,7 +96,7 @@ disable_mlock = true
 
 // startConfigured runs `vault server -config` with cfg in dir.
 func startConfigured(bin, dir, cfg, addr string) (*Server, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "raft"), 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	cfgPath := filepath.Join(dir, "vault.hcl")

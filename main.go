@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -104,7 +105,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if f.showVersion {
-		fmt.Fprintln(stdout, "leasetop", version)
+		fmt.Fprintln(stdout, "leasetop", buildVersion())
 		return 0
 	}
 	if len(pos) > 1 {
@@ -215,6 +216,18 @@ func preflight(c *vaultclient.Client) error {
 		return err
 	}
 	return nil
+}
+
+// buildVersion is the -ldflags version, else the module version that
+// `go install …@vX` recorded, else "dev".
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return version
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) {

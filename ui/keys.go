@@ -43,7 +43,7 @@ func DefaultKeyMap() KeyMap {
 		Help:              key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:              key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Back:              key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / clear")),
-		Radar:             key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "expiry radar / browser")),
+		Radar:             key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "expiry radar")),
 		Irrevocable:       key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "irrevocable leases")),
 		Window:            key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "radar: 5m/1h/24h/custom")),
 	}
@@ -51,7 +51,7 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp is the footer line.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Focus, k.Open, k.Filter, k.Sort, k.Radar, k.Renew, k.Revoke, k.Mark, k.RevokePrefix, k.Help, k.Quit}
+	return []key.Binding{k.Help, k.Focus, k.Filter, k.Sort, k.Radar, k.Renew, k.Revoke, k.Mark, k.RevokePrefix, k.Quit}
 }
 
 // FullHelp is the '?' screen, one column per area.

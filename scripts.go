@@ -209,14 +209,13 @@ func reportFailures(cmd string, failures []error, stderr io.Writer) int {
 		return 0
 	}
 	if len(failures) == 1 {
-		fmt.Fprintf(stderr, "%s: the crawl failed: %s\n", cmd, plainErr(failures[0]))
+		fmt.Fprintf(stderr, "%s: the crawl failed: %s\n", cmd, failures[0])
 	} else {
-		fmt.Fprintf(stderr, "%s: %d parts of the crawl failed; the output is partial. First: %s\n", cmd, len(failures), plainErr(failures[0]))
+		fmt.Fprintf(stderr, "%s: %d parts of the crawl failed; the output is partial. First: %s\n", cmd, len(failures), failures[0])
 	}
 	return 1
 }
 
-func plainErr(err error) string { return err.Error() }
 
 func helpOr(err error, code int) int {
 	if errors.Is(err, flag.ErrHelp) {

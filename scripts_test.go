@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
+	"github.com/leasetop/leasetop/internal/golden"
 	"regexp"
 	"sort"
 	"strings"
@@ -15,8 +13,6 @@ import (
 
 	"github.com/leasetop/leasetop/internal/vaulttest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // scriptEnv seeds a fixed estate on a real dev server and points the
 // environment at it, as a user's shell would.
@@ -77,31 +73,13 @@ func normalise(s string, sortLines bool) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test . -update creates it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from its golden file:\n--- got\n%s--- want\n%s", name, got, want)
-	}
-}
-
 func TestLsAgainstARealServer(t *testing.T) {
 	scriptEnv(t)
 	out, errs, code := runCmd(t, "ls", "-r", "secret/app/")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	golden(t, "ls_table", normalise(out, true))
+	golden.Check(t, "ls_table", normalise(out, true))
 
 	out, _, code = runCmd(t, "ls", "secret/app/", "-r", "--expiring-within", "1h", "-o", "jsonl")
 	if code != 0 {
@@ -136,7 +114,7 @@ func TestLsAgainstARealServer(t *testing.T) {
 	}
 
 	out, _, _ = runCmd(t, "ls", "secret/app/short", "-o", "csv")
-	golden(t, "ls_csv", normalise(out, true))
+	golden.Check(t, "ls_csv", normalise(out, true))
 
 	_, errs, code = runCmd(t, "ls", "-o", "yaml")
 	if code != 2 || !strings.Contains(errs, "use one of table, json, jsonl, csv") {
@@ -150,9 +128,9 @@ func TestCountAgainstARealServer(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	golden(t, "count_table", normalise(out, false))
+	golden.Check(t, "count_table", normalise(out, false))
 	out, _, _ = runCmd(t, "count", "secret/", "--by-count", "-o", "json", "--depth", "2")
-	golden(t, "count_json", normalise(out, false))
+	golden.Check(t, "count_json", normalise(out, false))
 }
 
 func TestCheckExitCodesAtEachThreshold(t *testing.T) {

@@ -2,9 +2,7 @@ package ui
 
 import (
 	"context"
-	"flag"
-	"os"
-	"path/filepath"
+	"github.com/leasetop/leasetop/internal/golden"
 	"slices"
 	"strings"
 	"sync"
@@ -16,8 +14,6 @@ import (
 
 	"github.com/leasetop/leasetop/vaultclient"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // t0 is the fixed clock of every view test.
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -188,24 +184,6 @@ func typeText(m Model, s string) Model {
 // text is the rendered view without colours.
 func text(m Model) string { return ansi.Strip(m.render()) }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./ui -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (go test ./ui -update refreshes it):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
-
 func TestGoldenScreens(t *testing.T) {
 	// Each case builds its own model: models share their maps (marks,
 	// expanded prefixes) with their copies.
@@ -230,7 +208,7 @@ func TestGoldenScreens(t *testing.T) {
 		{"too_small", func() Model { return send(base(), tea.WindowSizeMsg{Width: 40, Height: 10}) }},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { golden(t, tt.name, text(tt.m())) })
+		t.Run(tt.name, func(t *testing.T) { golden.Check(t, tt.name, text(tt.m())) })
 	}
 }
 
@@ -545,7 +523,7 @@ func TestIrrevocableViewGroupsByMountAndForceRevokesByID(t *testing.T) {
 			t.Errorf("irrevocable view lacks %q:\n%s", want, out)
 		}
 	}
-	golden(t, "irrevocable", out)
+	golden.Check(t, "irrevocable", out)
 
 	m2 := keys(m, "x")
 	if m2.mode != modeForceRevoke || !strings.Contains(text(m2), "credentials behind them may") {

@@ -216,7 +216,6 @@ func reportFailures(cmd string, failures []error, stderr io.Writer) int {
 	return 1
 }
 
-
 func helpOr(err error, code int) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return 0

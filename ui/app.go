@@ -84,8 +84,9 @@ type Model struct {
 	mode          mode
 	screen        screen
 
-	// radar: the "expiring within" window
+	// radar: the "expiring within" window, and what its panel draws
 	window time.Duration
+	radar  radarData
 
 	// irrevocable view
 	irr *irrevocableState

@@ -72,6 +72,9 @@ func (m *Model) ensureRows() {
 	}
 	m.rows = m.idx.Leases(m.treeSel, q)
 	m.rowsDirty = false
+	if m.screen == screenRadar {
+		m.radar = radarData{buckets: timeline(m.rows, q.Now, m.window), rollup: rollup(m.rows)}
+	}
 	m.clampScroll()
 }
 

@@ -160,6 +160,13 @@ func rollup(rows []*model.Lease) []prefixRollup {
 	return out
 }
 
+// radarData is what the radar's panel draws, computed with the rows (in
+// Update, once per change or tick), never per frame.
+type radarData struct {
+	buckets []timelineBucket
+	rollup  []prefixRollup
+}
+
 // viewRadarPanel is the radar's left pane: the timeline and the roll-up.
 func (m Model) viewRadarPanel() string {
 	s := m.styles
@@ -169,7 +176,7 @@ func (m Model) viewRadarPanel() string {
 	var lines []string
 	lines = append(lines, s.Bold.Render(fmt.Sprintf("%d leases expire within %s", len(m.rows), model.FormatDuration(m.window))))
 	lines = append(lines, s.Dim.Render("keys 1 5m · 2 1h · 3 24h · 4 custom"), "")
-	buckets := timeline(m.rows, now, m.window)
+	buckets := m.radar.buckets
 	peak := 1
 	for _, b := range buckets {
 		peak = max(peak, b.Count)
@@ -184,7 +191,7 @@ func (m Model) viewRadarPanel() string {
 		return b.Start.In(now.Location()).Format("15:04")
 	}
 	lines = append(lines, s.Bold.Render("by prefix"))
-	for i, r := range rollup(m.rows) {
+	for i, r := range m.radar.rollup {
 		if i == 5 {
 			lines = append(lines, s.Dim.Render("…"))
 			break

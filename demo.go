@@ -10,8 +10,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/charmbracelet/x/term"
 
 	"github.com/leasetop/leasetop/internal/devvault"
 	"github.com/leasetop/leasetop/internal/seed"
@@ -126,14 +129,32 @@ func seedEstate(ctx context.Context, srv *devvault.Server, pg *devvault.Postgres
 	start := time.Now()
 	total := 0
 	step := func(what string, count int, f func() ([]string, error)) error {
-		fmt.Fprintf(out, "  seeding %-40s %6d…", what, count)
+		line := fmt.Sprintf("  seeding %-40s %6d", what, count)
+		fmt.Fprint(out, line+"…")
+		// With --scale a step takes minutes: show a percentage as it goes
+		// (on a terminal; a log gets the plain lines).
+		var mu sync.Mutex
+		shown := 0
+		f2, isFile := out.(*os.File)
+		s.Progress = nil
+		if isFile && term.IsTerminal(f2.Fd()) {
+			s.Progress = func(done int) {
+				mu.Lock()
+				defer mu.Unlock()
+				if pct := done * 100 / count; pct >= shown+10 {
+					shown = pct - pct%10
+					fmt.Fprintf(out, "\r%s… %3d%%", line, shown)
+				}
+			}
+		}
 		ids, err := f()
+		s.Progress = nil
 		if err != nil {
 			fmt.Fprintln(out)
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		total += len(ids)
-		fmt.Fprintln(out, " done")
+		fmt.Fprintf(out, "\r%s  done   \n", line)
 		return nil
 	}
 	kv := []struct {

@@ -148,13 +148,17 @@ func seedEstate(ctx context.Context, srv *devvault.Server, pg *devvault.Postgres
 			}
 		}
 		ids, err := f()
-		s.Progress = nil
 		if err != nil {
 			fmt.Fprintln(out)
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		total += len(ids)
-		fmt.Fprintf(out, "\r%s  done   \n", line)
+		if s.Progress != nil {
+			fmt.Fprintf(out, "\r%s  done   \n", line)
+		} else {
+			fmt.Fprintln(out, " done")
+		}
+		s.Progress = nil
 		return nil
 	}
 	kv := []struct {

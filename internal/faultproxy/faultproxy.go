@@ -6,6 +6,8 @@
 package faultproxy
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -21,7 +23,10 @@ type Fault struct {
 	Header map[string]string // added to an injected answer
 	Body   string            // body of an injected answer
 	Delay  time.Duration     // wait before handling
-	Drop   bool              // close the connection without answering
+	// Hold, when not nil, keeps the request waiting until it is closed
+	// (after Delay): a Vault that hangs until the test lets it go.
+	Hold <-chan struct{}
+	Drop bool // close the connection without answering
 }
 
 // Rule matches requests; Count is how many it handles (negative: all).
@@ -36,17 +41,26 @@ type Rule struct {
 type Request struct {
 	Method string
 	Path   string // without /v1/
+	Query  string // the raw query, without '?'
+	Body   []byte // the first MaxBody bytes of the request body
 	Fault  bool   // answered by a fault rule, not by Vault
+	// Status is the status of the answer: 0 while the request is in
+	// flight, or when the connection was dropped before an answer.
+	Status int
 }
+
+// MaxBody is how much of a request body the log keeps.
+const MaxBody = 64 << 10
 
 // Proxy forwards to a Vault server.
 type Proxy struct {
 	URL string
 
-	srv   *httptest.Server
-	mu    sync.Mutex
-	rules []*Rule
-	log   []Request
+	srv      *httptest.Server
+	mu       sync.Mutex
+	rules    []*Rule
+	log      []*Request
+	inFlight int
 }
 
 // New starts a proxy on loopback in front of target (e.g. http://127.0.0.1:8200).
@@ -63,14 +77,37 @@ func New(target string) (*Proxy, error) {
 		if r.URL.Query().Get("list") == "true" && method == http.MethodGet {
 			method = "LIST"
 		}
+		req := &Request{Method: method, Path: path, Query: r.URL.RawQuery}
+		if r.Body != nil {
+			// Keep the start of the body for the log; forward all of it.
+			head, _ := io.ReadAll(io.LimitReader(r.Body, MaxBody))
+			req.Body = head
+			r.Body = readCloser{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+		}
 		f, faulty := p.match(method, path)
+		req.Fault = faulty && (f.Status != 0 || f.Drop)
 		p.mu.Lock()
-		p.log = append(p.log, Request{Method: method, Path: path, Fault: faulty && (f.Status != 0 || f.Drop)})
+		p.log = append(p.log, req)
+		p.inFlight++
 		p.mu.Unlock()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			p.mu.Lock()
+			req.Status = sw.status
+			p.inFlight--
+			p.mu.Unlock()
+		}()
 		if faulty {
 			if f.Delay > 0 {
 				select {
 				case <-time.After(f.Delay):
+				case <-r.Context().Done():
+					return
+				}
+			}
+			if f.Hold != nil {
+				select {
+				case <-f.Hold:
 				case <-r.Context().Done():
 					return
 				}
@@ -89,12 +126,12 @@ func New(target string) (*Proxy, error) {
 					w.Header().Set(k, v)
 				}
 				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(f.Status)
-				_, _ = w.Write([]byte(f.Body))
+				sw.WriteHeader(f.Status)
+				_, _ = sw.Write([]byte(f.Body))
 				return
 			}
 		}
-		rp.ServeHTTP(w, r)
+		rp.ServeHTTP(sw, r)
 	}))
 	p.URL = p.srv.URL
 	return p, nil
@@ -140,7 +177,30 @@ func (p *Proxy) match(method, path string) (Fault, bool) {
 func (p *Proxy) Requests() []Request {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append([]Request(nil), p.log...)
+	out := make([]Request, len(p.log))
+	for i, r := range p.log {
+		out[i] = *r
+	}
+	return out
+}
+
+// Count is how many of the requests seen so far match.
+func (p *Proxy) Count(match func(Request) bool) int {
+	n := 0
+	for _, r := range p.Requests() {
+		if match(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// InFlight is how many requests the proxy is handling now (received, not
+// yet answered).
+func (p *Proxy) InFlight() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.inFlight
 }
 
 // Reset forgets the requests seen so far.
@@ -149,6 +209,34 @@ func (p *Proxy) Reset() {
 	defer p.mu.Unlock()
 	p.log = nil
 }
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// statusWriter remembers the status of the answer.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer (flushes).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Close stops the proxy.
 func (p *Proxy) Close() { p.srv.Close() }

@@ -1,0 +1,101 @@
+package faultproxy
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The log keeps the method, path, query, body and answer status of every
+// request, and the body still reaches the server whole.
+func TestLogKeepsBodyAndStatus(t *testing.T) {
+	var got string
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got = string(b)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer backend.Close()
+	p, err := New(backend.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.Add(Rule{Method: http.MethodGet, PathPrefix: "sys/health", Count: -1, Fault: Fault{Status: 503, Body: `{}`}})
+
+	body := `{"lease_id":"secret/a/b","sync":true}`
+	req, _ := http.NewRequest(http.MethodPut, p.URL+"/v1/sys/leases/revoke?x=1", strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = http.Get(p.URL + "/v1/sys/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	if got != body {
+		t.Errorf("the server got %q, want %q", got, body)
+	}
+	reqs := p.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("log %+v", reqs)
+	}
+	r := reqs[0]
+	if r.Method != "PUT" || r.Path != "sys/leases/revoke" || r.Query != "x=1" || string(r.Body) != body || r.Status != 204 || r.Fault {
+		t.Errorf("forwarded request logged as %+v", r)
+	}
+	if r := reqs[1]; r.Status != 503 || !r.Fault {
+		t.Errorf("injected answer logged as %+v", r)
+	}
+	if n := p.Count(func(r Request) bool { return r.Method == "PUT" }); n != 1 {
+		t.Errorf("Count(PUT) = %d", n)
+	}
+	if p.InFlight() != 0 {
+		t.Errorf("in flight after every answer: %d", p.InFlight())
+	}
+}
+
+// Hold keeps requests waiting (counted in flight) until it is closed.
+func TestHoldWaitsUntilReleased(t *testing.T) {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer backend.Close()
+	p, err := New(backend.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	hold := make(chan struct{})
+	p.Add(Rule{Count: -1, Fault: Fault{Hold: hold}})
+	done := make(chan int)
+	go func() {
+		resp, err := http.Get(p.URL + "/v1/sys/health")
+		if err != nil {
+			done <- -1
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for p.InFlight() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the request never arrived")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	select {
+	case <-done:
+		t.Fatal("answered while held")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(hold)
+	if code := <-done; code != 200 {
+		t.Errorf("status after release: %d", code)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/charmbracelet/x/term"
 
+	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/report"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -143,10 +144,7 @@ func runLs(args []string, stdout, stderr io.Writer) int {
 	now := time.Now()
 	prog := newProgress(stderr)
 	var failures []error
-	base := prefix
-	if base != "" && !strings.HasSuffix(base, "/") {
-		base += "/"
-	}
+	base := leaseid.AsPrefix(prefix)
 	walk := c.Walk(ctx, prefix, vaultclient.WalkOptions{})
 	if !*recursive {
 		walk = directOnly(ctx, c, base)
@@ -161,7 +159,7 @@ func runLs(args []string, stdout, stderr io.Writer) int {
 			if limit > 0 && (l.ExpireTime.IsZero() || l.ExpireTime.Sub(now) > limit) {
 				continue
 			}
-			if *renewable && (!l.Renewable || vaultclient.IsTokenLease(l.ID)) {
+			if *renewable && (!l.Renewable || leaseid.IsToken(l.ID)) {
 				continue
 			}
 			if err := w.Write(report.NewRow(l.ID, l.IssueTime, l.ExpireTime, l.LastRenewal, l.Renewable, now)); err != nil {
@@ -284,9 +282,7 @@ func runCount(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	if prefix != "" && !strings.HasSuffix(prefix, "/") {
-		prefix += "/"
-	}
+	prefix = leaseid.AsPrefix(prefix)
 	idx, failures := crawlIndex(ctx, c, prefix, stderr)
 	order := model.ByName
 	if *byCount {
@@ -350,9 +346,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := signalContext()
 	defer cancel()
-	if prefix != "" && !strings.HasSuffix(prefix, "/") {
-		prefix += "/"
-	}
+	prefix = leaseid.AsPrefix(prefix)
 	idx, failures := crawlIndex(ctx, c, prefix, stderr)
 	if len(failures) > 0 {
 		return unknown("the crawl of %s failed: %v", displayPrefix(prefix), failures[0])

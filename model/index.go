@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/leasetop/leasetop/leaseid"
 )
 
 // Index is the lease tree: every prefix a crawl has seen, the leases under
@@ -50,7 +52,7 @@ func (x *Index) Node(path string) *Node { return x.nodes[path] }
 // Lease returns the lease with the full id, gone ones included until they
 // are purged, or nil: how the UI finds what an action's id refers to.
 func (x *Index) Lease(id string) *Lease {
-	n := x.nodes[PrefixOf(id)]
+	n := x.nodes[leaseid.Prefix(id)]
 	if n == nil {
 		return nil
 	}
@@ -80,7 +82,7 @@ func (x *Index) Lease(id string) *Lease {
 // are not directly under prefix are ignored; a prefix without its trailing
 // '/' gets one.
 func (x *Index) ApplyListing(prefix string, childPrefixes, leaseIDs []string, now time.Time) (newIDs, goneIDs []string) {
-	prefix = asPrefix(prefix)
+	prefix = leaseid.AsPrefix(prefix)
 	n := x.ensure(prefix)
 	if !n.listed || n.err != "" {
 		x.version++
@@ -177,8 +179,7 @@ func (x *Index) drop(n *Node, gone []string) []string {
 // is added with its prefix, so lookups work without a listing. Ids ending
 // in '/' are prefixes, not leases, and are ignored.
 func (x *Index) ApplyLease(info LeaseInfo) {
-	prefix := PrefixOf(info.ID)
-	key := info.ID[len(prefix):]
+	prefix, key := leaseid.Prefix(info.ID), leaseid.Key(info.ID)
 	if key == "" {
 		return
 	}
@@ -266,7 +267,7 @@ func (x *Index) PurgeGone(olderThan time.Time) int {
 // The prefix keeps its last good data, flagged, until a later successful
 // ApplyListing clears the error; an empty msg clears it too.
 func (x *Index) SetPrefixError(prefix, msg string) {
-	x.ensure(asPrefix(prefix)).err = msg
+	x.ensure(leaseid.AsPrefix(prefix)).err = msg
 	x.version++
 }
 
@@ -276,25 +277,12 @@ func (x *Index) ensure(path string) *Node {
 	if n := x.nodes[path]; n != nil {
 		return n
 	}
-	parent := x.ensure(parentOf(path))
+	parent := x.ensure(leaseid.Parent(path))
 	n := &Node{path: strings.Clone(path), parent: parent}
 	parent.children = parent.withChild(n)
 	x.nodes[n.path] = n
 	x.version++
 	return n
-}
-
-// parentOf is the parent of a non-root prefix ("a/b/" -> "a/", "a/" -> "").
-func parentOf(path string) string {
-	return path[:strings.LastIndexByte(path[:len(path)-1], '/')+1]
-}
-
-// asPrefix adds the trailing '/' a non-root prefix must have.
-func asPrefix(p string) string {
-	if p != "" && !strings.HasSuffix(p, "/") {
-		return p + "/"
-	}
-	return p
 }
 
 // listedIDs returns the ids directly under prefix, sorted and unique. It

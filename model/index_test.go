@@ -380,8 +380,8 @@ func TestLeaseAccessors(t *testing.T) {
 		{"no expiry ExpireTime is zero", tok.ExpireTime().IsZero(), true},
 		{"no expiry TTL is zero", tok.TTL(t0), time.Duration(0)},
 		{"never renewed LastRenewal is zero", tok.LastRenewal().IsZero(), true},
-		{"PrefixOf", PrefixOf("a/b/c"), "a/b/"},
-		{"PrefixOf without slash", PrefixOf("c"), ""},
+		{"Prefix", l.Prefix(), "db/creds/ro/"},
+		{"Key", l.Key(), "k1"},
 	}
 	for _, c := range checks {
 		if c.got != c.want {

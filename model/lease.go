@@ -2,8 +2,9 @@ package model
 
 import (
 	"math"
-	"strings"
 	"time"
+
+	"github.com/leasetop/leasetop/leaseid"
 )
 
 // LeaseInfo is a lease as one lookup describes it. It is the input form:
@@ -84,7 +85,7 @@ func (l *Lease) Gone() bool { return l.flags&(flagGone|flagPurged) != 0 }
 // IsToken reports a token lease (a login, or auth/token/create). Their
 // lookups say "renewable", but they renew through auth/token/renew, not
 // sys/leases/renew, so the UI must tell them apart.
-func (l *Lease) IsToken() bool { return strings.HasPrefix(l.node.path, "auth/") }
+func (l *Lease) IsToken() bool { return leaseid.IsToken(l.node.path) }
 
 // HasExpiry reports whether the lease has a known expiry: false for leases
 // that never expire and for leases not looked up yet.
@@ -123,9 +124,10 @@ func (l *Lease) live() bool { return l.flags&(flagGone|flagPurged) == 0 }
 
 // PrefixOf is the part of a lease id up to and including its last '/':
 // the path that issued it, and the node the index files it under.
-func PrefixOf(id string) string {
-	return id[:strings.LastIndexByte(id, '/')+1]
-}
+//
+// Deprecated: use leaseid.Prefix. PrefixOf stays only until ui/ no longer
+// calls it.
+func PrefixOf(id string) string { return leaseid.Prefix(id) }
 
 // Times are kept as unix nanoseconds with 0 meaning "none". Times outside
 // what an int64 of nanoseconds holds (before 1678, after 2262) are clamped

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/leasetop/leasetop/leaseid"
 )
 
 // Node is one prefix in the lease tree, with what the tree view shows
@@ -40,7 +42,7 @@ func (n *Node) Name() string {
 	if n.path == "" {
 		return "/"
 	}
-	return n.path[strings.LastIndexByte(n.path[:len(n.path)-1], '/')+1:]
+	return leaseid.Name(n.path)
 }
 
 // Parent is the enclosing prefix, nil for the root: for walking up from a

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/leasetop/leasetop/leaseid"
 )
 
 // ChildSort orders a node's children in the tree view.
@@ -106,7 +108,7 @@ func (x *Index) Leases(path string, q Query) []*Lease {
 	visit = func(n *Node) {
 		num := int32(len(ends))
 		ends = append(ends, num)
-		if !(q.RenewableOnly && strings.HasPrefix(n.path, "auth/")) {
+		if !(q.RenewableOnly && leaseid.IsToken(n.path)) {
 			all, tail := f.node(n.path)
 			for i, l := range n.leases.sorted {
 				if l.flags&flagPurged == 0 && f.keep(l, all, tail) {

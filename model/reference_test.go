@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/leasetop/leasetop/leaseid"
 )
 
 // ref is a deliberately naive model of the index: a map of leases by full
@@ -29,7 +31,7 @@ type refLease struct {
 func newRef() *ref { return &ref{nodes: map[string]bool{"": true}, leases: map[string]*refLease{}} }
 
 func (r *ref) ensure(p string) {
-	for ; !r.nodes[p]; p = parentOf(p) {
+	for ; !r.nodes[p]; p = leaseid.Parent(p) {
 		r.nodes[p] = true
 	}
 }
@@ -37,7 +39,7 @@ func (r *ref) ensure(p string) {
 func (r *ref) listing(prefix string, children, leases []string, now int64) (newIDs, gone []string) {
 	r.ensure(prefix)
 	for p := range r.nodes {
-		if p != "" && p != prefix && parentOf(p) == prefix && !slices.Contains(children, p) {
+		if p != "" && p != prefix && leaseid.Parent(p) == prefix && !slices.Contains(children, p) {
 			for q := range r.nodes {
 				if strings.HasPrefix(q, p) {
 					delete(r.nodes, q)
@@ -64,7 +66,7 @@ func (r *ref) listing(prefix string, children, leases []string, now int64) (newI
 		}
 	}
 	for id, l := range r.leases {
-		if PrefixOf(id) == prefix && !l.gone && !slices.Contains(leases, id) {
+		if leaseid.Prefix(id) == prefix && !l.gone && !slices.Contains(leases, id) {
 			l.gone, l.pending, l.goneAt = true, false, now
 			gone = append(gone, id)
 		}
@@ -73,7 +75,7 @@ func (r *ref) listing(prefix string, children, leases []string, now int64) (newI
 }
 
 func (r *ref) lease(li LeaseInfo) {
-	r.ensure(PrefixOf(li.ID))
+	r.ensure(leaseid.Prefix(li.ID))
 	r.leases[li.ID] = &refLease{renewable: li.Renewable, issue: toNanos(li.IssueTime),
 		expire: toNanos(li.ExpireTime), renewed: toNanos(li.LastRenewal)}
 }
@@ -97,7 +99,7 @@ func (r *ref) purge(cut int64) (n int) {
 func (r *ref) query(path string, q Query) []string {
 	var out []string
 	for id, l := range r.leases {
-		if !strings.HasPrefix(id, path) || !q.Recursive && PrefixOf(id) != path {
+		if !strings.HasPrefix(id, path) || !q.Recursive && leaseid.Prefix(id) != path {
 			continue
 		}
 		if q.Filter != "" && !strings.Contains(strings.ToLower(id), strings.ToLower(q.Filter)) {
@@ -154,7 +156,7 @@ func TestIndexMatchesReference(t *testing.T) {
 				p := prefixes[rng.IntN(len(prefixes))]
 				var children, leases []string
 				for _, c := range prefixes {
-					if c != "" && parentOf(c) == p && rng.IntN(5) > 0 {
+					if c != "" && leaseid.Parent(c) == p && rng.IntN(5) > 0 {
 						children = append(children, c)
 					}
 				}
@@ -169,7 +171,7 @@ func TestIndexMatchesReference(t *testing.T) {
 				gotNew, gotGone := x.ApplyListing(p, children, leases, now)
 				var clean []string
 				for _, id := range leases {
-					if PrefixOf(id) == p && !slices.Contains(clean, id) {
+					if leaseid.Prefix(id) == p && !slices.Contains(clean, id) {
 						clean = append(clean, id)
 					}
 				}
@@ -238,7 +240,7 @@ func compare(t *testing.T, where string, x *Index, r *ref, rng *rand.Rand, now t
 				continue
 			}
 			count++
-			if PrefixOf(id) == p {
+			if leaseid.Prefix(id) == p {
 				direct++
 			}
 			if l.expire != 0 && (soonest == 0 || l.expire < soonest) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 )
 
@@ -56,8 +57,7 @@ func WriteCountsTable(w io.Writer, rows []CountRow) error {
 		if name == "" {
 			name = "/"
 		} else if r.Depth > 0 {
-			p := strings.TrimSuffix(r.Prefix, "/")
-			name = strings.Repeat("  ", r.Depth) + p[strings.LastIndexByte(p, '/')+1:] + "/"
+			name = strings.Repeat("  ", r.Depth) + leaseid.Name(r.Prefix)
 		}
 		names[i] = name
 		width = max(width, len(name))

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 )
 
@@ -31,10 +32,7 @@ type Row struct {
 
 // NewRow fills a Row from lookup fields, computing the TTL at now.
 func NewRow(id string, issue, expire, renewed time.Time, renewable bool, now time.Time) Row {
-	r := Row{ID: id, Renewable: renewable, Token: strings.HasPrefix(id, "auth/")}
-	if i := strings.LastIndexByte(id, '/'); i >= 0 {
-		r.Prefix = id[:i+1]
-	}
+	r := Row{ID: id, Prefix: leaseid.Prefix(id), Renewable: renewable, Token: leaseid.IsToken(id)}
 	ptr := func(t time.Time) *time.Time {
 		if t.IsZero() {
 			return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/vault/api"
 	"github.com/leasetop/leasetop/internal/devvault"
 	"github.com/leasetop/leasetop/internal/vaulttest"
+	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
@@ -155,7 +156,7 @@ func TestListWalkLookupOnEveryLeaseKind(t *testing.T) {
 		t.Error("the dev root token's lease (no expiry) was not found")
 	}
 	for _, l := range leases {
-		if strings.HasPrefix(l.ID, "auth/approle/login/") && (!l.Renewable || !vaultclient.IsTokenLease(l.ID)) {
+		if strings.HasPrefix(l.ID, "auth/approle/login/") && (!l.Renewable || !leaseid.IsToken(l.ID)) {
 			t.Errorf("a login lease looks up renewable and is a token lease: %+v", l)
 		}
 	}

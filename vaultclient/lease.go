@@ -3,8 +3,9 @@ package vaultclient
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/leasetop/leasetop/leaseid"
 )
 
 // Lease is one lease as sys/leases/lookup describes it.
@@ -21,20 +22,21 @@ type Lease struct {
 
 // Prefix is the path that created the lease: the id up to its last '/',
 // slash included ("database/creds/readonly/").
-func (l Lease) Prefix() string { return PrefixOf(l.ID) }
+func (l Lease) Prefix() string { return leaseid.Prefix(l.ID) }
 
 // PrefixOf returns the part of a lease id up to and including its last '/'.
-func PrefixOf(id string) string {
-	if i := strings.LastIndexByte(id, '/'); i >= 0 {
-		return id[:i+1]
-	}
-	return ""
-}
+//
+// Deprecated: use leaseid.Prefix. PrefixOf stays only until ui/ no longer
+// calls it.
+func PrefixOf(id string) string { return leaseid.Prefix(id) }
 
 // IsTokenLease reports whether id belongs to a token (every lease under
 // auth/ is a login or token-create lease). Those look up as renewable but
 // refuse sys/leases/renew.
-func IsTokenLease(id string) bool { return strings.HasPrefix(id, "auth/") }
+//
+// Deprecated: use leaseid.IsToken. IsTokenLease stays only until ui/ no
+// longer calls it.
+func IsTokenLease(id string) bool { return leaseid.IsToken(id) }
 
 // lookupData is the data object of a sys/leases/lookup answer.
 type lookupData struct {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/leasetop/leasetop/leaseid"
 )
 
 // CleanPrefix checks a prefix typed by a person or passed on the command
@@ -50,9 +52,7 @@ func (c *Client) List(ctx context.Context, prefix string) (Listing, error) {
 	if err != nil {
 		return Listing{}, &Error{Kind: KindBadRequest, Op: "list", Hint: err.Error()}
 	}
-	if p != "" && !strings.HasSuffix(p, "/") {
-		p += "/"
-	}
+	p = leaseid.AsPrefix(p)
 	out := Listing{Prefix: p}
 	path := "sys/leases/lookup/" + p
 	resp, err := c.do(ctx, request{op: "list", method: "LIST", path: path})

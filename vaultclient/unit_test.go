@@ -37,14 +37,14 @@ func TestCleanPrefix(t *testing.T) {
 	}
 }
 
-func TestPrefixOf(t *testing.T) {
+func TestLeasePrefix(t *testing.T) {
 	for id, want := range map[string]string{
 		"database/creds/readonly/AbC": "database/creds/readonly/",
 		"auth/approle/login/h0123":    "auth/approle/login/",
 		"noslash":                     "",
 	} {
-		if got := PrefixOf(id); got != want {
-			t.Errorf("PrefixOf(%q) = %q, want %q", id, got, want)
+		if got := (Lease{ID: id}).Prefix(); got != want {
+			t.Errorf("Lease{ID: %q}.Prefix() = %q, want %q", id, got, want)
 		}
 	}
 }

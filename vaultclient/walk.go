@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+
+	"github.com/leasetop/leasetop/leaseid"
 )
 
 // WalkOptions tunes a crawl.
@@ -161,11 +163,11 @@ func (w *walker) lookup(id string) {
 	lease, err := w.c.Lookup(w.ctx, id)
 	switch {
 	case err == nil:
-		w.emit(Event{Kind: EventLease, Lease: lease, Prefix: PrefixOf(id), LeaseID: id})
+		w.emit(Event{Kind: EventLease, Lease: lease, Prefix: leaseid.Prefix(id), LeaseID: id})
 	case errors.Is(err, ErrInvalidLease):
-		w.emit(Event{Kind: EventVanished, Prefix: PrefixOf(id), LeaseID: id})
+		w.emit(Event{Kind: EventVanished, Prefix: leaseid.Prefix(id), LeaseID: id})
 	default:
-		w.emit(Event{Kind: EventError, Prefix: PrefixOf(id), LeaseID: id, Err: err})
+		w.emit(Event{Kind: EventError, Prefix: leaseid.Prefix(id), LeaseID: id, Err: err})
 	}
 	w.done(nil, nil)
 }

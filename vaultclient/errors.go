@@ -274,31 +274,6 @@ func transportKind(err error, addr string) (Kind, string) {
 	return KindUnreachable, ""
 }
 
-// capabilityHint names the policy line a 403 on path is missing.
-func capabilityHint(op, path string) string {
-	switch {
-	case strings.HasPrefix(path, "sys/leases/lookup/") || path == "sys/leases/lookup" && op == "list":
-		return `listing leases needs: path "sys/leases/lookup/*" { capabilities = ["list", "sudo"] }`
-	case path == "sys/leases/lookup":
-		return `looking up a lease needs: path "sys/leases/lookup" { capabilities = ["update"] }`
-	case path == "sys/leases/renew":
-		return `renewing needs: path "sys/leases/renew" { capabilities = ["update"] }`
-	case path == "sys/leases/revoke":
-		return `revoking needs: path "sys/leases/revoke" { capabilities = ["update"] }`
-	case strings.HasPrefix(path, "sys/leases/revoke-prefix"):
-		return `revoking a prefix needs: path "sys/leases/revoke-prefix/*" { capabilities = ["update", "sudo"] }`
-	case strings.HasPrefix(path, "sys/leases/revoke-force"):
-		return `force-revoking needs: path "sys/leases/revoke-force/*" { capabilities = ["update", "sudo"] }`
-	case path == "sys/leases/count":
-		return `counting irrevocable leases needs: path "sys/leases/count" { capabilities = ["read"] }`
-	case path == "sys/leases":
-		return `listing irrevocable leases needs: path "sys/leases" { capabilities = ["read", "sudo"] }`
-	case path == "sys/mounts" || path == "sys/auth":
-		return `reading mounts needs: path "` + path + `" { capabilities = ["read"] }`
-	}
-	return ""
-}
-
 // flattenMessages turns Vault's multierror text ("2 errors occurred:\n\t*
 // permission denied\n\t* invalid token") into one message per error, so
 // the UI can print them on one line.

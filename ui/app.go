@@ -3,16 +3,17 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/ui/dialog"
+	"github.com/leasetop/leasetop/ui/theme"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
@@ -32,127 +33,27 @@ type Options struct {
 	AuditLog func(action string, ids []string, prefix string, result string)
 }
 
-type focus int
+// Model is the root Bubble Tea model. Bubble Tea passes models by value;
+// the state lives once, behind the pointer, so a copy is the same program.
+type Model struct{ *root }
 
-const (
-	focusTree focus = iota
-	focusTable
-)
+// root holds the screens, the one overlay and the shared context, and
+// routes messages between them; it draws the title, status and help lines.
+type root struct {
+	c       *Common
+	cancel  context.CancelFunc
+	help    help.Model
+	screens map[string]Screen
+	active  string
+	overlay dialog.Dialog
 
-// screen is which view fills the body.
-type screen int
+	crawl *crawlState
+	act   *action
+	opSeq int
 
-const (
-	screenBrowser     screen = iota
-	screenRadar              // everything expiring soon, with a timeline
-	screenIrrevocable        // leases Vault gave up revoking
-)
-
-type mode int
-
-const (
-	modeNormal mode = iota
-	modeFilter
-	modeHelp
-	modeDetail
-	modeConfirm      // y/N for revoking leases
-	modeRenewPrompt  // increment input
-	modePrefixRevoke // typed confirmation
-	modeForceRevoke  // typed confirmation, second, louder stage
-	modeResults      // per-lease results of the last action
-)
-
-var sortKeys = []model.SortKey{model.BySoonestExpiry, model.ByID, model.ByIssueTime, model.ByLastRenewal}
-var sortNames = map[model.SortKey]string{
-	model.BySoonestExpiry: "expiry", model.ByID: "id", model.ByIssueTime: "issued", model.ByLastRenewal: "renewed",
-}
-
-// Model is the root Bubble Tea model.
-type Model struct {
-	opt    Options
-	be     Backend
-	keys   KeyMap
-	styles Styles
-	help   help.Model
-	spin   spinner.Model
-	input  textinput.Model
-
-	idx *model.Index
-
-	width, height int
-	focus         focus
-	mode          mode
-	screen        screen
-
-	// radar: the "expiring within" window, and what its panel draws
-	window time.Duration
-	radar  radarData
-
-	// irrevocable view
-	irr *irrevocableState
-
-	// tree state, bound to paths so that a refresh cannot move it
-	expanded map[string]bool
-	treeSel  string
-	treeTop  int
-	treeSort model.ChildSort
-
-	// table state, bound to lease ids
-	rows      []*model.Lease
-	rowsDirty bool
-	tableSel  string
-	tableTop  int
-	sortIdx   int
-	filter    string
-	marks     map[string]bool
-	// revoked holds the ids this session revoked, so that a stale listing
-	// that briefly shows one again cannot get it revoked twice.
-	revoked map[string]bool
-
-	// crawl and polling
-	crawl      *crawlState
-	lastOK     time.Time
-	staleSince time.Time
-	pollErr    error
-
-	mounts  []vaultclient.Mount
-	caps    map[string][]string
-	capsErr error
-	self    vaultclient.TokenInfo
-	hasSelf bool
-
-	// the action in progress or awaiting confirmation
-	act      *action
-	opSeq    int
 	status   string
 	statusLv level
 	statusSq int
-}
-
-type level int
-
-const (
-	lvInfo level = iota
-	lvOK
-	lvWarn
-	lvErr
-)
-
-// crawlState is shared by the copies of Model that Bubble Tea passes
-// around, so that a cancel reaches the running walk.
-type crawlState struct {
-	gen      int
-	ch       <-chan vaultclient.Event
-	cancel   context.CancelFunc
-	running  bool
-	poll     bool
-	started  time.Time
-	listed   int
-	leases   int
-	errs     int
-	lastErr  error
-	fresh    []string // ids a list-only refresh found new, to look up
-	firstRow time.Duration
 }
 
 // New builds the UI over a backend.
@@ -168,180 +69,282 @@ func New(be Backend, opt Options) Model {
 	}
 	prefix, _ := vaultclient.CleanPrefix(opt.Prefix)
 	opt.Prefix = prefix
-	in := textinput.New()
-	in.Prompt = "/"
-	in.CharLimit = 256
-	in.SetWidth(48)
-	m := Model{
-		opt:      opt,
-		be:       be,
-		keys:     DefaultKeyMap(),
-		styles:   NewStyles(opt.Dark),
-		help:     help.New(),
-		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		input:    in,
-		idx:      model.NewIndex(),
-		width:    100,
-		height:   30,
-		expanded: map[string]bool{},
-		marks:    map[string]bool{},
-		revoked:  map[string]bool{},
-		treeSel:  prefix,
-		crawl:    &crawlState{},
-		focus:    focusTable,
-		window:   time.Hour,
-		irr:      &irrevocableState{},
-	}
-	m.help.Styles = help.DefaultStyles(opt.Dark)
-	// Start with the path to the starting prefix open.
-	for p := prefix; p != ""; p = parentPrefix(p) {
-		m.expanded[p] = true
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &root{cancel: cancel, help: help.New(), screens: map[string]Screen{}, active: home, crawl: &crawlState{}}
+	c := &Common{
+		ctx:     ctx,
+		opt:     opt,
+		be:      be,
+		idx:     model.NewIndex(),
+		styles:  theme.New(opt.Dark),
+		keys:    DefaultKeyMap(),
+		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		width:   100,
+		height:  30,
+		prefix:  prefix,
+		marks:   map[string]bool{},
+		revoked: map[string]bool{},
+		host:    r,
 	}
 	if opt.ReadOnly {
-		m.keys = m.keys.readOnly()
+		c.keys = c.keys.readOnly()
 	}
-	m.rowsDirty = true
-	return m
+	r.c = c
+	r.help.Styles = help.DefaultStyles(opt.Dark)
+	for _, e := range screens {
+		r.screens[e.name] = e.make(c)
+	}
+	r.screen().Sync()
+	return Model{r}
 }
 
 // Init starts the crawl, the clock and the side lookups.
 func (m Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{
+	return tea.Batch(
 		tea.RequestBackgroundColor,
 		m.startCrawl(false),
 		tickCmd(),
-		m.spin.Tick,
+		m.c.spin.Tick,
 		m.loadMounts(),
 		m.loadSelf(),
 		m.loadCaps(),
-	}
-	return tea.Batch(cmds...)
+	)
 }
 
 func tickCmd() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
-func (m Model) now() time.Time { return m.opt.Now() }
+func (r *root) screen() Screen { return r.screens[r.active] }
 
-// Update handles one message, then brings the table rows up to date, so
-// that View (which cannot keep what it computes) never sorts.
+// Update handles one message, then lets the active screen bring what it
+// draws up to date, so that View never sorts.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	next, cmd := m.update(msg)
-	nm := next.(Model)
-	nm.ensureRows()
-	return nm, cmd
+	cmd := m.update(msg)
+	m.screen().Sync()
+	return m, cmd
 }
 
-func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
+func (r *root) update(msg tea.Msg) tea.Cmd {
+	c := r.c
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
-		m.width, m.height = msg.Width, msg.Height
-		m.help.SetWidth(msg.Width)
-		m.clampScroll()
-		return m, nil
+		c.width, c.height = msg.Width, msg.Height
+		r.help.SetWidth(msg.Width)
+		return nil
 	case tea.BackgroundColorMsg:
-		m.styles = NewStyles(msg.IsDark())
-		m.help.Styles = help.DefaultStyles(msg.IsDark())
-		return m, nil
+		c.styles = theme.New(msg.IsDark())
+		r.help.Styles = help.DefaultStyles(msg.IsDark())
+		return nil
 	case tickMsg:
-		if m.idx.PurgeGone(m.now().Add(-goneLinger)) > 0 || m.screen == screenRadar {
-			m.rowsDirty = true // the radar's window moves with the clock
-		}
-		return m, tickCmd()
+		c.idx.PurgeGone(c.now().Add(-goneLinger))
+		return tea.Batch(r.broadcast(msg), tickCmd())
 	case spinner.TickMsg:
-		if !m.busy() {
-			return m, nil
+		if !r.busy() {
+			return nil
 		}
 		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
-		return m, cmd
+		c.spin, cmd = c.spin.Update(msg)
+		return cmd
 	case walkBatchMsg:
-		return m.onWalkBatch(msg)
+		return r.onWalkBatch(msg)
 	case lookupsMsg:
-		return m.onLookups(msg)
+		return r.onLookups(msg)
 	case pollMsg:
-		if msg.gen != m.crawl.gen || m.crawl.running {
-			return m, nil
+		if msg.gen != r.crawl.gen || r.crawl.running {
+			return nil
 		}
-		return m, tea.Batch(m.startCrawl(true), m.spin.Tick)
+		return tea.Batch(r.startCrawl(true), c.spin.Tick)
 	case mountsMsg:
 		if msg.err == nil {
-			m.mounts = msg.mounts
+			c.mounts = msg.mounts
 		}
-		return m, nil
+		return nil
 	case selfMsg:
 		if msg.err == nil {
-			m.self, m.hasSelf = msg.self, true
+			c.self, c.hasSelf = msg.self, true
 		}
-		return m, nil
+		return nil
 	case capsMsg:
-		m.caps, m.capsErr = msg.caps, msg.err
-		return m, nil
-	case irrevocableMsg:
-		return m.onIrrevocable(msg)
-	case actionStepMsg:
-		return m.onActionStep(msg)
-	case prefixActionMsg:
-		return m.onPrefixAction(msg)
-	case followMsg:
-		return m.onFollow(msg)
+		c.caps, c.capsErr = msg.caps, msg.err
+		return nil
+	case actionMsg:
+		return r.onActionMsg(msg)
 	case statusExpiredMsg:
-		if msg.seq == m.statusSq && m.statusLv != lvErr {
-			m.status = ""
+		if msg.seq == r.statusSq && r.statusLv != lvErr {
+			r.status = ""
 		}
-		return m, nil
+		return nil
 	case tea.KeyPressMsg:
-		return m.onKey(msg)
-	case tea.MouseWheelMsg:
-		return m.onWheel(msg)
-	case tea.MouseClickMsg:
-		return m.onClick(msg)
+		return r.onKey(msg)
+	case tea.MouseMsg:
+		if r.overlay != nil {
+			return nil
+		}
+		cmd, _ := r.screen().Update(msg)
+		return cmd
 	}
-	if m.mode == modeFilter || m.mode == modeRenewPrompt || m.mode == modePrefixRevoke || m.mode == modeForceRevoke {
-		var cmd tea.Cmd
-		m.input, cmd = m.input.Update(msg)
-		return m, cmd
+	// Anything else (a screen's own answers, an input's cursor blink) goes
+	// to the overlay and to every screen.
+	var cmds []tea.Cmd
+	if r.overlay != nil {
+		cmd, _ := r.overlay.Update(msg)
+		cmds = append(cmds, cmd)
 	}
-	return m, nil
+	return tea.Batch(append(cmds, r.broadcast(msg))...)
+}
+
+func (r *root) broadcast(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for _, e := range screens {
+		cmd, _ := r.screens[e.name].Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
 }
 
 // goneLinger is how long a vanished lease stays on screen, struck out.
 const goneLinger = 10 * time.Second
 
+// onKey offers a key to the overlay, then to the global keys (quit, help,
+// the registry's screen keys), then to the active screen.
+func (r *root) onKey(k tea.KeyPressMsg) tea.Cmd {
+	keys := r.c.keys
+	if k.String() == "ctrl+c" {
+		return r.quit()
+	}
+	if d := r.overlay; d != nil {
+		cmd, done := d.Update(k)
+		if done && r.overlay == d {
+			r.overlay = nil
+		}
+		return cmd
+	}
+	if r.prompt() != "" {
+		cmd, _ := r.screen().Update(k)
+		return cmd
+	}
+	switch {
+	case key.Matches(k, keys.Quit):
+		return r.quit()
+	case key.Matches(k, keys.Help):
+		r.openDialog(r.helpDialog())
+		return nil
+	}
+	for _, e := range screens {
+		if e.keys == nil {
+			continue
+		}
+		bs := e.keys(keys)
+		if !key.Matches(k, bs...) {
+			continue
+		}
+		if r.active != e.name {
+			return r.show(e.name, k)
+		}
+		if key.Matches(k, bs[0]) {
+			return r.show(home, k)
+		}
+	}
+	if cmd, handled := r.screen().Update(k); handled {
+		return cmd
+	}
+	if key.Matches(k, keys.Refresh) {
+		if r.crawl.running {
+			return r.setStatus(lvInfo, "a crawl is already running")
+		}
+		return tea.Batch(r.startCrawl(true), r.c.spin.Tick)
+	}
+	return nil
+}
+
+// prompt is the active screen's open footer input, or "".
+func (r *root) prompt() string {
+	if p, ok := r.screen().(prompter); ok {
+		return p.Prompt()
+	}
+	return ""
+}
+
+func (r *root) show(name string, k tea.KeyPressMsg) tea.Cmd {
+	if _, ok := r.screens[name]; !ok {
+		return nil
+	}
+	r.active = name
+	if o, ok := r.screens[name].(opener); ok {
+		return o.Open(k)
+	}
+	return nil
+}
+
+func (r *root) showScreen(name string) tea.Cmd { return r.show(name, tea.KeyPressMsg{}) }
+
+func (r *root) openDialog(d dialog.Dialog) { r.overlay = d }
+
+func (r *root) crawlRunning() bool { return r.crawl.running }
+
+func (r *root) quit() tea.Cmd {
+	r.cancel() // the crawl, lookups and actions in flight
+	return tea.Quit
+}
+
 // Busy reports whether a crawl, refresh or action is running: what a
 // spinner shows, and what a benchmark waits out before it measures idle.
 func (m Model) Busy() bool { return m.busy() }
 
-func (m Model) busy() bool {
-	return m.crawl.running || (m.act != nil && m.act.running)
+func (r *root) busy() bool {
+	if r.crawl.running || (r.act != nil && r.act.running) {
+		return true
+	}
+	b, ok := r.screen().(busy)
+	return ok && b.Busy()
 }
 
 // setStatus shows a message in the status bar; non-errors fade after 8 s.
-func (m *Model) setStatus(lv level, format string, args ...any) tea.Cmd {
-	m.status = fmt.Sprintf(format, args...)
-	m.statusLv = lv
-	m.statusSq++
-	seq := m.statusSq
+func (r *root) setStatus(lv level, format string, args ...any) tea.Cmd {
+	r.status = fmt.Sprintf(format, args...)
+	r.statusLv = lv
+	r.statusSq++
+	seq := r.statusSq
 	if lv == lvErr {
 		return nil
 	}
 	return tea.Tick(8*time.Second, func(time.Time) tea.Msg { return statusExpiredMsg{seq: seq} })
 }
 
-func parentPrefix(p string) string {
-	p = strings.TrimSuffix(p, "/")
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[:i+1]
-	}
-	return ""
+// Minimum screen leasetop draws on; below it says so instead of garbling.
+const minWidth, minHeight = 60, 12
+
+// View draws the screen.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "leasetop " + m.c.be.Address()
+	return v
 }
 
-// readOnly relabels every mutating key so help says why it does nothing.
-func (k KeyMap) readOnly() KeyMap {
-	for _, b := range []*key.Binding{&k.Renew, &k.Revoke, &k.RenewMarked, &k.RevokeMarked, &k.RevokePrefix, &k.ForceRevokePrefix} {
-		h := b.Help()
-		b.SetHelp(h.Key, h.Desc+" (off: --read-only)")
+// render is the whole screen as a string (golden tests read it).
+func (r *root) render() string {
+	c := r.c
+	if c.width < minWidth || c.height < minHeight {
+		return fmt.Sprintf("leasetop needs at least %dx%d; this terminal is %dx%d.\nEnlarge it, or press q to quit.",
+			minWidth, minHeight, c.width, c.height)
 	}
-	return k
+	screen := lipgloss.JoinVertical(lipgloss.Left, r.viewTitle(), r.screen().View(), r.viewStatus(), r.viewFooter())
+	if r.overlay != nil {
+		screen = place(screen, r.overlay.View(c.width, c.height), c.width, c.height)
+	}
+	return screen
+}
+
+// place draws overlay centred over base.
+func place(base, overlay string, w, h int) string {
+	ow, oh := lipgloss.Width(overlay), lipgloss.Height(overlay)
+	cv := lipgloss.NewCanvas(w, h)
+	cv.Compose(lipgloss.NewCompositor(
+		lipgloss.NewLayer(base),
+		lipgloss.NewLayer(overlay).X(max((w-ow)/2, 0)).Y(max((h-oh)/2, 0)).Z(1),
+	))
+	return cv.Render()
 }

@@ -29,8 +29,8 @@ func BenchmarkView(b *testing.B) {
 				events = append(events, vaultclient.Event{Kind: vaultclient.EventLease, Lease: lease(id, time.Duration(i)*time.Second+time.Minute, true)})
 			}
 			m = refresh(m, 1, false, events)
-			if m.idx.Len() != n {
-				b.Fatalf("index holds %d", m.idx.Len())
+			if m.c.idx.Len() != n {
+				b.Fatalf("index holds %d", m.c.idx.Len())
 			}
 			b.ResetTimer()
 			for b.Loop() {

@@ -19,20 +19,42 @@ const (
 	batchWait = 50 * time.Millisecond
 )
 
+// crawlState is the walk under way and what the last ones found.
+type crawlState struct {
+	gen     int
+	ch      <-chan vaultclient.Event
+	cancel  context.CancelFunc
+	running bool
+	poll    bool
+	started time.Time
+	stats   crawlStats
+	fresh   []string // ids a list-only refresh found new, to look up
+
+	lastOK     time.Time
+	staleSince time.Time
+	pollErr    error
+}
+
+type crawlStats struct {
+	Listed, Leases, Errors int
+	LastErr                error
+}
+
 // startCrawl begins a walk of the starting prefix. The first one looks
 // every lease up; a refresh (poll) only lists, and then looks up the ids
 // that are new, so an unchanged tree costs one LIST per prefix and no
 // lookups.
-func (m *Model) startCrawl(poll bool) tea.Cmd {
-	if m.crawl.cancel != nil {
-		m.crawl.cancel()
+func (r *root) startCrawl(poll bool) tea.Cmd {
+	c, cr := r.c, r.crawl
+	if cr.cancel != nil {
+		cr.cancel()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	gen := m.crawl.gen + 1
-	ch := m.be.Walk(ctx, m.opt.Prefix, vaultclient.WalkOptions{Concurrency: m.opt.Concurrency, ListOnly: poll})
-	*m.crawl = crawlState{gen: gen, ch: ch, cancel: cancel, running: true, poll: poll, started: m.now(),
-		firstRow: m.crawl.firstRow}
-	return waitBatch(gen, poll, ch)
+	ctx, cancel := context.WithCancel(c.ctx)
+	cr.gen++
+	cr.ch = c.be.Walk(ctx, c.opt.Prefix, vaultclient.WalkOptions{Concurrency: c.opt.Concurrency, ListOnly: poll})
+	cr.cancel, cr.running, cr.poll, cr.started = cancel, true, poll, c.now()
+	cr.stats, cr.fresh = crawlStats{}, nil
+	return waitBatch(cr.gen, poll, cr.ch)
 }
 
 // waitBatch blocks for one event, then takes whatever else is ready up to
@@ -61,72 +83,77 @@ func waitBatch(gen int, poll bool, ch <-chan vaultclient.Event) tea.Cmd {
 	}
 }
 
-func (m Model) onWalkBatch(msg walkBatchMsg) (tea.Model, tea.Cmd) {
-	if msg.gen != m.crawl.gen {
-		return m, nil // a superseded walk
+func (r *root) onWalkBatch(msg walkBatchMsg) tea.Cmd {
+	cr := r.crawl
+	if msg.gen != cr.gen {
+		return nil // a superseded walk
 	}
-	c := m.crawl
-	now := m.now()
-	before := m.idx.Version()
+	c := r.c
+	now := c.now()
 	for _, ev := range msg.events {
-		switch ev.Kind {
-		case vaultclient.EventListed:
-			c.listed++
-			fresh, _ := m.idx.ApplyListing(ev.Listing.Prefix, ev.Listing.Prefixes, ev.Listing.LeaseIDs, now)
-			if msg.poll {
-				c.fresh = append(c.fresh, fresh...)
-			}
-		case vaultclient.EventLease:
-			c.leases++
-			if c.firstRow == 0 {
-				c.firstRow = now.Sub(c.started)
-			}
-			m.idx.ApplyLease(leaseInfo(ev.Lease))
-		case vaultclient.EventVanished:
-			m.idx.MarkGone(ev.LeaseID, now)
-		case vaultclient.EventError:
-			c.errs++
-			c.lastErr = ev.Err
-			if ev.LeaseID == "" {
-				m.idx.SetPrefixError(ev.Prefix, plainError(ev.Err))
-			}
+		fresh := applyEvent(c.idx, ev, now, &cr.stats)
+		if msg.poll {
+			cr.fresh = append(cr.fresh, fresh...)
 		}
-	}
-	if m.idx.Version() != before {
-		m.rowsDirty = true // an unchanged refresh sorts nothing
 	}
 	if !msg.done {
-		return m, waitBatch(msg.gen, msg.poll, c.ch)
+		return waitBatch(msg.gen, msg.poll, cr.ch)
 	}
 
-	c.running = false
+	cr.running = false
 	var cmds []tea.Cmd
-	if c.errs > 0 && c.listed == 0 {
+	if cr.stats.Errors > 0 && cr.stats.Listed == 0 {
 		// Nothing could be listed: keep the last good data, marked stale.
-		if m.staleSince.IsZero() {
-			m.staleSince = m.lastOK
+		if cr.staleSince.IsZero() {
+			cr.staleSince = cr.lastOK
 		}
-		m.pollErr = c.lastErr
+		cr.pollErr = cr.stats.LastErr
 	} else {
-		m.lastOK, m.staleSince, m.pollErr = now, time.Time{}, nil
-		if c.errs > 0 {
-			m.pollErr = c.lastErr
+		cr.lastOK, cr.staleSince, cr.pollErr = now, time.Time{}, nil
+		if cr.stats.Errors > 0 {
+			cr.pollErr = cr.stats.LastErr
 		}
 	}
-	if len(c.fresh) > 0 {
-		cmds = append(cmds, m.lookupCmd(c.fresh))
-		c.fresh = nil
+	if len(cr.fresh) > 0 {
+		cmds = append(cmds, r.lookupCmd(cr.fresh))
+		cr.fresh = nil
 	}
-	if m.opt.Refresh > 0 {
-		gen := c.gen
-		cmds = append(cmds, tea.Tick(m.opt.Refresh, func(time.Time) tea.Msg { return pollMsg{gen: gen} }))
+	if c.opt.Refresh > 0 {
+		gen := cr.gen
+		cmds = append(cmds, tea.Tick(c.opt.Refresh, func(time.Time) tea.Msg { return pollMsg{gen: gen} }))
 	}
-	return m, tea.Batch(cmds...)
+	return tea.Batch(cmds...)
+}
+
+// applyEvent files one walk event in the index.
+func applyEvent(idx *model.Index, ev vaultclient.Event, now time.Time, st *crawlStats) (fresh []string) {
+	switch ev.Kind {
+	case vaultclient.EventListed:
+		st.Listed++
+		fresh, _ = idx.ApplyListing(ev.Listing.Prefix, ev.Listing.Prefixes, ev.Listing.LeaseIDs, now)
+	case vaultclient.EventLease:
+		st.Leases++
+		idx.ApplyLease(leaseInfo(ev.Lease))
+	case vaultclient.EventVanished:
+		idx.MarkGone(ev.LeaseID, now)
+	case vaultclient.EventError:
+		st.Errors++
+		st.LastErr = ev.Err
+		if ev.LeaseID == "" {
+			idx.SetPrefixError(ev.Prefix, plainError(ev.Err))
+		}
+	}
+	return fresh
+}
+
+func leaseInfo(l vaultclient.Lease) model.LeaseInfo {
+	return model.LeaseInfo{ID: l.ID, IssueTime: l.IssueTime, ExpireTime: l.ExpireTime,
+		LastRenewal: l.LastRenewal, Renewable: l.Renewable, TTL: l.TTL}
 }
 
 // lookupCmd looks ids up, a few at a time, and answers with one message.
-func (m Model) lookupCmd(ids []string) tea.Cmd {
-	be, conc := m.be, max(m.opt.Concurrency, 1)
+func (r *root) lookupCmd(ids []string) tea.Cmd {
+	ctx, be, conc := r.c.ctx, r.c.be, max(r.c.opt.Concurrency, 1)
 	return func() tea.Msg {
 		var (
 			mu  sync.Mutex
@@ -139,7 +166,7 @@ func (m Model) lookupCmd(ids []string) tea.Cmd {
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				l, err := be.Lookup(context.Background(), id)
+				l, err := be.Lookup(ctx, id)
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
@@ -147,7 +174,7 @@ func (m Model) lookupCmd(ids []string) tea.Cmd {
 					out.leases = append(out.leases, l)
 				case errors.Is(err, vaultclient.ErrInvalidLease):
 					out.vanished = append(out.vanished, id)
-				default:
+				case ctx.Err() == nil:
 					out.errs = append(out.errs, err)
 				}
 			}()
@@ -157,38 +184,33 @@ func (m Model) lookupCmd(ids []string) tea.Cmd {
 	}
 }
 
-func (m Model) onLookups(msg lookupsMsg) (tea.Model, tea.Cmd) {
-	now := m.now()
+func (r *root) onLookups(msg lookupsMsg) tea.Cmd {
+	c := r.c
+	now := c.now()
 	for _, l := range msg.leases {
-		m.idx.ApplyLease(leaseInfo(l))
+		c.idx.ApplyLease(leaseInfo(l))
 	}
 	for _, id := range msg.vanished {
-		m.idx.MarkGone(id, now)
+		c.idx.MarkGone(id, now)
 	}
-	m.rowsDirty = true
 	if len(msg.errs) > 0 {
-		return m, m.setStatus(lvWarn, "%d lookups failed: %s", len(msg.errs), plainError(msg.errs[0]))
+		return r.setStatus(lvWarn, "%d lookups failed: %s", len(msg.errs), plainError(msg.errs[0]))
 	}
-	return m, nil
+	return nil
 }
 
-func leaseInfo(l vaultclient.Lease) model.LeaseInfo {
-	return model.LeaseInfo{ID: l.ID, IssueTime: l.IssueTime, ExpireTime: l.ExpireTime,
-		LastRenewal: l.LastRenewal, Renewable: l.Renewable, TTL: l.TTL}
-}
-
-func (m Model) loadMounts() tea.Cmd {
-	be := m.be
+func (r *root) loadMounts() tea.Cmd {
+	ctx, be := r.c.ctx, r.c.be
 	return func() tea.Msg {
-		ms, err := be.Mounts(context.Background())
+		ms, err := be.Mounts(ctx)
 		return mountsMsg{mounts: ms, err: err}
 	}
 }
 
-func (m Model) loadSelf() tea.Cmd {
-	be := m.be
+func (r *root) loadSelf() tea.Cmd {
+	ctx, be := r.c.ctx, r.c.be
 	return func() tea.Msg {
-		s, err := be.Self(context.Background())
+		s, err := be.Self(ctx)
 		return selfMsg{self: s, err: err}
 	}
 }
@@ -204,10 +226,10 @@ func capPaths(prefix string) []string {
 	}
 }
 
-func (m Model) loadCaps() tea.Cmd {
-	be, paths := m.be, capPaths(m.opt.Prefix)
+func (r *root) loadCaps() tea.Cmd {
+	ctx, be, paths := r.c.ctx, r.c.be, capPaths(r.c.opt.Prefix)
 	return func() tea.Msg {
-		caps, err := be.Capabilities(context.Background(), paths)
+		caps, err := be.Capabilities(ctx, paths)
 		return capsMsg{caps: caps, err: err}
 	}
 }

@@ -41,8 +41,8 @@ func (p probe) View() tea.View {
 	p.mu.Lock()
 	*p.out = ansi.Strip(p.render())
 	*p.top = ""
-	if len(p.rows) > 0 {
-		*p.top = p.rows[0].ID()
+	if r := rows(p.Model); len(r) > 0 {
+		*p.top = r[0].ID()
 	}
 	p.mu.Unlock()
 	return v

@@ -51,11 +51,11 @@ func FuzzUpdate(f *testing.F) {
 					{Kind: vaultclient.EventError, Prefix: "secret/", Err: &vaultclient.Error{Kind: vaultclient.Kind(int(b) % 15)}},
 				}, done: b%2 == 0}
 			case b < 250:
-				op := 0
+				seq := 0
 				if m.act != nil {
-					op = m.act.op
+					seq = m.act.seq
 				}
-				msg = actionStepMsg{op: op, result: actionResult{id: "secret/aws/k2", err: nil}, done: b%2 == 0}
+				msg = actionMsg{seq: seq, body: stepMsg{result: actionResult{id: "secret/aws/k2", err: nil}, done: b%2 == 0}}
 			default:
 				msg = tickMsg(t0.Add(time.Duration(b) * time.Second))
 			}

@@ -9,21 +9,23 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
+	"github.com/leasetop/leasetop/ui/list"
+	"github.com/leasetop/leasetop/ui/theme"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
-// irrevocableState is the irrevocable view: leases whose revocation failed
-// and which Vault gave up retrying, grouped by mount.
-type irrevocableState struct {
+// irrevocable lists the leases whose revocation failed and which Vault
+// gave up retrying, grouped by mount, and force-revokes them by full id.
+type irrevocable struct {
+	c       *Common
+	cur     list.Cursor
 	loading bool
 	err     error
 	list    vaultclient.IrrevocableList
 	total   int
-	mounts  map[string]string // mount accessor -> path
-	rows    []irrRow          // grouped and sorted; the cursor is bound to an id
-	sel     string
-	top     int
+	rows    irrRows // grouped and sorted
 	loaded  time.Time
 }
 
@@ -32,6 +34,11 @@ type irrRow struct {
 	lease vaultclient.IrrevocableLease
 }
 
+type irrRows []irrRow
+
+func (r irrRows) Len() int        { return len(r) }
+func (r irrRows) ID(i int) string { return r[i].lease.LeaseID }
+
 type irrevocableMsg struct {
 	list   vaultclient.IrrevocableList
 	total  int
@@ -39,23 +46,18 @@ type irrevocableMsg struct {
 	err    error
 }
 
-// actForceIDs force-revokes irrevocable leases one full id at a time.
-const actForceIDs = actForce + 1
+func newIrrevocable(c *Common) Screen { return &irrevocable{c: c} }
 
-func (m Model) openIrrevocable() (tea.Model, tea.Cmd) {
-	if m.screen == screenIrrevocable {
-		m.screen = screenBrowser
-		return m, nil
-	}
-	m.screen = screenIrrevocable
-	m.irr.loading = true
-	return m, tea.Batch(m.loadIrrevocable(), m.spin.Tick)
-}
+// Open reads the list again each time the screen is shown.
+func (v *irrevocable) Open(tea.KeyPressMsg) tea.Cmd { return v.load() }
 
-func (m Model) loadIrrevocable() tea.Cmd {
-	be := m.be
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+func (v *irrevocable) Busy() bool { return v.loading }
+
+func (v *irrevocable) load() tea.Cmd {
+	v.loading = true
+	ctx, be := v.c.ctx, v.c.be
+	return tea.Batch(v.c.spin.Tick, func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
 		list, err := be.Irrevocable(ctx, 0)
 		if err != nil {
@@ -67,174 +69,142 @@ func (m Model) loadIrrevocable() tea.Cmd {
 		}
 		mounts, _ := be.Mounts(ctx) // without them, accessors are shown
 		return irrevocableMsg{list: list, total: counts.Total, mounts: mounts}
-	}
+	})
 }
 
-func (m Model) onIrrevocable(msg irrevocableMsg) (tea.Model, tea.Cmd) {
-	st := m.irr
-	st.loading, st.err = false, msg.err
+func (v *irrevocable) Sync() { v.cur.Clamp(v.rows, v.c.paneRows()-2) }
+
+func (v *irrevocable) Update(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case irrevocableMsg:
+		v.receive(msg)
+	case forceRevokedMsg:
+		return v.load(), false
+	case tea.KeyPressMsg:
+		return v.key(msg)
+	case tea.MouseWheelMsg:
+		v.move(map[tea.MouseButton]int{tea.MouseWheelUp: -3, tea.MouseWheelDown: 3}[msg.Mouse().Button])
+	}
+	return nil, false
+}
+
+func (v *irrevocable) receive(msg irrevocableMsg) {
+	v.loading, v.err = false, msg.err
 	if msg.err != nil {
-		return m, nil
+		return
 	}
-	st.list, st.total, st.loaded = msg.list, msg.total, m.now()
-	st.mounts = map[string]string{}
+	v.list, v.total, v.loaded = msg.list, msg.total, v.c.now()
+	paths := map[string]string{}
 	for _, mt := range msg.mounts {
-		st.mounts[mt.Accessor] = mt.Path
+		paths[mt.Accessor] = mt.Path
 	}
-	st.rows = st.rows[:0]
+	v.rows = v.rows[:0]
 	for _, l := range msg.list.Leases {
-		mount := st.mounts[l.MountID]
+		mount := paths[l.MountID]
 		if mount == "" {
 			mount = l.MountID
 		}
-		st.rows = append(st.rows, irrRow{mount: mount, lease: l})
+		v.rows = append(v.rows, irrRow{mount: mount, lease: l})
 	}
-	sort.Slice(st.rows, func(i, j int) bool {
-		if st.rows[i].mount != st.rows[j].mount {
-			return st.rows[i].mount < st.rows[j].mount
+	sort.Slice(v.rows, func(i, j int) bool {
+		if v.rows[i].mount != v.rows[j].mount {
+			return v.rows[i].mount < v.rows[j].mount
 		}
-		return st.rows[i].lease.LeaseID < st.rows[j].lease.LeaseID
+		return v.rows[i].lease.LeaseID < v.rows[j].lease.LeaseID
 	})
-	return m, nil
 }
 
-func (st *irrevocableState) index() int {
-	for i, r := range st.rows {
-		if r.lease.LeaseID == st.sel {
-			return i
-		}
-	}
-	return 0
-}
+func (v *irrevocable) move(delta int) { v.cur.Move(v.rows, delta, v.c.paneRows()-2) }
 
-// irrevocableKey handles keys on the irrevocable view.
-func (m Model) irrevocableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd, bool) {
-	st, k := m.irr, m.keys
-	move := func(d int) {
-		if len(st.rows) == 0 {
-			return
-		}
-		i := clamp(st.index()+d, 0, len(st.rows)-1)
-		st.sel = st.rows[i].lease.LeaseID
-		visible := m.paneRows() - 2
-		if i < st.top {
-			st.top = i
-		}
-		if i >= st.top+visible {
-			st.top = i - visible + 1
-		}
-	}
+// key: x (or F) force-revokes the lease under the cursor, X (or P) every
+// irrevocable lease of its mount; esc goes back. The browser's other keys
+// mean nothing here and are swallowed.
+func (v *irrevocable) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
+	c, keys := v.c, v.c.keys
 	switch {
-	case key.Matches(msg, k.Back), key.Matches(msg, k.Irrevocable):
-		m.screen = screenBrowser
-	case key.Matches(msg, k.Up):
-		move(-1)
-	case key.Matches(msg, k.Down):
-		move(1)
-	case key.Matches(msg, k.PageUp):
-		move(-m.pageSize())
-	case key.Matches(msg, k.PageDown):
-		move(m.pageSize())
-	case key.Matches(msg, k.Top):
-		move(-1 << 30)
-	case key.Matches(msg, k.Bottom):
-		move(1 << 30)
-	case key.Matches(msg, k.Refresh):
-		st.loading = true
-		return m, tea.Batch(m.loadIrrevocable(), m.spin.Tick), true
-	case key.Matches(msg, k.Revoke), key.Matches(msg, k.ForceRevokePrefix):
-		if len(st.rows) > 0 {
-			r := st.rows[st.index()]
-			next, cmd := m.beginForceIDs([]string{r.lease.LeaseID}, r.lease.LeaseID)
-			return next, cmd, true
+	case key.Matches(k, keys.Back):
+		return c.showScreen(home), true
+	case key.Matches(k, keys.Up):
+		v.move(-1)
+	case key.Matches(k, keys.Down):
+		v.move(1)
+	case key.Matches(k, keys.PageUp):
+		v.move(-c.pageSize())
+	case key.Matches(k, keys.PageDown):
+		v.move(c.pageSize())
+	case key.Matches(k, keys.Top):
+		v.move(-1 << 30)
+	case key.Matches(k, keys.Bottom):
+		v.move(1 << 30)
+	case key.Matches(k, keys.Refresh):
+		return v.load(), true
+	case key.Matches(k, keys.Revoke), key.Matches(k, keys.ForceRevokePrefix):
+		if len(v.rows) > 0 {
+			id := v.rows[v.cur.Index(v.rows)].lease.LeaseID
+			return c.start(&forceIDsOp{perLease: perLease{ids: []string{id}}, what: id}), true
 		}
-	case key.Matches(msg, k.RevokeMarked), key.Matches(msg, k.RevokePrefix):
-		if len(st.rows) > 0 {
-			mount := st.rows[st.index()].mount
+	case key.Matches(k, keys.RevokeMarked), key.Matches(k, keys.RevokePrefix):
+		if len(v.rows) > 0 {
+			mount := v.rows[v.cur.Index(v.rows)].mount
 			var ids []string
-			for _, r := range st.rows {
+			for _, r := range v.rows {
 				if r.mount == mount {
 					ids = append(ids, r.lease.LeaseID)
 				}
 			}
-			next, cmd := m.beginForceIDs(ids, "every irrevocable lease of "+mount)
-			return next, cmd, true
+			return c.start(&forceIDsOp{perLease: perLease{ids: ids}, what: "every irrevocable lease of " + mount}), true
 		}
-	case key.Matches(msg, k.Quit), key.Matches(msg, k.Help), key.Matches(msg, k.Radar):
-		return m, nil, false
-	default:
-		return m, nil, true
 	}
-	return m, nil, true
+	return nil, true
 }
 
-// beginForceIDs opens the loud confirmation for force-revoking ids.
-func (m Model) beginForceIDs(ids []string, what string) (tea.Model, tea.Cmd) {
-	if cmd := m.actionRunning(); cmd != nil {
-		return m, cmd
-	}
-	if m.opt.ReadOnly {
-		return m, m.setStatus(lvWarn, "force revocation is off: leasetop runs with --read-only")
-	}
-	a := m.newAction(actForceIDs)
-	a.ids, a.prefix, a.count, a.stage = ids, what, len(ids), 1
-	m.act = a
-	m.mode = modeForceRevoke
-	m.input.Prompt = `type "force" to confirm: `
-	m.input.Placeholder = ""
-	m.input.SetValue("")
-	return m, m.input.Focus()
-}
-
-func (m Model) viewIrrevocable() string {
-	s := m.styles
-	st := m.irr
-	w := m.width
+func (v *irrevocable) View() string {
+	c := v.c
+	s := c.styles
+	w := c.width
 	inner := w - 2
 	var lines []string
 	switch {
-	case st.loading && st.loaded.IsZero():
-		lines = append(lines, m.spin.View()+" reading sys/leases?type=irrevocable…")
-	case st.err != nil:
-		lines = append(lines, s.StatusErr.Render(plainError(st.err)))
-	case len(st.rows) == 0:
+	case v.loading && v.loaded.IsZero():
+		lines = append(lines, c.spin.View()+" reading sys/leases?type=irrevocable…")
+	case v.err != nil:
+		lines = append(lines, s.StatusErr.Render(plainError(v.err)))
+	case len(v.rows) == 0:
 		lines = append(lines, s.StatusOK.Render("No irrevocable leases: every revocation Vault attempted succeeded (or is still being retried)."))
 	default:
-		head := fmt.Sprintf("%d irrevocable leases", st.total)
-		if len(st.rows) < st.total {
-			head += fmt.Sprintf(" (Vault lists %d: its cap is 10,000)", len(st.rows))
+		head := fmt.Sprintf("%d irrevocable leases", v.total)
+		if len(v.rows) < v.total {
+			head += fmt.Sprintf(" (Vault lists %d: its cap is 10,000)", len(v.rows))
 		}
 		lines = append(lines, s.Bold.Render(head)+s.Dim.Render("  ·  x force-revokes the lease, X every one of its mount; Vault gave up revoking them, so the credentials may still be valid"))
-		for _, wmsg := range st.list.Warnings {
+		for _, wmsg := range v.list.Warnings {
 			lines = append(lines, s.StatusWarn.Render("Vault: "+wmsg))
 		}
-		sel := st.index()
+		sel := v.cur.Index(v.rows)
 		idW := 12
-		for _, r := range st.rows {
+		for _, r := range v.rows {
 			idW = max(idW, len(r.lease.LeaseID))
 		}
 		idW = min(idW, inner/2)
-		visible := m.paneRows() - len(lines)
 		mount := ""
-		for i := st.top; i < len(st.rows) && len(lines) < m.paneRows(); i++ {
-			r := st.rows[i]
+		for i := v.cur.Top; i < len(v.rows) && len(lines) < c.paneRows(); i++ {
+			r := v.rows[i]
 			if r.mount != mount {
 				mount = r.mount
 				lines = append(lines, s.Title.Render(mount))
 			}
-			line := "  " + fit(r.lease.LeaseID, idW) + "  " + s.StatusErr.Render(revocationError(r.lease.Error))
+			line := "  " + theme.Fit(r.lease.LeaseID, idW) + "  " + s.StatusErr.Render(revocationError(r.lease.Error))
 			if i == sel {
-				line = s.Selected.Render(fit(ansiStrip(line), inner))
+				line = s.Selected.Render(theme.Fit(ansi.Strip(line), inner))
 			}
 			lines = append(lines, line)
 		}
-		_ = visible
 	}
 	title := "irrevocable leases"
-	if !st.loaded.IsZero() {
-		title += " · read " + st.loaded.Format("15:04:05") + " · ctrl+r reloads · esc back"
+	if !v.loaded.IsZero() {
+		title += " · read " + v.loaded.Format("15:04:05") + " · ctrl+r reloads · esc back"
 	}
-	return m.pane(strings.Join(lines, "\n"), w, true, title)
+	return c.pane(strings.Join(lines, "\n"), w, true, title)
 }
 
 // revocationError is Vault's recorded error on one line, without the

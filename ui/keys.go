@@ -54,6 +54,22 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Help, k.Focus, k.Filter, k.Sort, k.Radar, k.Renew, k.Revoke, k.Mark, k.RevokePrefix, k.Quit}
 }
 
+// dangerous are the bindings that change Vault: read-only mode turns
+// them off, and help says so.
+func (k *KeyMap) dangerous() []*key.Binding {
+	return []*key.Binding{&k.Renew, &k.Revoke, &k.RenewMarked, &k.RevokeMarked, &k.RevokePrefix, &k.ForceRevokePrefix}
+}
+
+// readOnly relabels every mutating key so help says why it does nothing;
+// the action guard refuses them with the same reason.
+func (k KeyMap) readOnly() KeyMap {
+	for _, b := range k.dangerous() {
+		h := b.Help()
+		b.SetHelp(h.Key, h.Desc+" (off: --read-only)")
+	}
+	return k
+}
+
 // FullHelp is the '?' screen, one column per area.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{

@@ -43,36 +43,5 @@ type selfMsg struct {
 	err  error
 }
 
-// actionResult is the outcome of an action on one lease.
-type actionResult struct {
-	id     string
-	renew  *vaultclient.RenewResult
-	queued bool
-	err    error
-}
-
-// actionStepMsg reports one lease done in a running action; the command
-// that made it is queued again until done.
-type actionStepMsg struct {
-	op     int
-	result actionResult
-	done   bool
-}
-
-// prefixActionMsg answers a revoke-prefix or force revoke.
-type prefixActionMsg struct {
-	op     int
-	prefix string
-	queued bool
-	err    error
-}
-
-// followMsg reports how many leases are left under a prefix being revoked.
-type followMsg struct {
-	op        int
-	remaining int
-	err       error
-}
-
 // statusExpiredMsg clears a transient status message.
 type statusExpiredMsg struct{ seq int }

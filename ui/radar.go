@@ -8,69 +8,121 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/ui/dialog"
+	"github.com/leasetop/leasetop/ui/theme"
 )
+
+// radar is everything under the selected prefix that expires within a
+// window, soonest first, beside a timeline and a roll-up by prefix.
+type radar struct {
+	c     *Common
+	table *table
+	// what the panel draws, computed with the rows in Sync, never per frame
+	buckets []timelineBucket
+	rollup  []prefixRollup
+}
 
 // windowPresets are the radar's "expiring within" choices on keys 1-3;
 // 4 asks for a custom window.
 var windowPresets = []time.Duration{5 * time.Minute, time.Hour, 24 * time.Hour}
 
-// modeWindowPrompt is the custom window input.
-const modeWindowPrompt = modeResults + 1
-
-func (m Model) toggleRadar() (tea.Model, tea.Cmd) {
-	if m.screen == screenRadar {
-		m.screen = screenBrowser
-	} else {
-		m.screen = screenRadar
-		m.focus = focusTable
-	}
-	m.rowsDirty, m.tableTop, m.tableSel = true, 0, ""
-	return m, nil
+func newRadar(c *Common) Screen {
+	t := newTable(c)
+	t.window = time.Hour
+	return &radar{c: c, table: t}
 }
 
-func (m Model) onWindowKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	if m.screen != screenRadar {
-		m.screen = screenRadar
-		m.focus = focusTable
+// Open shows the radar; a window key (1-4) also picks the window.
+func (r *radar) Open(k tea.KeyPressMsg) tea.Cmd {
+	r.table.cur.Reset()
+	r.table.dirty = true
+	if key.Matches(k, r.c.keys.Window) {
+		return r.window(k)
 	}
-	switch msg.String() {
-	case "1", "2", "3":
-		m.window = windowPresets[msg.String()[0]-'1']
-		m.rowsDirty, m.tableTop = true, 0
-		return m, nil
-	}
-	m.mode = modeWindowPrompt
-	m.input.Prompt = "expiring within: "
-	m.input.Placeholder = "e.g. 90m, 3d"
-	m.input.SetValue(model.FormatDuration(m.window))
-	m.input.CursorEnd()
-	return m, m.input.Focus()
+	return nil
 }
 
-func (m Model) onWindowPromptKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	switch msg.String() {
-	case "esc":
-		m.mode = modeNormal
-		m.input.Blur()
-		return m, nil
-	case "enter":
-		d, err := model.ParseDuration(m.input.Value())
-		if err != nil || d == 0 {
-			if err == nil {
-				err = fmt.Errorf("the window must be more than 0")
-			}
-			return m, m.setStatus(lvErr, "%s", err)
+func (r *radar) Prompt() string {
+	if r.table.filtering {
+		return r.table.input.View()
+	}
+	return ""
+}
+
+func (r *radar) Sync() {
+	if r.table.Sync() || r.buckets == nil {
+		r.buckets = timeline(r.table.rows, r.c.now(), r.table.window)
+		r.rollup = rollup(r.table.rows)
+	}
+}
+
+func (r *radar) Update(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if r.table.filtering {
+			return r.table.filterKey(msg), true
 		}
-		m.window, m.mode = d, modeNormal
-		m.input.Blur()
-		m.rowsDirty, m.tableTop = true, 0
-		return m, m.setStatus(lvInfo, "radar: expiring within %s", model.FormatDuration(d))
+		if key.Matches(msg, r.c.keys.Window) {
+			return r.window(msg), true
+		}
+		return r.table.handleKey(msg, true)
+	case tea.MouseWheelMsg:
+		m := msg.Mouse()
+		if m.X >= r.c.treeWidth() {
+			r.table.wheel(map[tea.MouseButton]int{tea.MouseWheelUp: -3, tea.MouseWheelDown: 3}[m.Button])
+		}
+	case tea.MouseClickMsg:
+		m := msg.Mouse()
+		if m.Button == tea.MouseLeft && m.X >= r.c.treeWidth() {
+			r.table.click(m.Y - bodyTop - 1)
+		}
+	default:
+		return r.table.updateInput(msg), false
 	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
-	return m, cmd
+	return nil, false
+}
+
+// window sets a preset window, or asks for a custom one.
+func (r *radar) window(k tea.KeyPressMsg) tea.Cmd {
+	c := r.c
+	if i := int(k.Code - '1'); i >= 0 && i < len(windowPresets) {
+		r.setWindow(windowPresets[i])
+		return nil
+	}
+	d, cmd := dialog.NewDuration(dialog.DurationConfig{
+		Styles:      c.styles,
+		Body:        c.styles.Title.Render("Expiry radar") + "\n\nShow the leases that expire within:\n\n",
+		Hint:        "e.g. 90m, 3d · enter shows · esc cancels",
+		Prompt:      "expiring within: ",
+		Placeholder: "e.g. 90m, 3d",
+		Value:       r.table.window,
+		Check: func(d time.Duration) error {
+			if d <= 0 {
+				return fmt.Errorf("the window must be more than 0")
+			}
+			return nil
+		},
+		OnSubmit: func(d time.Duration) tea.Cmd {
+			r.setWindow(d)
+			return c.setStatus(lvInfo, "radar: expiring within %s", model.FormatDuration(d))
+		},
+	})
+	c.openDialog(d)
+	return cmd
+}
+
+func (r *radar) setWindow(d time.Duration) {
+	r.table.window, r.table.dirty = d, true
+	r.table.cur.Top = 0
+}
+
+func (r *radar) View() string {
+	t := r.table
+	title := fmt.Sprintf("expiring within %s under %s · %d", model.FormatDuration(t.window), shortPrefix(r.c.prefix), len(t.rows))
+	return lipgloss.JoinHorizontal(lipgloss.Top, r.viewPanel(), t.view(true, title))
 }
 
 // bucketSize picks the timeline's resolution for a window: 5 minutes up
@@ -160,48 +212,42 @@ func rollup(rows []*model.Lease) []prefixRollup {
 	return out
 }
 
-// radarData is what the radar's panel draws, computed with the rows (in
-// Update, once per change or tick), never per frame.
-type radarData struct {
-	buckets []timelineBucket
-	rollup  []prefixRollup
-}
-
-// viewRadarPanel is the radar's left pane: the timeline and the roll-up.
-func (m Model) viewRadarPanel() string {
-	s := m.styles
-	w := m.treeWidth()
+// viewPanel is the radar's left pane: the timeline and the roll-up.
+func (r *radar) viewPanel() string {
+	c := r.c
+	s := c.styles
+	w := c.treeWidth()
 	inner := w - 2
-	now := m.now()
+	now := c.now()
+	window := r.table.window
 	var lines []string
-	lines = append(lines, s.Bold.Render(fmt.Sprintf("%d leases expire within %s", len(m.rows), model.FormatDuration(m.window))))
+	lines = append(lines, s.Bold.Render(fmt.Sprintf("%d leases expire within %s", len(r.table.rows), model.FormatDuration(window))))
 	lines = append(lines, s.Dim.Render("keys 1 5m · 2 1h · 3 24h · 4 custom"), "")
-	buckets := m.radar.buckets
 	peak := 1
-	for _, b := range buckets {
+	for _, b := range r.buckets {
 		peak = max(peak, b.Count)
 	}
 	label := func(b timelineBucket) string {
 		switch {
 		case b.Expired:
 			return "expired"
-		case bucketSize(m.window) == 24*time.Hour:
+		case bucketSize(window) == 24*time.Hour:
 			return b.Start.In(now.Location()).Format("Jan 02")
 		}
 		return b.Start.In(now.Location()).Format("15:04")
 	}
 	lines = append(lines, s.Bold.Render("by prefix"))
-	for i, r := range m.radar.rollup {
+	for i, ro := range r.rollup {
 		if i == 5 {
 			lines = append(lines, s.Dim.Render("…"))
 			break
 		}
-		right := fmt.Sprintf(" %6d %7s", r.Count, model.FormatTTL(r.Soonest.Sub(now)))
-		lines = append(lines, fit(shortPrefix(r.Prefix), inner-len(right))+right)
+		right := fmt.Sprintf(" %6d %7s", ro.Count, model.FormatTTL(ro.Soonest.Sub(now)))
+		lines = append(lines, theme.Fit(shortPrefix(ro.Prefix), inner-len(right))+right)
 	}
 	lines = append(lines, "", s.Bold.Render("timeline"))
 	barW := max(inner-16, 4)
-	for _, b := range buckets {
+	for _, b := range r.buckets {
 		n := b.Count * barW / peak
 		if b.Count > 0 && n == 0 {
 			n = 1
@@ -211,35 +257,18 @@ func (m Model) viewRadarPanel() string {
 		switch {
 		case b.Expired:
 			st = s.Expired
-		case b.Start.Before(now.Add(m.opt.Thresholds.Critical)):
+		case b.Start.Before(now.Add(c.opt.Thresholds.Critical)):
 			st = s.Critical
-		case b.Start.Before(now.Add(m.opt.Thresholds.Warning)):
+		case b.Start.Before(now.Add(c.opt.Thresholds.Warning)):
 			st = s.Warning
 		}
 		lines = append(lines, fmt.Sprintf("%7s %s %s", label(b), st.Render(bar), fmtCount(b.Count)))
 	}
 	for i := range lines {
-		lines[i] = fit(lines[i], inner)
+		lines[i] = theme.Fit(lines[i], inner)
 	}
-	h := m.paneRows()
-	if len(lines) > h {
+	if h := c.paneRows(); len(lines) > h {
 		lines = lines[:h]
 	}
-	return m.pane(strings.Join(lines, "\n"), w, false, "expiry radar")
-}
-
-func fmtCount(n int) string {
-	if n == 0 {
-		return ""
-	}
-	return fmt.Sprint(n)
-}
-
-// radarKeys handles the keys that only mean something on the radar.
-func (m Model) radarKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd, bool) {
-	if key.Matches(msg, m.keys.Window) {
-		next, cmd := m.onWindowKey(msg)
-		return next, cmd, true
-	}
-	return m, nil, false
+	return c.pane(strings.Join(lines, "\n"), w, false, "expiry radar")
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"github.com/leasetop/leasetop/internal/golden"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +11,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/leasetop/leasetop/internal/golden"
+	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/ui/dialog"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
@@ -133,8 +135,34 @@ func newTest(t *testing.T, be Backend, opt Options) Model {
 // refresh feeds events as one whole crawl (gen) would, as startCrawl
 // sets it up but without a backend.
 func refresh(m Model, gen int, poll bool, events []vaultclient.Event) Model {
-	*m.crawl = crawlState{gen: gen, running: true, poll: poll, started: m.now()}
+	cr := m.crawl
+	cr.gen, cr.running, cr.poll, cr.started, cr.stats = gen, true, poll, m.c.now(), crawlStats{}
 	return send(m, walkBatchMsg{gen: gen, poll: poll, events: events, done: true})
+}
+
+// rows are the lease table rows of the active screen.
+func rows(m Model) []*model.Lease {
+	switch s := m.screen().(type) {
+	case *browser:
+		return s.table.rows
+	case *radar:
+		return s.table.rows
+	}
+	return nil
+}
+
+func ids(ls []*model.Lease) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.ID())
+	}
+	return out
+}
+
+// overlay is the open dialog as a D, or nil.
+func overlay[D dialog.Dialog](m Model) D {
+	d, _ := m.overlay.(D)
+	return d
 }
 
 func send(m Model, msgs ...tea.Msg) Model {
@@ -169,6 +197,10 @@ func keyMsg(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyUp}
 	case "ctrl+r":
 		return tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl}
+	case "ctrl+u":
+		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
 	}
 	r := []rune(k)[0]
 	return tea.KeyPressMsg{Code: r, Text: k}
@@ -214,10 +246,7 @@ func TestGoldenScreens(t *testing.T) {
 
 func TestTableIsSortedBySoonestExpiryWithExpiredFirstAndNoExpiryLast(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{})
-	var got []string
-	for _, l := range m.rows {
-		got = append(got, l.ID())
-	}
+	got := ids(rows(m))
 	want := []string{
 		"database/creds/readonly/CCC", "secret/aws/k2", "database/creds/readonly/BBB",
 		"auth/approle/login/h1111", "database/creds/readonly/AAA", "secret/aws/k1", "auth/approle/login/h2222",
@@ -236,7 +265,7 @@ func TestTableIsSortedBySoonestExpiryWithExpiredFirstAndNoExpiryLast(t *testing.
 func TestCountdownMovesWithTheClockWithoutVault(t *testing.T) {
 	now := t0
 	m := newTest(t, &recorder{}, Options{})
-	m.opt.Now = func() time.Time { return now }
+	m.c.opt.Now = func() time.Time { return now }
 	if !strings.Contains(text(m), "!45s") {
 		t.Fatal("k2 should show 45s left")
 	}
@@ -252,14 +281,14 @@ func TestCountdownMovesWithTheClockWithoutVault(t *testing.T) {
 func TestRevokeIsBoundToTheIDsCapturedAtKeyPress(t *testing.T) {
 	be := &recorder{}
 	m := newTest(t, be, Options{})
-	first := m.rows[0].ID()
+	first := rows(m)[0].ID()
 	m = keys(m, "x")
 	// A refresh brings a lease that sorts before every other one.
 	m = refresh(m, 2, false, []vaultclient.Event{
 		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "secret/aws/", LeaseIDs: []string{"secret/aws/k0", "secret/aws/k1", "secret/aws/k2"}}},
 		{Kind: vaultclient.EventLease, Lease: lease("secret/aws/k0", -time.Hour, false)},
 	})
-	if m.rows[0].ID() == first {
+	if rows(m)[0].ID() == first {
 		t.Fatal("the refresh should have put another lease on top")
 	}
 	m = runAction(m, keyMsg("y"))
@@ -273,19 +302,19 @@ func TestMarkedRenewSkipsTokenAndNonRenewableLeases(t *testing.T) {
 	m := newTest(t, be, Options{})
 	m = keys(m, "a") // mark every shown lease
 	m = keys(m, "R")
-	if m.mode != modeRenewPrompt {
-		t.Fatalf("mode %v, want the renew prompt", m.mode)
+	if overlay[*dialog.Duration](m) == nil {
+		t.Fatalf("R opened %T, want the renew prompt", m.overlay)
 	}
 	m = send(m, keyMsg("esc"))
-	m = keys(m, "R")
-	m.input.SetValue("2h")
+	m = keys(m, "R", "ctrl+u")
+	m = typeText(m, "2h")
 	m = runAction(m, keyMsg("enter"))
 	slices.Sort(be.renewed)
 	want := []string{"database/creds/readonly/AAA", "database/creds/readonly/BBB", "secret/aws/k1", "secret/aws/k2"}
 	if !slices.Equal(be.renewed, want) {
 		t.Errorf("renewed %v, want %v", be.renewed, want)
 	}
-	if m.mode != modeResults {
+	if overlay[*dialog.Text](m) == nil {
 		t.Errorf("a bulk action ends on its results")
 	}
 	out := text(m)
@@ -297,13 +326,13 @@ func TestMarkedRenewSkipsTokenAndNonRenewableLeases(t *testing.T) {
 }
 
 func TestRenewPromptRejectsBadIncrements(t *testing.T) {
-	m := newTest(t, &recorder{}, Options{})
 	for _, bad := range []string{"banana", "-5m", ""} {
-		m2 := keys(m, "j", "r")
-		m2.input.SetValue(bad)
-		m2 = send(m2, keyMsg("enter"))
-		if m2.mode != modeRenewPrompt || m2.act.inputErr == "" {
-			t.Errorf("increment %q: mode %v, error %q; want the prompt to stay with an error", bad, m2.mode, m2.act.inputErr)
+		be := &recorder{}
+		m := keys(newTest(t, be, Options{}), "j", "r", "ctrl+u")
+		m = send(typeText(m, bad), keyMsg("enter"))
+		d := overlay[*dialog.Duration](m)
+		if d == nil || d.Err() == "" || len(be.renewed) != 0 {
+			t.Errorf("increment %q: dialog %T, renewed %v; want the prompt to stay with an error", bad, m.overlay, be.renewed)
 		}
 	}
 }
@@ -318,7 +347,7 @@ func TestPrefixRevokeNeedsTheExactPrefixTyped(t *testing.T) {
 	}
 	m = typeText(m, "database")
 	m = send(m, keyMsg("enter"))
-	if len(be.prefix) != 0 || m.mode != modePrefixRevoke {
+	if len(be.prefix) != 0 || overlay[*dialog.Typed](m) == nil {
 		t.Fatalf("a wrong confirmation must not revoke: %v", be.prefix)
 	}
 	m = typeText(m, "/")
@@ -340,11 +369,12 @@ func TestPrefixRevokeWarnsWhenItCoversOwnToken(t *testing.T) {
 
 func TestReadOnlyRefusesEveryMutatingKey(t *testing.T) {
 	be := &recorder{}
-	m := newTest(t, be, Options{ReadOnly: true})
 	for _, k := range []string{"r", "R", "x", "X", "P", "F"} {
-		m2 := keys(m, k)
-		if m2.mode != modeNormal || !strings.Contains(m2.status, "--read-only") {
-			t.Errorf("key %s in read-only: mode %v, status %q", k, m2.mode, m2.status)
+		m := newTest(t, be, Options{ReadOnly: true})
+		m = keys(m, "a", "tab", "j", "tab") // marks, and the auth/ prefix
+		m = keys(m, k)
+		if m.overlay != nil || !strings.Contains(m.status, "--read-only") {
+			t.Errorf("key %s in read-only: dialog %T, status %q", k, m.overlay, m.status)
 		}
 	}
 	if len(be.revoked)+len(be.renewed)+len(be.prefix) != 0 {
@@ -356,7 +386,7 @@ func TestMissingCapabilityNamesThePolicyLine(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{})
 	m = send(m, capsMsg{caps: map[string][]string{"sys/leases/revoke": {"deny"}, "sys/leases/revoke-prefix/": {"update"}}})
 	m = keys(m, "x")
-	if m.mode != modeNormal || !strings.Contains(m.status, `path "sys/leases/revoke" { capabilities = ["update"] }`) {
+	if m.overlay != nil || !strings.Contains(m.status, `path "sys/leases/revoke" { capabilities = ["update"] }`) {
 		t.Errorf("status %q", m.status)
 	}
 	m = keys(m, "tab", "j", "P")
@@ -368,12 +398,12 @@ func TestMissingCapabilityNamesThePolicyLine(t *testing.T) {
 func TestFilterNarrowsTheTable(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{})
 	m = typeText(keys(m, "/"), "READONLY")
-	if len(m.rows) != 3 {
-		t.Errorf("filter kept %d rows, want 3", len(m.rows))
+	if len(rows(m)) != 3 {
+		t.Errorf("filter kept %d rows, want 3", len(rows(m)))
 	}
 	m = send(m, keyMsg("esc"))
-	if len(m.rows) != 7 || m.filter != "" {
-		t.Errorf("esc clears the filter: %d rows, filter %q", len(m.rows), m.filter)
+	if len(rows(m)) != 7 || strings.Contains(text(m), `filter "`) {
+		t.Errorf("esc clears the filter: %d rows:\n%s", len(rows(m)), text(m))
 	}
 }
 
@@ -383,7 +413,7 @@ func TestFailedRefreshKeepsDataMarkedStale(t *testing.T) {
 		{Kind: vaultclient.EventError, Prefix: "", Err: &vaultclient.Error{Kind: vaultclient.KindUnreachable, Hint: "nothing listens at http://127.0.0.1:8200"}},
 	})
 	out := text(m)
-	if !strings.Contains(out, "STALE") || !strings.Contains(out, "nothing listens") || len(m.rows) != 7 {
+	if !strings.Contains(out, "STALE") || !strings.Contains(out, "nothing listens") || len(rows(m)) != 7 {
 		t.Errorf("a failed refresh must keep the rows and say STALE:\n%s", out)
 	}
 }
@@ -391,14 +421,14 @@ func TestFailedRefreshKeepsDataMarkedStale(t *testing.T) {
 func TestVanishedSelectedPrefixMovesSelectionUp(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{})
 	m = keys(m, "tab", "j", "j", "l", "j") // database/creds/
-	if m.treeSel != "database/creds/" {
-		t.Fatalf("selected %q", m.treeSel)
+	if m.c.prefix != "database/creds/" {
+		t.Fatalf("selected %q", m.c.prefix)
 	}
 	m = refresh(m, 2, true, []vaultclient.Event{
 		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "database/"}},
 	})
-	if m.treeSel != "database/" {
-		t.Errorf("selection %q, want database/", m.treeSel)
+	if m.c.prefix != "database/" {
+		t.Errorf("selection %q, want database/", m.c.prefix)
 	}
 }
 
@@ -410,35 +440,43 @@ func runAction(m Model, k tea.KeyPressMsg) Model {
 	return drain(m, cmd)
 }
 
+// drain runs cmd and the commands that follow from it, feeding their
+// messages to the model, until nothing is busy (no crawl, action or load
+// under way) or a generous deadline passes. Commands run concurrently:
+// timers (status fades, spinners, polls) simply never answer in time.
 func drain(m Model, cmd tea.Cmd) Model {
-	queue := []tea.Cmd{cmd}
-	for steps := 0; len(queue) > 0 && steps < 1000; steps++ {
-		c := queue[0]
-		queue = queue[1:]
+	msgs := make(chan tea.Msg, 64)
+	var run func(c tea.Cmd)
+	run = func(c tea.Cmd) {
 		if c == nil {
-			continue
+			return
 		}
-		// Ticks (status timers, spinners) would block: give each command a
-		// moment and leave the slow ones.
-		done := make(chan tea.Msg, 1)
-		go func() { done <- c() }()
-		var msg tea.Msg
+		go func() {
+			msg := c()
+			if batch, ok := msg.(tea.BatchMsg); ok {
+				for _, c := range batch {
+					run(c)
+				}
+				return
+			}
+			msgs <- msg
+		}()
+	}
+	run(cmd)
+	deadline := time.After(30 * time.Second)
+	for m.busy() {
 		select {
-		case msg = <-done:
-		case <-time.After(300 * time.Millisecond):
-			continue
+		case msg := <-msgs:
+			switch msg.(type) {
+			case tickMsg, pollMsg, statusExpiredMsg:
+				continue // the clock is fixed; a poll would start a crawl
+			}
+			next, more := m.Update(msg)
+			m = next.(Model)
+			run(more)
+		case <-deadline:
+			return m
 		}
-		switch msg := msg.(type) {
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-			continue
-		case actionStepMsg, prefixActionMsg, lookupsMsg, followMsg, irrevocableMsg:
-		default:
-			continue // ticks, spinners, status timers
-		}
-		next, more := m.Update(msg)
-		m = next.(Model)
-		queue = append(queue, more)
 	}
 	return m
 }
@@ -446,7 +484,7 @@ func drain(m Model, cmd tea.Cmd) Model {
 func TestTimelineBucketsByWindow(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{})
 	m = keys(m, "3") // 24h
-	b := timeline(m.rows, t0, 24*time.Hour)
+	b := timeline(rows(m), t0, 24*time.Hour)
 	if !b[0].Expired || b[0].Count != 1 {
 		t.Errorf("expired bucket %+v", b[0])
 	}
@@ -462,14 +500,14 @@ func TestTimelineBucketsByWindow(t *testing.T) {
 	if got := bucketSize(7 * 24 * time.Hour); got != 24*time.Hour {
 		t.Errorf("bucket for a week: %v", got)
 	}
-	r := rollup(m.rows)
+	r := rollup(rows(m))
 	if len(r) == 0 || r[0].Prefix != "database/creds/readonly/" || r[0].Count != 3 {
 		t.Errorf("rollup %+v", r)
 	}
 }
 
 func TestRadarWindows(t *testing.T) {
-	m := newTest(t, &recorder{}, Options{})
+	base := func() Model { return newTest(t, &recorder{}, Options{}) }
 	for _, tt := range []struct {
 		keys []string
 		rows int
@@ -478,25 +516,29 @@ func TestRadarWindows(t *testing.T) {
 		{[]string{"1"}, 3}, // 5m
 		{[]string{"3"}, 5}, // 24h: all but k1 (26h) and h2222 (no expiry)
 	} {
-		m2 := keys(m, tt.keys...)
-		if m2.screen != screenRadar || len(m2.rows) != tt.rows {
-			t.Errorf("keys %v: screen %v, %d rows; want the radar with %d", tt.keys, m2.screen, len(m2.rows), tt.rows)
+		m := keys(base(), tt.keys...)
+		if m.active != "radar" || len(rows(m)) != tt.rows {
+			t.Errorf("keys %v: screen %s, %d rows; want the radar with %d", tt.keys, m.active, len(rows(m)), tt.rows)
 		}
 	}
-	m2 := typeText(keys(m, "4"), "\b\b30h")
-	m2.input.SetValue("30h")
-	m2 = send(m2, keyMsg("enter"))
-	if m2.window != 30*time.Hour || len(m2.rows) != 7-1 {
-		t.Errorf("custom 30h: window %v, %d rows", m2.window, len(m2.rows))
+	// The custom window is typed as a person would: erase the 1h, type 30h.
+	m := typeText(keys(base(), "4", "backspace", "backspace"), "30h")
+	m = send(m, keyMsg("enter"))
+	if w := m.screens["radar"].(*radar).table.window; w != 30*time.Hour || len(rows(m)) != 7-1 || m.overlay != nil {
+		t.Errorf("custom 30h: window %v, %d rows, dialog %T", w, len(rows(m)), m.overlay)
 	}
-	m3 := keys(m, "4")
-	m3.input.SetValue("banana")
-	m3 = send(m3, keyMsg("enter"))
-	if m3.mode != modeWindowPrompt || !strings.Contains(m3.status, "is not a duration") {
-		t.Errorf("bad window: mode %v, status %q", m3.mode, m3.status)
+	m = typeText(keys(base(), "4", "ctrl+u"), "banana")
+	m = send(m, keyMsg("enter"))
+	if d := overlay[*dialog.Duration](m); d == nil || !strings.Contains(d.Err(), "is not a duration") {
+		t.Errorf("bad window: dialog %T, text:\n%s", m.overlay, text(m))
 	}
-	back := keys(keys(m, "e"), "e")
-	if back.screen != screenBrowser || len(back.rows) != 7 {
+	m = typeText(keys(base(), "4", "ctrl+u"), "0s")
+	m = send(m, keyMsg("enter"))
+	if d := overlay[*dialog.Duration](m); d == nil || !strings.Contains(d.Err(), "more than 0") {
+		t.Errorf("zero window: dialog %T", m.overlay)
+	}
+	back := keys(base(), "e", "e")
+	if back.active != home || len(rows(back)) != 7 {
 		t.Errorf("e toggles back to the browser with every lease")
 	}
 }
@@ -513,10 +555,8 @@ func TestIrrevocableViewGroupsByMountAndForceRevokesByID(t *testing.T) {
 	be := &recorder{irrevocable: irrevocableFixture()}
 	m := newTest(t, be, Options{})
 	m = send(m, mountsMsg{})
-	next, cmd := m.Update(keyMsg("I"))
-	m = drain(next.(Model), cmd)
-	m.irr.mounts = nil
-	m = send(m, irrevocableMsg{list: be.irrevocable, total: 3, mounts: []vaultclient.Mount{{Path: "database/", Accessor: "database_1234"}}})
+	next, _ := m.Update(keyMsg("I"))
+	m = send(next.(Model), irrevocableMsg{list: be.irrevocable, total: 3, mounts: []vaultclient.Mount{{Path: "database/", Accessor: "database_1234"}}})
 	out := text(m)
 	for _, want := range []string{"3 irrevocable leases", "database/", "other_9", `pq: role "x" does not exist`} {
 		if !strings.Contains(out, want) {
@@ -526,7 +566,7 @@ func TestIrrevocableViewGroupsByMountAndForceRevokesByID(t *testing.T) {
 	golden.Check(t, "irrevocable", out)
 
 	m2 := keys(m, "x")
-	if m2.mode != modeForceRevoke || !strings.Contains(text(m2), "credentials behind them may") {
+	if overlay[*dialog.Typed](m2) == nil || !strings.Contains(text(m2), "credentials behind them may") {
 		t.Fatalf("x must open the force confirmation with Vault's warning:\n%s", text(m2))
 	}
 	m2 = typeText(m2, "forc")
@@ -541,7 +581,7 @@ func TestIrrevocableViewGroupsByMountAndForceRevokesByID(t *testing.T) {
 	}
 
 	be.prefix = nil
-	m3 := typeText(keys(m, "X"), "force")
+	m3 := typeText(keys(m, "X"), "force") // m is back on the irrevocable list, reloaded
 	m3 = runAction(m3, keyMsg("enter"))
 	slices.Sort(be.prefix)
 	if !slices.Equal(be.prefix, []string{"force:database/creds/doomed/AAA", "force:database/creds/doomed/BBB"}) {

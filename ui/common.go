@@ -1,0 +1,119 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/ui/dialog"
+	"github.com/leasetop/leasetop/ui/theme"
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+// Common is the context every screen and component shares (soft-serve's
+// common.Common, gh-dash's ProgramContext): the data, the Vault behind it,
+// how things look, and a way back to the root. There is one per program;
+// components hold a pointer to it.
+type Common struct {
+	ctx    context.Context // cancelled on quit: every Vault call takes it
+	opt    Options
+	be     Backend
+	idx    *model.Index
+	styles theme.Styles
+	keys   KeyMap
+	spin   spinner.Model
+
+	width, height int
+
+	// What Vault told about itself and the token, loaded at start.
+	mounts  []vaultclient.Mount
+	caps    map[string][]string
+	capsErr error
+	self    vaultclient.TokenInfo
+	hasSelf bool
+
+	// prefix is the prefix the operator is looking at (the tree's
+	// selection); marks are the leases marked for a bulk action; revoked
+	// holds the ids this session revoked, so that a stale listing that
+	// briefly shows one again cannot get it revoked twice.
+	prefix  string
+	marks   map[string]bool
+	revoked map[string]bool
+
+	host
+}
+
+// host is what a component may ask of the root model.
+type host interface {
+	// setStatus shows a message in the status bar.
+	setStatus(lv level, format string, args ...any) tea.Cmd
+	// openDialog puts d over the screen.
+	openDialog(d dialog.Dialog)
+	// start runs op through the one guard, then its confirmation.
+	start(op operation) tea.Cmd
+	// crawlRunning reports a crawl or refresh under way.
+	crawlRunning() bool
+	// showScreen makes the named screen the active one.
+	showScreen(name string) tea.Cmd
+}
+
+type level int
+
+const (
+	lvInfo level = iota
+	lvOK
+	lvWarn
+	lvErr
+)
+
+func (c *Common) now() time.Time { return c.opt.Now() }
+
+// Layout: the title bar, the body (panes) and two lines of status and help.
+const (
+	bodyTop = 1 // the screen row where the panes start
+	chrome  = 3 // rows that are not panes: title, status, help
+)
+
+// treeWidth is the left pane's width: the tree, or the radar's panel.
+func (c *Common) treeWidth() int { return clamp(c.width*32/100, 20, 48) }
+
+func (c *Common) bodyHeight() int { return max(c.height-chrome, 3) }
+
+// paneRows is the rows inside a pane's border.
+func (c *Common) paneRows() int { return max(c.bodyHeight()-2, 1) }
+
+// pageSize is how far page up/down move: a screenful of table rows.
+func (c *Common) pageSize() int { return max(c.paneRows()-2, 1) }
+
+// pane draws content in a bordered box as tall as the body.
+func (c *Common) pane(content string, w int, focused bool, title string) string {
+	return c.styles.Pane(content, w, c.paneRows(), focused, title)
+}
+
+// missingCap says which policy line the token lacks to write path, or ""
+// when it may (or when its capabilities are unknown: Vault will say).
+func (c *Common) missingCap(path string) string {
+	if path == "" || c.capsErr != nil {
+		return ""
+	}
+	granted, ok := c.caps[path]
+	if !ok {
+		return ""
+	}
+	p, ok := vaultclient.PolicyFor("update", path)
+	if !ok || p.Allows(granted) {
+		return ""
+	}
+	return fmt.Sprintf("the token may not do this: it needs %s", p.Line())
+}
+
+func clamp(v, lo, hi int) int {
+	if hi < lo {
+		return lo
+	}
+	return max(lo, min(v, hi))
+}

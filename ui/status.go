@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/ui/dialog"
+	"github.com/leasetop/leasetop/ui/theme"
+)
+
+// The lines around the screens: the title bar, the status bar and the
+// short help, and the full help on '?'.
+
+func (r *root) viewTitle() string {
+	c := r.c
+	s := c.styles
+	parts := []string{s.Title.Render("leasetop"), c.be.Address()}
+	if ns := c.be.Namespace(); ns != "" {
+		parts = append(parts, "ns "+ns)
+	}
+	parts = append(parts, fmt.Sprintf("%d leases", c.idx.Len()))
+	if c.opt.ReadOnly {
+		parts = append(parts, s.StatusWarn.Render("READ-ONLY"))
+	}
+	return theme.Fit(strings.Join(parts, s.Dim.Render("  │  ")), c.width)
+}
+
+func (r *root) viewStatus() string {
+	c := r.c
+	s := c.styles
+	var parts []string
+	cr := r.crawl
+	switch {
+	case cr.running && cr.poll:
+		parts = append(parts, c.spin.View()+" refreshing")
+	case cr.running:
+		parts = append(parts, fmt.Sprintf("%s crawling: %d prefixes, %d leases looked up", c.spin.View(), cr.stats.Listed, cr.stats.Leases))
+	case !cr.lastOK.IsZero():
+		parts = append(parts, fmt.Sprintf("refreshed %s (%s ago)", cr.lastOK.Format("15:04:05"), age(c.now().Sub(cr.lastOK))))
+	}
+	if !cr.staleSince.IsZero() || (cr.pollErr != nil && cr.lastOK.IsZero()) {
+		stale := "no data yet"
+		if !cr.staleSince.IsZero() {
+			stale = fmt.Sprintf("STALE: data from %s (%s old)", cr.staleSince.Format("15:04:05"), age(c.now().Sub(cr.staleSince)))
+		}
+		parts = append(parts, s.StatusErr.Render(stale))
+	}
+	if a := r.act; a != nil && a.running {
+		parts = append(parts, a.op.progress())
+	}
+	if r.status != "" {
+		st := s.Dim
+		switch r.statusLv {
+		case lvOK:
+			st = s.StatusOK
+		case lvWarn:
+			st = s.StatusWarn
+		case lvErr:
+			st = s.StatusErr
+		}
+		parts = append(parts, st.Render(r.status))
+	} else if cr.pollErr != nil {
+		parts = append(parts, s.StatusErr.Render(plainError(cr.pollErr)))
+	}
+	return theme.Fit(strings.Join(parts, s.Dim.Render(" │ ")), c.width)
+}
+
+func (r *root) viewFooter() string {
+	if line := r.prompt(); line != "" && r.overlay == nil {
+		return theme.Fit(line, r.c.width)
+	}
+	return theme.Fit(r.help.ShortHelpView(r.c.keys.ShortHelp()), r.c.width)
+}
+
+func (r *root) helpDialog() dialog.Dialog {
+	c := r.c
+	return &dialog.Text{Styles: c.styles, Render: func(w, h int) string {
+		hm := r.help
+		hm.ShowAll = true
+		return c.styles.Title.Render("keys") + "\n\n" + hm.FullHelpView(c.keys.FullHelp()) + "\n\n" +
+			c.styles.DialogHint.Render("TTL colours: red under "+model.FormatDuration(c.opt.Thresholds.Critical)+
+				" (marked !), orange under "+model.FormatDuration(c.opt.Thresholds.Warning)+". esc closes.")
+	}}
+}
+
+func age(d time.Duration) string {
+	if d < time.Second {
+		return "0s"
+	}
+	return model.FormatDuration(d.Truncate(time.Second))
+}

@@ -1,0 +1,377 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/ui/dialog"
+	"github.com/leasetop/leasetop/ui/list"
+	"github.com/leasetop/leasetop/ui/theme"
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+var sortKeys = []model.SortKey{model.BySoonestExpiry, model.ByID, model.ByIssueTime, model.ByLastRenewal}
+var sortNames = map[model.SortKey]string{
+	model.BySoonestExpiry: "expiry", model.ByID: "id", model.ByIssueTime: "issued", model.ByLastRenewal: "renewed",
+}
+
+// table is the lease table under Common.prefix: live TTLs, sorts, a
+// filter, marks, details, and the per-lease actions. The browser and the
+// radar each have one.
+type table struct {
+	c      *Common
+	cur    list.Cursor
+	rows   leaseRows
+	window time.Duration // > 0: only leases expiring within it (the radar)
+
+	sortIdx   int
+	filter    string
+	filtering bool
+	input     textinput.Model
+
+	// what rows were computed from, so an unchanged index sorts nothing
+	ver    uint64
+	prefix string
+	at     time.Time
+	dirty  bool
+}
+
+type leaseRows []*model.Lease
+
+func (r leaseRows) Len() int        { return len(r) }
+func (r leaseRows) ID(i int) string { return r[i].ID() }
+
+func newTable(c *Common) *table {
+	t := &table{c: c, dirty: true}
+	t.input = textinput.New()
+	t.input.Prompt = "/"
+	t.input.Placeholder = "part of a lease id"
+	t.input.CharLimit = 256
+	t.input.SetWidth(48)
+	return t
+}
+
+// Sync recomputes the rows when the index, the prefix, the query or (for
+// the radar, whose window moves with the clock) the time changed, and
+// reports whether it did.
+func (t *table) Sync() (changed bool) {
+	c := t.c
+	now := c.now()
+	if t.prefix != c.prefix {
+		t.cur.Reset()
+		t.dirty = true
+	}
+	if t.dirty || t.ver != c.idx.Version() || (t.window > 0 && !now.Equal(t.at)) {
+		q := model.Query{Recursive: true, Filter: t.filter, Sort: sortKeys[t.sortIdx], Now: now}
+		if t.window > 0 {
+			q.ExpiringWithin, q.Sort = t.window, model.BySoonestExpiry
+		}
+		t.rows = c.idx.Leases(c.prefix, q)
+		t.ver, t.prefix, t.at, t.dirty = c.idx.Version(), c.prefix, now, false
+		changed = true
+	}
+	t.cur.Clamp(t.rows, t.visible())
+	return changed
+}
+
+// visible is the rows the pane shows below its header.
+func (t *table) visible() int { return t.c.paneRows() - 1 }
+
+func (t *table) current() *model.Lease {
+	if len(t.rows) == 0 {
+		return nil
+	}
+	return t.rows[t.cur.Index(t.rows)]
+}
+
+func (t *table) move(delta int) { t.cur.Move(t.rows, delta, t.visible()) }
+
+// targets are the ids an action applies to: the marked leases, or the one
+// under the cursor when the table has the focus.
+func (t *table) targets(marked, focused bool) []string {
+	if marked {
+		ids := make([]string, 0, len(t.c.marks))
+		for id := range t.c.marks {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	if l := t.current(); l != nil && focused {
+		return []string{l.ID()}
+	}
+	return nil
+}
+
+// handleKey takes the table's keys. Movement, details, marking one lease
+// and acting on it need the focus; the filter, sort, marks and bulk
+// actions do not.
+func (t *table) handleKey(k tea.KeyPressMsg, focused bool) (tea.Cmd, bool) {
+	c, keys := t.c, t.c.keys
+	if t.filtering {
+		return t.filterKey(k), true
+	}
+	if focused {
+		if cmd, ok := t.focusedKey(k); ok {
+			return cmd, true
+		}
+	}
+	switch {
+	case key.Matches(k, keys.Back):
+		if t.filter != "" {
+			t.filter, t.dirty = "", true
+		} else if len(c.marks) > 0 {
+			clear(c.marks)
+		}
+	case key.Matches(k, keys.Filter):
+		t.filtering = true
+		t.input.SetValue(t.filter)
+		t.input.CursorEnd()
+		return t.input.Focus(), true
+	case key.Matches(k, keys.Sort):
+		t.sortIdx = (t.sortIdx + 1) % len(sortKeys)
+		t.dirty = true
+		return c.setStatus(lvInfo, "sorted by %s", sortNames[sortKeys[t.sortIdx]]), true
+	case key.Matches(k, keys.MarkAll):
+		if len(c.marks) > 0 {
+			clear(c.marks)
+		} else {
+			for _, l := range t.rows {
+				if !l.Gone() {
+					c.marks[l.ID()] = true
+				}
+			}
+		}
+	case key.Matches(k, keys.Renew):
+		return c.start(newRenewOp(nil)), true
+	case key.Matches(k, keys.Revoke):
+		return c.start(newRevokeOp(nil)), true
+	case key.Matches(k, keys.RenewMarked):
+		return c.start(newRenewOp(t.targets(true, focused))), true
+	case key.Matches(k, keys.RevokeMarked):
+		return c.start(newRevokeOp(t.targets(true, focused))), true
+	case key.Matches(k, keys.RevokePrefix):
+		return c.start(newPrefixOp(c, false)), true
+	case key.Matches(k, keys.ForceRevokePrefix):
+		return c.start(newPrefixOp(c, true)), true
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// focusedKey takes the keys that act on the row under the cursor.
+func (t *table) focusedKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
+	c, keys := t.c, t.c.keys
+	switch {
+	case key.Matches(k, keys.Up):
+		t.move(-1)
+	case key.Matches(k, keys.Down):
+		t.move(1)
+	case key.Matches(k, keys.PageUp):
+		t.move(-c.pageSize())
+	case key.Matches(k, keys.PageDown):
+		t.move(c.pageSize())
+	case key.Matches(k, keys.Top):
+		t.move(-1 << 30)
+	case key.Matches(k, keys.Bottom):
+		t.move(1 << 30)
+	case key.Matches(k, keys.Open):
+		if l := t.current(); l != nil {
+			c.openDialog(detailDialog(c, l.ID()))
+		}
+	case key.Matches(k, keys.Mark):
+		if l := t.current(); l != nil {
+			if c.marks[l.ID()] {
+				delete(c.marks, l.ID())
+			} else {
+				c.marks[l.ID()] = true
+			}
+			t.move(1)
+		}
+	case key.Matches(k, keys.Renew):
+		return c.start(newRenewOp(t.targets(false, true))), true
+	case key.Matches(k, keys.Revoke):
+		return c.start(newRevokeOp(t.targets(false, true))), true
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// filterKey edits the filter: enter keeps it, esc clears it.
+func (t *table) filterKey(k tea.KeyPressMsg) tea.Cmd {
+	switch k.Code {
+	case tea.KeyEnter:
+		t.filtering = false
+		t.input.Blur()
+		return nil
+	case tea.KeyEscape:
+		t.filtering = false
+		t.input.Blur()
+		t.filter, t.dirty = "", true
+		return nil
+	}
+	var cmd tea.Cmd
+	t.input, cmd = t.input.Update(k)
+	if v := t.input.Value(); v != t.filter {
+		t.filter, t.dirty = v, true
+		t.cur.Top = 0
+	}
+	return cmd
+}
+
+// updateInput passes a non-key message (cursor blink) to the filter input.
+func (t *table) updateInput(msg tea.Msg) tea.Cmd {
+	if !t.filtering {
+		return nil
+	}
+	var cmd tea.Cmd
+	t.input, cmd = t.input.Update(msg)
+	return cmd
+}
+
+// wheel scrolls the table; click selects the row at a screen row.
+func (t *table) wheel(delta int) { t.move(delta) }
+
+func (t *table) click(row int) {
+	if row >= 1 { // row 0 is the header
+		t.cur.Click(t.rows, row-1)
+	}
+}
+
+// title is the table's own title plus the filter and marks.
+func (t *table) title(base string) string {
+	if base == "" {
+		base = fmt.Sprintf("leases · %d shown · sort %s", len(t.rows), sortNames[sortKeys[t.sortIdx]])
+	}
+	if t.filter != "" {
+		base += fmt.Sprintf(" · filter %q", t.filter)
+	}
+	if len(t.c.marks) > 0 {
+		base += fmt.Sprintf(" · %d marked", len(t.c.marks))
+	}
+	return base
+}
+
+// table column widths (the id column takes the rest)
+const (
+	colMark    = 2
+	colTTL     = 8
+	colTime    = 13
+	colRenew   = 5
+	tableFixed = colMark + colTTL + 3*colTime + colRenew + 5
+)
+
+func (t *table) view(focused bool, title string) string {
+	c := t.c
+	s := c.styles
+	w := c.width - c.treeWidth()
+	inner := w - 2
+	idW := max(inner-tableFixed, 12)
+	var b strings.Builder
+	header := fmt.Sprintf("%-*s%-*s %*s %-*s %-*s %-*s %-*s", colMark, "", idW, "LEASE (after "+shortPrefix(c.prefix)+")",
+		colTTL, "TTL", colTime, "EXPIRES", colTime, "ISSUED", colTime, "RENEWED", colRenew, "RENEW")
+	b.WriteString(s.Header.Render(theme.Fit(header, inner)))
+	b.WriteByte('\n')
+	now := c.now()
+	sel := -1
+	if len(t.rows) > 0 {
+		sel = t.cur.Index(t.rows)
+	}
+	if len(t.rows) == 0 {
+		b.WriteString(s.Dim.Render(theme.Fit(t.emptyText(), inner)))
+	}
+	for i := t.cur.Top; i < len(t.rows) && i < t.cur.Top+t.visible(); i++ {
+		l := t.rows[i]
+		mark := "  "
+		if c.marks[l.ID()] {
+			mark = s.Marked.Render("● ")
+		}
+		id := fitID(strings.TrimPrefix(l.ID(), c.prefix), idW)
+		ttlText, ttlStyle := c.ttlCell(l, now)
+		line := mark + theme.Fit(id, idW) + " " + ttlStyle.Render(fmt.Sprintf("%*s", colTTL, ttlText)) + " " +
+			fmt.Sprintf("%-*s %-*s %-*s %-*s", colTime, clock(l.ExpireTime(), now, "never"), colTime, clock(l.IssueTime(), now, "—"),
+				colTime, clock(l.LastRenewal(), now, "never"), colRenew, renewCell(l))
+		switch {
+		case l.Gone():
+			line = s.Gone.Render(ansi.Strip(line))
+		case l.Pending():
+			line = s.Pending.Render(ansi.Strip(line))
+		}
+		if i == sel {
+			if focused {
+				line = s.Selected.Render(ansi.Strip(line))
+			} else {
+				line = s.SelectedBlurred.Render(ansi.Strip(line))
+			}
+		}
+		b.WriteString(theme.Fit(line, inner))
+		b.WriteByte('\n')
+	}
+	return c.pane(strings.TrimSuffix(b.String(), "\n"), w, focused, t.title(title))
+}
+
+func (t *table) emptyText() string {
+	c := t.c
+	switch {
+	case t.filter != "":
+		return fmt.Sprintf("no lease id under %s contains %q (esc clears the filter)", shortPrefix(c.prefix), t.filter)
+	case c.crawlRunning():
+		return "crawling…"
+	}
+	if note := c.kvNote(c.prefix); note != "" {
+		return note
+	}
+	return "no leases under " + shortPrefix(c.prefix)
+}
+
+// detailDialog shows one lease, bound to its id: a refresh that moves the
+// table's rows cannot put another lease in it.
+func detailDialog(c *Common, id string) dialog.Dialog {
+	return &dialog.Text{Styles: c.styles, Render: func(w, h int) string {
+		s := c.styles
+		l := c.idx.Lease(id)
+		if l == nil {
+			return id + "\n\n" + s.DialogHint.Render("The lease is gone from Vault. esc closes")
+		}
+		now := c.now()
+		row := func(k, v string) string { return fmt.Sprintf("%-14s %s", k+":", v) }
+		ttl, _ := c.ttlCell(l, now)
+		lines := []string{
+			s.Title.Render("lease"),
+			"",
+			row("id", l.ID()),
+			row("prefix", l.Prefix()),
+			row("ttl", ttl),
+			row("expires", fullTime(l.ExpireTime(), "never")),
+			row("issued", fullTime(l.IssueTime(), "—")),
+			row("last renewal", fullTime(l.LastRenewal(), "never")),
+			row("renewable", fmt.Sprint(l.Renewable())),
+		}
+		if mt, ok := vaultclient.MountOf(c.mounts, l.ID()); ok {
+			lines = append(lines, row("mount", fmt.Sprintf("%s (%s)", mt.Path, mt.Type)))
+		}
+		if reason := model.RenewBlockReason(l, now); reason != "" {
+			lines = append(lines, row("renew", "not here: "+reason))
+		} else {
+			lines = append(lines, row("renew", "r renews it through sys/leases/renew"))
+		}
+		if l.IsToken() {
+			lines = append(lines, s.DialogHint.Render("Revoking a token lease revokes the token (and its children)."))
+		}
+		lines = append(lines, "", s.DialogHint.Render("esc closes"))
+		for i := range lines {
+			lines[i] = theme.Fit(lines[i], w)
+		}
+		return strings.Join(lines, "\n")
+	}}
+}

@@ -1,0 +1,211 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/ui/list"
+	"github.com/leasetop/leasetop/ui/theme"
+)
+
+// tree is the prefix tree with rolled-up counts and soonest expiry. Its
+// selection is Common.prefix, the prefix every other component looks at.
+type tree struct {
+	c        *Common
+	cur      list.Cursor
+	expanded map[string]bool
+	sort     model.ChildSort
+	rows     treeRows
+}
+
+type treeRow struct {
+	path  string
+	depth int
+	node  *model.Node
+}
+
+type treeRows []treeRow
+
+func (r treeRows) Len() int        { return len(r) }
+func (r treeRows) ID(i int) string { return r[i].path }
+
+func newTree(c *Common) *tree {
+	t := &tree{c: c, expanded: map[string]bool{}}
+	t.cur.Sel = c.prefix
+	// Start with the path to the starting prefix open.
+	for p := c.prefix; p != ""; p = parentPrefix(p) {
+		t.expanded[p] = true
+	}
+	return t
+}
+
+func parentPrefix(p string) string {
+	p = strings.TrimSuffix(p, "/")
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i+1]
+	}
+	return ""
+}
+
+// Sync flattens the expanded part of the tree under the starting prefix
+// (the starting prefix itself is the first row) and keeps the selection
+// on a prefix that exists: one that vanished (revoked, expired) hands it
+// to its nearest ancestor.
+func (t *tree) Sync() {
+	c := t.c
+	start := c.opt.Prefix
+	for t.cur.Sel != start && c.idx.Node(t.cur.Sel) == nil && c.idx.Node(start) != nil {
+		t.cur.Sel = parentPrefix(t.cur.Sel)
+	}
+	c.prefix = t.cur.Sel
+	root := c.idx.Node(start)
+	t.rows = append(t.rows[:0], treeRow{path: start, node: root})
+	if root != nil {
+		var walk func(path string, depth int)
+		walk = func(path string, depth int) {
+			for _, n := range c.idx.Children(path, t.sort) {
+				t.rows = append(t.rows, treeRow{path: n.Path(), depth: depth, node: n})
+				if t.expanded[n.Path()] {
+					walk(n.Path(), depth+1)
+				}
+			}
+		}
+		walk(start, 1)
+	}
+	t.cur.Clamp(t.rows, c.paneRows())
+}
+
+// move moves the selection and tells the others the prefix changed.
+func (t *tree) move(delta int) {
+	t.cur.Move(t.rows, delta, t.c.paneRows())
+	t.c.prefix = t.cur.Sel
+}
+
+func (t *tree) select_(path string) {
+	t.cur.Sel = path
+	t.c.prefix = path
+	t.cur.Clamp(t.rows, t.c.paneRows())
+}
+
+// handleKey takes the keys that mean something in the focused tree;
+// toTable reports that the focus should pass to the table.
+func (t *tree) handleKey(k tea.KeyPressMsg) (handled, toTable bool) {
+	keys, c := t.c.keys, t.c
+	sel := t.cur.Sel
+	switch {
+	case key.Matches(k, keys.Up):
+		t.move(-1)
+	case key.Matches(k, keys.Down):
+		t.move(1)
+	case key.Matches(k, keys.PageUp):
+		t.move(-c.pageSize())
+	case key.Matches(k, keys.PageDown):
+		t.move(c.pageSize())
+	case key.Matches(k, keys.Top):
+		t.move(-1 << 30)
+	case key.Matches(k, keys.Bottom):
+		t.move(1 << 30)
+	case key.Matches(k, keys.Expand):
+		n := c.idx.Node(sel)
+		if n == nil || len(n.Children()) == 0 {
+			return true, true
+		}
+		if !t.expanded[sel] {
+			t.expanded[sel] = true
+			return true, false
+		}
+		t.Sync()
+		t.move(1)
+	case key.Matches(k, keys.Collapse):
+		if t.expanded[sel] && sel != "" {
+			t.expanded[sel] = false
+		} else if sel != "" {
+			t.select_(parentPrefix(sel))
+		}
+	case key.Matches(k, keys.Open):
+		t.expanded[sel] = !t.expanded[sel] || sel == ""
+	default:
+		return false, false
+	}
+	return true, false
+}
+
+// click selects the row at a screen row; a second click on it toggles it.
+func (t *tree) click(row int) {
+	prev := t.cur.Sel
+	if t.cur.Click(t.rows, row) {
+		if t.cur.Sel == prev {
+			t.expanded[prev] = !t.expanded[prev]
+		}
+		t.c.prefix = t.cur.Sel
+	}
+}
+
+func (t *tree) toggleSort() {
+	if t.sort == model.ByName {
+		t.sort = model.ByCount
+	} else {
+		t.sort = model.ByName
+	}
+}
+
+func (t *tree) view(focused bool) string {
+	c := t.c
+	s := c.styles
+	w := c.treeWidth()
+	inner := w - 2
+	var b strings.Builder
+	now := c.now()
+	for i := t.cur.Top; i < len(t.rows) && i < t.cur.Top+c.paneRows(); i++ {
+		r := t.rows[i]
+		name, count, soon, errMark := c.opt.Prefix, 0, "", ""
+		if name == "" {
+			name = "/"
+		}
+		marker := "  "
+		if r.node != nil {
+			if r.depth > 0 {
+				name = r.node.Name()
+			}
+			count = r.node.Count()
+			if ts := r.node.Soonest(); !ts.IsZero() {
+				soon = model.FormatTTL(ts.Sub(now))
+			}
+			if r.node.Err() != "" {
+				errMark = "!"
+			}
+			if len(r.node.Children()) > 0 {
+				marker = "▸ "
+				if t.expanded[r.path] {
+					marker = "▾ "
+				}
+			}
+		}
+		right := fmt.Sprintf(" %s%6d %7s", errMark, count, soon)
+		left := strings.Repeat("  ", max(r.depth-1, 0)) + marker + name
+		if r.depth == 0 {
+			left = name
+		}
+		line := theme.Fit(left, inner-lipgloss.Width(right)) + right
+		switch {
+		case r.path == t.cur.Sel && focused:
+			line = s.Selected.Render(line)
+		case r.path == t.cur.Sel:
+			line = s.SelectedBlurred.Render(line)
+		case r.node != nil && r.node.Err() != "":
+			line = s.StatusErr.Render(line)
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	title := "prefixes · by name"
+	if t.sort == model.ByCount {
+		title = "prefixes · by count"
+	}
+	return c.pane(strings.TrimSuffix(b.String(), "\n"), w, focused, title)
+}

@@ -210,7 +210,7 @@ const goneLinger = 10 * time.Second
 // the registry's screen keys), then to the active screen.
 func (r *root) onKey(k tea.KeyPressMsg) tea.Cmd {
 	keys := r.c.keys
-	if k.String() == "ctrl+c" {
+	if key.Matches(k, keys.Interrupt) {
 		return r.quit()
 	}
 	if d := r.overlay; d != nil {

@@ -12,7 +12,9 @@ type KeyMap struct {
 	RenewMarked, RevokeMarked               key.Binding
 	RevokePrefix, ForceRevokePrefix         key.Binding
 	Help, Quit, Back                        key.Binding
-	Radar, Irrevocable, Window              key.Binding
+	// Interrupt quits from anywhere, even with a dialog or an input open.
+	Interrupt                  key.Binding
+	Radar, Irrevocable, Window key.Binding
 }
 
 // DefaultKeyMap has vim keys and arrows side by side.
@@ -43,6 +45,7 @@ func DefaultKeyMap() KeyMap {
 		Help:              key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:              key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Back:              key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / clear")),
+		Interrupt:         key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Radar:             key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "expiry radar")),
 		Irrevocable:       key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "irrevocable leases")),
 		Window:            key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "radar: 5m/1h/24h/custom")),

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,8 +26,8 @@ type radar struct {
 	rollup  []prefixRollup
 }
 
-// windowPresets are the radar's "expiring within" choices on keys 1-3;
-// 4 asks for a custom window.
+// windowPresets are the radar's "expiring within" choices on the Window
+// binding's first keys (1-3); its last key (4) asks for a custom window.
 var windowPresets = []time.Duration{5 * time.Minute, time.Hour, 24 * time.Hour}
 
 func newRadar(c *Common) Screen {
@@ -88,7 +89,7 @@ func (r *radar) Update(msg tea.Msg) (tea.Cmd, bool) {
 // window sets a preset window, or asks for a custom one.
 func (r *radar) window(k tea.KeyPressMsg) tea.Cmd {
 	c := r.c
-	if i := int(k.Code - '1'); i >= 0 && i < len(windowPresets) {
+	if i := slices.Index(c.keys.Window.Keys(), k.String()); i >= 0 && i < len(windowPresets) {
 		r.setWindow(windowPresets[i])
 		return nil
 	}

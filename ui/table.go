@@ -209,12 +209,12 @@ func (t *table) focusedKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 
 // filterKey edits the filter: enter keeps it, esc clears it.
 func (t *table) filterKey(k tea.KeyPressMsg) tea.Cmd {
-	switch k.Code {
-	case tea.KeyEnter:
+	switch {
+	case key.Matches(k, t.c.keys.Open):
 		t.filtering = false
 		t.input.Blur()
 		return nil
-	case tea.KeyEscape:
+	case key.Matches(k, t.c.keys.Back):
 		t.filtering = false
 		t.input.Blur()
 		t.filter, t.dirty = "", true

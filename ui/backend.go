@@ -1,7 +1,3 @@
-// Package ui is leasetop's terminal interface: a prefix tree beside a
-// lease table, with live TTL countdowns and renew/revoke actions, built on
-// Bubble Tea v2. It talks to Vault only through Backend, in commands, never
-// in Update or View.
 package ui
 
 import (

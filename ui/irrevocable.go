@@ -121,21 +121,12 @@ func (v *irrevocable) move(delta int) { v.cur.Move(v.rows, delta, v.c.paneRows()
 // mean nothing here and are swallowed.
 func (v *irrevocable) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	c, keys := v.c, v.c.keys
+	delta, isMove := keys.movement(k, c.pageSize())
 	switch {
 	case key.Matches(k, keys.Back):
 		return c.showScreen(home), true
-	case key.Matches(k, keys.Up):
-		v.move(-1)
-	case key.Matches(k, keys.Down):
-		v.move(1)
-	case key.Matches(k, keys.PageUp):
-		v.move(-c.pageSize())
-	case key.Matches(k, keys.PageDown):
-		v.move(c.pageSize())
-	case key.Matches(k, keys.Top):
-		v.move(-1 << 30)
-	case key.Matches(k, keys.Bottom):
-		v.move(1 << 30)
+	case isMove:
+		v.move(delta)
 	case key.Matches(k, keys.Refresh):
 		return v.load(), true
 	case key.Matches(k, keys.Revoke), key.Matches(k, keys.ForceRevokePrefix):

@@ -1,6 +1,9 @@
 package ui
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
 
 // KeyMap is the one keymap: it drives Update, the short help line and the
 // full help on '?', so a key cannot work without being documented.
@@ -80,4 +83,24 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Open, k.Filter, k.Sort, k.TreeSort, k.Refresh, k.Radar, k.Window, k.Irrevocable, k.Back, k.Help, k.Quit},
 		{k.Renew, k.Revoke, k.Mark, k.MarkAll, k.RenewMarked, k.RevokeMarked, k.RevokePrefix, k.ForceRevokePrefix},
 	}
+}
+
+// movement is how far a movement key moves a cursor (page rows a page),
+// and whether k is one.
+func (k KeyMap) movement(msg tea.KeyPressMsg, page int) (int, bool) {
+	switch {
+	case key.Matches(msg, k.Up):
+		return -1, true
+	case key.Matches(msg, k.Down):
+		return 1, true
+	case key.Matches(msg, k.PageUp):
+		return -page, true
+	case key.Matches(msg, k.PageDown):
+		return page, true
+	case key.Matches(msg, k.Top):
+		return -1 << 30, true
+	case key.Matches(msg, k.Bottom):
+		return 1 << 30, true
+	}
+	return 0, false
 }

@@ -171,19 +171,10 @@ func (t *table) handleKey(k tea.KeyPressMsg, focused bool) (tea.Cmd, bool) {
 // focusedKey takes the keys that act on the row under the cursor.
 func (t *table) focusedKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	c, keys := t.c, t.c.keys
+	delta, isMove := keys.movement(k, c.pageSize())
 	switch {
-	case key.Matches(k, keys.Up):
-		t.move(-1)
-	case key.Matches(k, keys.Down):
-		t.move(1)
-	case key.Matches(k, keys.PageUp):
-		t.move(-c.pageSize())
-	case key.Matches(k, keys.PageDown):
-		t.move(c.pageSize())
-	case key.Matches(k, keys.Top):
-		t.move(-1 << 30)
-	case key.Matches(k, keys.Bottom):
-		t.move(1 << 30)
+	case isMove:
+		t.move(delta)
 	case key.Matches(k, keys.Open):
 		if l := t.current(); l != nil {
 			c.openDialog(detailDialog(c, l.ID()))

@@ -97,19 +97,10 @@ func (t *tree) select_(path string) {
 func (t *tree) handleKey(k tea.KeyPressMsg) (handled, toTable bool) {
 	keys, c := t.c.keys, t.c
 	sel := t.cur.Sel
+	delta, isMove := keys.movement(k, c.pageSize())
 	switch {
-	case key.Matches(k, keys.Up):
-		t.move(-1)
-	case key.Matches(k, keys.Down):
-		t.move(1)
-	case key.Matches(k, keys.PageUp):
-		t.move(-c.pageSize())
-	case key.Matches(k, keys.PageDown):
-		t.move(c.pageSize())
-	case key.Matches(k, keys.Top):
-		t.move(-1 << 30)
-	case key.Matches(k, keys.Bottom):
-		t.move(1 << 30)
+	case isMove:
+		t.move(delta)
 	case key.Matches(k, keys.Expand):
 		n := c.idx.Node(sel)
 		if n == nil || len(n.Children()) == 0 {

@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/dialog"
 	"github.com/leasetop/leasetop/ui/theme"
@@ -283,7 +284,7 @@ func (o *revokeOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, tea.Cm
 	var b strings.Builder
 	if len(o.ids) == 1 {
 		fmt.Fprintf(&b, "%s\n\n%s\n", s.StatusErr.Render("Revoke this lease?"), o.ids[0])
-		if vaultclient.IsTokenLease(o.ids[0]) {
+		if leaseid.IsToken(o.ids[0]) {
 			b.WriteString("\nIt is a token lease: revoking it revokes the token.\n")
 		}
 	} else {

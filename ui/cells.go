@@ -7,6 +7,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 )
 
@@ -83,7 +84,7 @@ func fitID(id string, w int) string {
 	if len(id) <= w || w < 8 {
 		return id
 	}
-	keep := min(len(id)-len(model.PrefixOf(id)), max(10, w/2))
+	keep := min(len(leaseid.Key(id)), max(10, w/2))
 	head := w - keep - 1
 	return id[:head] + "…" + id[len(id)-keep:]
 }

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/list"
 	"github.com/leasetop/leasetop/ui/theme"
@@ -38,19 +39,12 @@ func newTree(c *Common) *tree {
 	t := &tree{c: c, expanded: map[string]bool{}}
 	t.cur.Sel = c.prefix
 	// Start with the path to the starting prefix open.
-	for p := c.prefix; p != ""; p = parentPrefix(p) {
+	for p := c.prefix; p != ""; p = leaseid.Parent(p) {
 		t.expanded[p] = true
 	}
 	return t
 }
 
-func parentPrefix(p string) string {
-	p = strings.TrimSuffix(p, "/")
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[:i+1]
-	}
-	return ""
-}
 
 // Sync flattens the expanded part of the tree under the starting prefix
 // (the starting prefix itself is the first row) and keeps the selection
@@ -60,7 +54,7 @@ func (t *tree) Sync() {
 	c := t.c
 	start := c.opt.Prefix
 	for t.cur.Sel != start && c.idx.Node(t.cur.Sel) == nil && c.idx.Node(start) != nil {
-		t.cur.Sel = parentPrefix(t.cur.Sel)
+		t.cur.Sel = leaseid.Parent(t.cur.Sel)
 	}
 	c.prefix = t.cur.Sel
 	root := c.idx.Node(start)
@@ -116,7 +110,7 @@ func (t *tree) handleKey(k tea.KeyPressMsg) (handled, toTable bool) {
 		if t.expanded[sel] && sel != "" {
 			t.expanded[sel] = false
 		} else if sel != "" {
-			t.select_(parentPrefix(sel))
+			t.select_(leaseid.Parent(sel))
 		}
 	case key.Matches(k, keys.Open):
 		t.expanded[sel] = !t.expanded[sel] || sel == ""

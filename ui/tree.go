@@ -45,7 +45,6 @@ func newTree(c *Common) *tree {
 	return t
 }
 
-
 // Sync flattens the expanded part of the tree under the starting prefix
 // (the starting prefix itself is the first row) and keeps the selection
 // on a prefix that exists: one that vanished (revoked, expired) hands it

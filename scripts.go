@@ -15,6 +15,7 @@ import (
 
 	"github.com/charmbracelet/x/term"
 
+	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/report"
@@ -229,16 +230,8 @@ func crawlIndex(ctx context.Context, c *vaultclient.Client, prefix string, stder
 	var failures []error
 	for ev := range c.Walk(ctx, prefix, vaultclient.WalkOptions{}) {
 		prog.event(ev)
-		switch ev.Kind {
-		case vaultclient.EventListed:
-			idx.ApplyListing(ev.Listing.Prefix, ev.Listing.Prefixes, ev.Listing.LeaseIDs, now)
-		case vaultclient.EventLease:
-			l := ev.Lease
-			idx.ApplyLease(model.LeaseInfo{ID: l.ID, IssueTime: l.IssueTime, ExpireTime: l.ExpireTime,
-				LastRenewal: l.LastRenewal, Renewable: l.Renewable, TTL: l.TTL})
-		case vaultclient.EventVanished:
-			idx.MarkGone(ev.LeaseID, now)
-		case vaultclient.EventError:
+		crawl.Apply(idx, ev, now, nil)
+		if ev.Kind == vaultclient.EventError {
 			failures = append(failures, ev.Err)
 		}
 	}
@@ -430,7 +423,7 @@ func runRevoke(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "leasetop revoke:", err)
 		return 2
 	}
-	n, err := countLeases(ctx, c, p)
+	n, err := crawl.Count(ctx, c, p)
 	if err != nil {
 		fmt.Fprintln(stderr, "leasetop revoke: counting the leases under", p+":", err)
 		return 1
@@ -470,20 +463,6 @@ func runRevoke(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "revoked %d leases under %s\n", n, p)
 	return 0
-}
-
-// countLeases lists prefix (no lookups) and counts the lease ids below.
-func countLeases(ctx context.Context, c *vaultclient.Client, prefix string) (int, error) {
-	n := 0
-	for ev := range c.Walk(ctx, prefix, vaultclient.WalkOptions{ListOnly: true}) {
-		switch ev.Kind {
-		case vaultclient.EventListed:
-			n += len(ev.Listing.LeaseIDs)
-		case vaultclient.EventError:
-			return n, ev.Err
-		}
-	}
-	return n, ctx.Err()
 }
 
 // runRenew is `leasetop renew`.

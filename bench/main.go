@@ -23,6 +23,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/hashicorp/vault/api"
 
+	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/internal/devvault"
 	"github.com/leasetop/leasetop/internal/faultproxy"
 	"github.com/leasetop/leasetop/internal/seed"
@@ -300,7 +301,7 @@ func heapPerLease(ctx context.Context, c *vaultclient.Client, want int) (float64
 		idx.ApplyListing(l.Prefix, l.Prefixes, l.LeaseIDs, now)
 	}
 	for _, l := range leases {
-		idx.ApplyLease(model.LeaseInfo{ID: l.ID, IssueTime: l.IssueTime, ExpireTime: l.ExpireTime, LastRenewal: l.LastRenewal, Renewable: l.Renewable})
+		idx.ApplyLease(crawl.Info(l))
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
@@ -334,23 +335,15 @@ func pollRequests(ctx context.Context, srv *devvault.Server, conc int) (lists, l
 	idx := model.NewIndex()
 	now := time.Now()
 	for ev := range c.Walk(ctx, "", vaultclient.WalkOptions{}) {
-		switch ev.Kind {
-		case vaultclient.EventListed:
-			idx.ApplyListing(ev.Listing.Prefix, ev.Listing.Prefixes, ev.Listing.LeaseIDs, now)
-		case vaultclient.EventLease:
-			l := ev.Lease
-			idx.ApplyLease(model.LeaseInfo{ID: l.ID, IssueTime: l.IssueTime, ExpireTime: l.ExpireTime, Renewable: l.Renewable})
-		}
+		crawl.Apply(idx, ev, now, nil)
 	}
 	p.Reset()
 	var fresh []string
+	var st crawl.Stats
 	for ev := range c.Walk(ctx, "", vaultclient.WalkOptions{ListOnly: true}) {
-		if ev.Kind == vaultclient.EventListed {
-			prefixes++
-			n, _ := idx.ApplyListing(ev.Listing.Prefix, ev.Listing.Prefixes, ev.Listing.LeaseIDs, now)
-			fresh = append(fresh, n...)
-		}
+		fresh = append(fresh, crawl.Apply(idx, ev, now, &st)...)
 	}
+	prefixes = st.Listed
 	for _, id := range fresh {
 		if _, err := c.Lookup(ctx, id); err != nil {
 			return 0, 0, 0, err

@@ -1,0 +1,100 @@
+// Package crawl is the one adapter between a vaultclient walk and a
+// model.Index: how a lookup becomes an index entry, how each walk event
+// changes the index, and how to count the leases under a prefix by
+// listing only. The UI, the script commands and the benchmark all use it,
+// so they fill their indexes the same way.
+package crawl
+
+import (
+	"context"
+	"time"
+
+	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+// Info is what the index stores of a lookup.
+func Info(l vaultclient.Lease) model.LeaseInfo {
+	return model.LeaseInfo{ID: l.ID, IssueTime: l.IssueTime, ExpireTime: l.ExpireTime,
+		LastRenewal: l.LastRenewal, Renewable: l.Renewable, TTL: l.TTL}
+}
+
+// Walker walks a prefix: *vaultclient.Client, or a test's or the UI's
+// stand-in.
+type Walker interface {
+	Walk(ctx context.Context, prefix string, opt vaultclient.WalkOptions) <-chan vaultclient.Event
+}
+
+// Stats is what Apply counted of one walk, and how it words errors.
+type Stats struct {
+	Listed  int   // prefixes listed
+	Leases  int   // leases looked up
+	Errors  int   // failed listings and lookups
+	LastErr error // the most recent of them
+	// ErrorText words a failed listing's error for the index
+	// (model.Index.SetPrefixError), e.g. the UI's plain-words formatter;
+	// nil uses err.Error().
+	ErrorText func(error) string
+}
+
+// Apply applies one walk event to idx at now and counts it in st (which may
+// be nil):
+//
+//   - EventListed: the listing goes into the index (ApplyListing); the ids
+//     it names that the index did not know are returned as fresh, for a
+//     list-only refresh to look up.
+//   - EventLease: the lookup is stored (ApplyLease).
+//   - EventVanished: the lease is marked gone (MarkGone).
+//   - EventError: counted; a failed listing (no LeaseID) is recorded on
+//     its prefix (SetPrefixError), which keeps its last good data.
+func Apply(idx *model.Index, ev vaultclient.Event, now time.Time, st *Stats) (fresh []string) {
+	if st == nil {
+		st = &Stats{}
+	}
+	switch ev.Kind {
+	case vaultclient.EventListed:
+		st.Listed++
+		fresh, _ = idx.ApplyListing(ev.Listing.Prefix, ev.Listing.Prefixes, ev.Listing.LeaseIDs, now)
+	case vaultclient.EventLease:
+		st.Leases++
+		idx.ApplyLease(Info(ev.Lease))
+	case vaultclient.EventVanished:
+		idx.MarkGone(ev.LeaseID, now)
+	case vaultclient.EventError:
+		st.Errors++
+		st.LastErr = ev.Err
+		if ev.LeaseID == "" {
+			idx.SetPrefixError(ev.Prefix, st.errorText(ev.Err))
+		}
+	}
+	return fresh
+}
+
+func (s *Stats) errorText(err error) string {
+	switch {
+	case s.ErrorText != nil:
+		return s.ErrorText(err)
+	case err == nil: // the walk never sends one; do not panic on a stand-in's
+		return ""
+	}
+	return err.Error()
+}
+
+// Count counts the leases under prefix by listing only (no lookups): the
+// sum of the lease ids every listing names, which for 100,000 leases costs
+// a handful of LISTs. It stops at the first failure and returns it with
+// the count so far; a cancelled ctx returns ctx's error.
+func Count(ctx context.Context, w Walker, prefix string) (int, error) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the walk when a failure ends the count early
+	n := 0
+	for ev := range w.Walk(wctx, prefix, vaultclient.WalkOptions{ListOnly: true}) {
+		switch ev.Kind {
+		case vaultclient.EventListed:
+			n += len(ev.Listing.LeaseIDs)
+		case vaultclient.EventError:
+			return n, ev.Err
+		}
+	}
+	return n, ctx.Err()
+}

@@ -1,0 +1,115 @@
+package crawl_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/leasetop/leasetop/crawl"
+	"github.com/leasetop/leasetop/internal/vaulttest"
+	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+// One dev server for the whole file: the machine is small, and every
+// subtest only reads, or writes under its own path.
+func TestCrawlAgainstARealServer(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	seed := func(path string, n int) []string {
+		t.Helper()
+		ids, err := env.Seed.LeasedKV(ctx, path, time.Hour, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	seed("a", 3)
+	seed("b/c", 4)
+	seed("b/d", 2)
+	c := env.Client(t, "", vaultclient.Config{Concurrency: 4})
+
+	t.Run("Count lists only", func(t *testing.T) {
+		for prefix, want := range map[string]int{"secret/": 9, "secret/b/": 6, "secret/b/c/": 4, "nothing/": 0} {
+			n, err := crawl.Count(ctx, c, prefix)
+			if err != nil || n != want {
+				t.Errorf("Count(%q) = %d, %v; want %d", prefix, n, err, want)
+			}
+		}
+	})
+
+	// A token that may list everything but secret/b/: Vault refuses that
+	// branch, and Count says so instead of returning a short count.
+	tok := env.TokenWithPolicy(t, "all-but-b", `
+path "sys/leases/lookup/*" { capabilities = ["list", "sudo"] }
+path "sys/leases/lookup" { capabilities = ["update"] }
+path "sys/leases/lookup/secret/b/*" { capabilities = ["deny"] }`)
+	denied := env.Client(t, tok, vaultclient.Config{Concurrency: 4})
+
+	t.Run("Count returns the first failure", func(t *testing.T) {
+		if _, err := crawl.Count(ctx, denied, "secret/"); !errors.Is(err, vaultclient.ErrPermissionDenied) {
+			t.Errorf("Count over a denied branch: %v, want ErrPermissionDenied", err)
+		}
+		if n, err := crawl.Count(ctx, denied, "secret/a/"); n != 3 || err != nil {
+			t.Errorf("Count of an allowed branch: %d, %v", n, err)
+		}
+	})
+
+	t.Run("Count stops when cancelled", func(t *testing.T) {
+		cctx, ccancel := context.WithCancel(ctx)
+		ccancel()
+		if _, err := crawl.Count(cctx, c, "secret/"); !errors.Is(err, context.Canceled) {
+			t.Errorf("Count with a cancelled context: %v", err)
+		}
+	})
+
+	t.Run("Apply fills an index from a walk", func(t *testing.T) {
+		idx := model.NewIndex()
+		var st crawl.Stats
+		now := time.Now()
+		for ev := range c.Walk(ctx, "secret/", vaultclient.WalkOptions{}) {
+			crawl.Apply(idx, ev, now, &st)
+		}
+		if st.Errors != 0 || st.Leases != 9 || idx.Len() != 9 {
+			t.Fatalf("stats %+v, index holds %d; want 9 leases, no errors", st, idx.Len())
+		}
+		for _, l := range idx.Leases("secret/", model.Query{Recursive: true, Now: now}) {
+			if l.Pending() || !l.Renewable() || !l.HasExpiry() {
+				t.Errorf("%s was not looked up: pending %v", l.ID(), l.Pending())
+			}
+		}
+
+		// A refresh lists only and returns just the new ids, as the UI's
+		// poll does before it looks them up.
+		added := seed("b/c", 2)
+		var fresh []string
+		for ev := range c.Walk(ctx, "secret/", vaultclient.WalkOptions{ListOnly: true}) {
+			fresh = append(fresh, crawl.Apply(idx, ev, now, nil)...)
+		}
+		slices.Sort(fresh)
+		slices.Sort(added)
+		if !slices.Equal(fresh, added) || idx.Len() != 11 {
+			t.Errorf("fresh after a refresh = %v, want the new %v; index holds %d", fresh, added, idx.Len())
+		}
+	})
+
+	t.Run("Apply records a denied prefix in words", func(t *testing.T) {
+		idx := model.NewIndex()
+		st := crawl.Stats{ErrorText: func(err error) string { return vaultclient.KindOf(err).String() }}
+		for ev := range denied.Walk(ctx, "secret/", vaultclient.WalkOptions{}) {
+			crawl.Apply(idx, ev, time.Now(), &st)
+		}
+		if st.Errors != 1 || !errors.Is(st.LastErr, vaultclient.ErrPermissionDenied) {
+			t.Errorf("stats %+v, want the one denied listing", st)
+		}
+		if n := idx.Node("secret/b/"); n == nil || n.Err() != "permission denied" {
+			t.Errorf("secret/b/ should carry the worded error: %+v", n)
+		}
+		if n := idx.Node("secret/a/"); n == nil || n.Count() != 3 || n.Err() != "" {
+			t.Errorf("the allowed branch should be filled: %+v", n)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/ui/dialog"
 	"github.com/leasetop/leasetop/ui/theme"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -184,24 +185,9 @@ func (o *prefixOp) follow(c *Common, seq int, wait time.Duration) tea.Cmd {
 	return tea.Tick(wait, func(time.Time) tea.Msg {
 		ctx, cancel := context.WithTimeout(parent, time.Minute)
 		defer cancel()
-		n, err := countListed(ctx, be, prefix)
+		n, err := crawl.Count(ctx, be, prefix)
 		return actionMsg{seq: seq, body: followMsg{remaining: n, err: err}}
 	})
-}
-
-// countListed lists prefix (no lookups) and counts the lease ids below.
-func countListed(ctx context.Context, be Backend, prefix string) (int, error) {
-	n := 0
-	var err error
-	for ev := range be.Walk(ctx, prefix, vaultclient.WalkOptions{ListOnly: true}) {
-		switch ev.Kind {
-		case vaultclient.EventListed:
-			n += len(ev.Listing.LeaseIDs)
-		case vaultclient.EventError:
-			err = ev.Err
-		}
-	}
-	return n, err
 }
 
 func (o *prefixOp) progress() string {

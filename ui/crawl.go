@@ -8,7 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
@@ -27,17 +27,12 @@ type crawlState struct {
 	running bool
 	poll    bool
 	started time.Time
-	stats   crawlStats
+	stats   crawl.Stats
 	fresh   []string // ids a list-only refresh found new, to look up
 
 	lastOK     time.Time
 	staleSince time.Time
 	pollErr    error
-}
-
-type crawlStats struct {
-	Listed, Leases, Errors int
-	LastErr                error
 }
 
 // startCrawl begins a walk of the starting prefix. The first one looks
@@ -53,7 +48,7 @@ func (r *root) startCrawl(poll bool) tea.Cmd {
 	cr.gen++
 	cr.ch = c.be.Walk(ctx, c.opt.Prefix, vaultclient.WalkOptions{Concurrency: c.opt.Concurrency, ListOnly: poll})
 	cr.cancel, cr.running, cr.poll, cr.started = cancel, true, poll, c.now()
-	cr.stats, cr.fresh = crawlStats{}, nil
+	cr.stats, cr.fresh = crawl.Stats{ErrorText: plainError}, nil
 	return waitBatch(cr.gen, poll, cr.ch)
 }
 
@@ -91,7 +86,7 @@ func (r *root) onWalkBatch(msg walkBatchMsg) tea.Cmd {
 	c := r.c
 	now := c.now()
 	for _, ev := range msg.events {
-		fresh := applyEvent(c.idx, ev, now, &cr.stats)
+		fresh := crawl.Apply(c.idx, ev, now, &cr.stats)
 		if msg.poll {
 			cr.fresh = append(cr.fresh, fresh...)
 		}
@@ -123,32 +118,6 @@ func (r *root) onWalkBatch(msg walkBatchMsg) tea.Cmd {
 		cmds = append(cmds, tea.Tick(c.opt.Refresh, func(time.Time) tea.Msg { return pollMsg{gen: gen} }))
 	}
 	return tea.Batch(cmds...)
-}
-
-// applyEvent files one walk event in the index.
-func applyEvent(idx *model.Index, ev vaultclient.Event, now time.Time, st *crawlStats) (fresh []string) {
-	switch ev.Kind {
-	case vaultclient.EventListed:
-		st.Listed++
-		fresh, _ = idx.ApplyListing(ev.Listing.Prefix, ev.Listing.Prefixes, ev.Listing.LeaseIDs, now)
-	case vaultclient.EventLease:
-		st.Leases++
-		idx.ApplyLease(leaseInfo(ev.Lease))
-	case vaultclient.EventVanished:
-		idx.MarkGone(ev.LeaseID, now)
-	case vaultclient.EventError:
-		st.Errors++
-		st.LastErr = ev.Err
-		if ev.LeaseID == "" {
-			idx.SetPrefixError(ev.Prefix, plainError(ev.Err))
-		}
-	}
-	return fresh
-}
-
-func leaseInfo(l vaultclient.Lease) model.LeaseInfo {
-	return model.LeaseInfo{ID: l.ID, IssueTime: l.IssueTime, ExpireTime: l.ExpireTime,
-		LastRenewal: l.LastRenewal, Renewable: l.Renewable, TTL: l.TTL}
 }
 
 // lookupCmd looks ids up, a few at a time, and answers with one message.
@@ -188,7 +157,7 @@ func (r *root) onLookups(msg lookupsMsg) tea.Cmd {
 	c := r.c
 	now := c.now()
 	for _, l := range msg.leases {
-		c.idx.ApplyLease(leaseInfo(l))
+		c.idx.ApplyLease(crawl.Info(l))
 	}
 	for _, id := range msg.vanished {
 		c.idx.MarkGone(id, now)

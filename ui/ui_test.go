@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/internal/golden"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/dialog"
@@ -136,7 +137,7 @@ func newTest(t *testing.T, be Backend, opt Options) Model {
 // sets it up but without a backend.
 func refresh(m Model, gen int, poll bool, events []vaultclient.Event) Model {
 	cr := m.crawl
-	cr.gen, cr.running, cr.poll, cr.started, cr.stats = gen, true, poll, m.c.now(), crawlStats{}
+	cr.gen, cr.running, cr.poll, cr.started, cr.stats = gen, true, poll, m.c.now(), crawl.Stats{ErrorText: plainError}
 	return send(m, walkBatchMsg{gen: gen, poll: poll, events: events, done: true})
 }
 

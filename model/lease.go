@@ -122,13 +122,6 @@ func (l *Lease) reset() {
 // live reports a lease that counts: not gone, not purged.
 func (l *Lease) live() bool { return l.flags&(flagGone|flagPurged) == 0 }
 
-// PrefixOf is the part of a lease id up to and including its last '/':
-// the path that issued it, and the node the index files it under.
-//
-// Deprecated: use leaseid.Prefix. PrefixOf stays only until ui/ no longer
-// calls it.
-func PrefixOf(id string) string { return leaseid.Prefix(id) }
-
 // Times are kept as unix nanoseconds with 0 meaning "none". Times outside
 // what an int64 of nanoseconds holds (before 1678, after 2262) are clamped
 // instead of wrapping, and the instant 0 itself is nudged by a nanosecond

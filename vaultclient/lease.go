@@ -24,20 +24,6 @@ type Lease struct {
 // slash included ("database/creds/readonly/").
 func (l Lease) Prefix() string { return leaseid.Prefix(l.ID) }
 
-// PrefixOf returns the part of a lease id up to and including its last '/'.
-//
-// Deprecated: use leaseid.Prefix. PrefixOf stays only until ui/ no longer
-// calls it.
-func PrefixOf(id string) string { return leaseid.Prefix(id) }
-
-// IsTokenLease reports whether id belongs to a token (every lease under
-// auth/ is a login or token-create lease). Those look up as renewable but
-// refuse sys/leases/renew.
-//
-// Deprecated: use leaseid.IsToken. IsTokenLease stays only until ui/ no
-// longer calls it.
-func IsTokenLease(id string) bool { return leaseid.IsToken(id) }
-
 // lookupData is the data object of a sys/leases/lookup answer.
 type lookupData struct {
 	ID          string      `json:"id"`

@@ -38,7 +38,7 @@ type flags struct {
 	increment       string
 	readOnly        bool
 	warn, crit      string
-	auditLog        string
+	journal         string
 	showVersion     bool
 }
 
@@ -54,7 +54,7 @@ func newFlagSet(name string, f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&f.readOnly, "read-only", false, "disable every key that changes Vault")
 	fs.StringVar(&f.warn, "warn", "1h", "TTLs under this show as a warning")
 	fs.StringVar(&f.crit, "crit", "5m", "TTLs under this show as critical")
-	fs.StringVar(&f.auditLog, "audit-log", "", "append every action to this file as JSON lines")
+	fs.StringVar(&f.journal, "journal", "", "append every action leasetop applies to this file as JSON lines (its own journal, not Vault's audit log)")
 	fs.BoolVar(&f.showVersion, "version", false, "print the version and exit")
 	return fs
 }
@@ -179,14 +179,14 @@ func runUIContext(ctx context.Context, client *vaultclient.Client, prefix string
 		fmt.Fprintln(stderr, "leasetop:", err)
 		return 1
 	}
-	if f.auditLog != "" {
-		log, err := openAuditLog(f.auditLog)
+	if f.journal != "" {
+		log, err := openJournal(f.journal)
 		if err != nil {
 			fmt.Fprintln(stderr, "leasetop:", err)
 			return 1
 		}
 		defer log.Close()
-		opt.AuditLog = log.Record
+		opt.Journal = log.Record
 	}
 	opt.Dark = lipgloss.HasDarkBackground(os.Stdin, os.Stdout)
 	p := tea.NewProgram(ui.New(client, opt), tea.WithContext(ctx))

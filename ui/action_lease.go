@@ -234,7 +234,7 @@ func (o *renewOp) update(r *root, body any) (tea.Cmd, bool) {
 		case res.renew != nil:
 			result = fmt.Sprintf("ok: asked %s, granted %s", model.FormatDuration(res.renew.Requested), model.FormatDuration(res.renew.Granted))
 		}
-		r.c.audit("renew", []string{res.id}, "", result)
+		r.c.journal("renew", []string{res.id}, "", result)
 		return waitStep(r.act.seq, o.ch), false
 	}
 	var renewed []string
@@ -312,7 +312,7 @@ func (o *revokeOp) update(r *root, body any) (tea.Cmd, bool) {
 func (o *revokeOp) progress() string { return o.progressText("revoking") }
 
 // revokedStep records one revocation (or, when done, summarises them).
-func revokedStep(r *root, p *perLease, body any, auditName, verb string) (tea.Cmd, bool) {
+func revokedStep(r *root, p *perLease, body any, journalName, verb string) (tea.Cmd, bool) {
 	c := r.c
 	step, ok := body.(stepMsg)
 	if !ok {
@@ -327,7 +327,7 @@ func revokedStep(r *root, p *perLease, body any, auditName, verb string) (tea.Cm
 	if res.err != nil {
 		result = plainError(res.err)
 	}
-	c.audit(auditName, []string{res.id}, "", result)
+	c.journal(journalName, []string{res.id}, "", result)
 	if res.err == nil {
 		c.revoked[res.id] = true
 		c.idx.MarkGone(res.id, c.now())

@@ -58,7 +58,7 @@ func (o *prefixOp) name() string {
 	return "prefix revocation"
 }
 
-func (o *prefixOp) auditName() string {
+func (o *prefixOp) journalName() string {
 	switch {
 	case o.force:
 		return "revoke-force"
@@ -151,7 +151,7 @@ func (o *prefixOp) update(r *root, body any) (tea.Cmd, bool) {
 		if msg.err != nil {
 			result = plainError(msg.err)
 		}
-		c.audit(o.auditName(), nil, o.prefix, result)
+		c.journal(o.journalName(), nil, o.prefix, result)
 		if msg.err != nil {
 			return r.setStatus(lvErr, "revoking %s failed: %s", o.prefix, plainError(msg.err)), true
 		}

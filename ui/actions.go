@@ -86,10 +86,10 @@ func (r *root) onActionMsg(msg actionMsg) tea.Cmd {
 	return cmd
 }
 
-// audit records one applied action in the journal, if there is one.
-func (c *Common) audit(action string, ids []string, prefix, result string) {
-	if c.opt.AuditLog != nil {
-		c.opt.AuditLog(action, ids, prefix, result)
+// journal records one applied action in the journal, if there is one.
+func (c *Common) journal(action string, ids []string, prefix, result string) {
+	if c.opt.Journal != nil {
+		c.opt.Journal(action, ids, prefix, result)
 	}
 }
 

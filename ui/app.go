@@ -29,8 +29,8 @@ type Options struct {
 	Now func() time.Time
 	// Dark picks the palette until the terminal reports its background.
 	Dark bool
-	// AuditLog, when set, records every action leasetop applies.
-	AuditLog func(action string, ids []string, prefix string, result string)
+	// Journal, when set, records every action leasetop applies.
+	Journal func(action string, ids []string, prefix string, result string)
 }
 
 // Model is the root Bubble Tea model. Bubble Tea passes models by value;

@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-func TestAuditLogAppendsOneJSONLinePerAction(t *testing.T) {
+func TestJournalAppendsOneJSONLinePerAction(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "actions.jsonl")
 	for range 2 { // a second session appends, never truncates
-		log, err := openAuditLog(path)
+		log, err := openJournal(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -24,10 +24,10 @@ func TestAuditLogAppendsOneJSONLinePerAction(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var lines []auditEntry
+	var lines []journalEntry
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var e auditEntry
+		var e journalEntry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("line %q: %v", sc.Text(), err)
 		}
@@ -40,7 +40,7 @@ func TestAuditLogAppendsOneJSONLinePerAction(t *testing.T) {
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Errorf("the log is %v; it names leases, so it is private", st.Mode().Perm())
 	}
-	if _, err := openAuditLog(filepath.Join(t.TempDir(), "no", "such", "dir", "x")); err == nil {
+	if _, err := openJournal(filepath.Join(t.TempDir(), "no", "such", "dir", "x")); err == nil {
 		t.Error("an unwritable path must be an error at start-up")
 	}
 }

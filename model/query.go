@@ -302,3 +302,25 @@ func (f *filter) matchKey(tail, key string) bool {
 	}
 	return bytes.Contains(buf, f.needleB)
 }
+
+// Each calls fn for every live lease below path (gone ones left out), in
+// no particular order and without sorting: O(n) for a roll-up that only
+// counts, such as grouping by owner.
+func (x *Index) Each(path string, fn func(*Lease)) {
+	n := x.nodes[path]
+	if n == nil {
+		return
+	}
+	var visit func(*Node)
+	visit = func(n *Node) {
+		n.leases.each(func(l *Lease) {
+			if l.live() {
+				fn(l)
+			}
+		})
+		for _, c := range n.children {
+			visit(c)
+		}
+	}
+	visit(n)
+}

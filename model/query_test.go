@@ -171,3 +171,29 @@ func compareStrings(a, b string) int {
 	}
 	return 0
 }
+
+func TestEachVisitsEveryLiveLeaseOnce(t *testing.T) {
+	x := NewIndex()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	x.ApplyListing("", []string{"a/", "b/"}, nil, now)
+	x.ApplyListing("a/", []string{"a/x/"}, []string{"a/1", "a/2"}, now)
+	x.ApplyListing("a/x/", nil, []string{"a/x/3"}, now)
+	x.ApplyListing("b/", nil, []string{"b/4"}, now)
+	x.MarkGone("a/2", now)
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{"", []string{"a/1", "a/x/3", "b/4"}},
+		{"a/", []string{"a/1", "a/x/3"}},
+		{"a/x/", []string{"a/x/3"}},
+		{"nope/", nil},
+	} {
+		var got []string
+		x.Each(tt.path, func(l *Lease) { got = append(got, l.ID()) })
+		slices.Sort(got)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Each(%q) = %v, want %v", tt.path, got, tt.want)
+		}
+	}
+}

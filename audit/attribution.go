@@ -1,0 +1,160 @@
+package audit
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Attribution maps lease ids to owners. Owners are interned (many leases
+// share one *Owner), so memory grows with distinct owners plus one small
+// entry per lease. Not safe for concurrent use: one goroutine (the UI's
+// Update) owns it. Owners it hands out must not be modified.
+type Attribution struct {
+	leases map[string]lease
+	owners map[string]*interned
+	since  time.Time
+}
+
+type lease struct {
+	o    *interned
+	unix int64 // creation time, ns since 1970 UTC
+}
+
+type interned struct {
+	o    *Owner
+	refs int
+}
+
+// NewAttribution returns an empty Attribution.
+func NewAttribution() *Attribution {
+	return &Attribution{leases: map[string]lease{}, owners: map[string]*interned{}}
+}
+
+// Add records e. A later entry for the same lease id wins only if it is
+// newer. Entries without an Owner or lease id are ignored.
+func (a *Attribution) Add(e Entry) {
+	if e.LeaseID == "" || e.Owner == nil {
+		return
+	}
+	if !e.Time.IsZero() && (a.since.IsZero() || e.Time.Before(a.since)) {
+		a.since = e.Time
+	}
+	t := e.Time.UnixNano()
+	if e.Time.IsZero() {
+		t = 0
+	}
+	old, had := a.leases[e.LeaseID]
+	if had && t <= old.unix {
+		return
+	}
+	in := a.intern(e.Owner)
+	in.refs++
+	if had {
+		a.release(old.o)
+	}
+	a.leases[e.LeaseID] = lease{o: in, unix: t}
+}
+
+// AddAll adds a batch, as Read and Follow emit them.
+func (a *Attribution) AddAll(es []Entry) {
+	for _, e := range es {
+		a.Add(e)
+	}
+}
+
+// Owner returns who made leaseID and when.
+func (a *Attribution) Owner(leaseID string) (*Owner, time.Time, bool) {
+	l, ok := a.leases[leaseID]
+	if !ok {
+		return nil, time.Time{}, false
+	}
+	var t time.Time
+	if l.unix != 0 {
+		t = time.Unix(0, l.unix).UTC()
+	}
+	return l.o.o, t, true
+}
+
+// Len is the number of leases with an owner.
+func (a *Attribution) Len() int { return len(a.leases) }
+
+// Owners is the number of distinct owners held.
+func (a *Attribution) Owners() int { return len(a.owners) }
+
+// Retain drops the leases keep rejects (no longer live) and owners no
+// lease refers to any more. It returns how many leases it dropped.
+func (a *Attribution) Retain(keep func(leaseID string) bool) int {
+	n := 0
+	for id, l := range a.leases {
+		if !keep(id) {
+			delete(a.leases, id)
+			a.release(l.o)
+			n++
+		}
+	}
+	return n
+}
+
+// Since is the earliest time seen (entries, and starts given to
+// SeenFrom): leases created before it have no owner because the log starts
+// later. Zero when nothing was seen.
+func (a *Attribution) Since() time.Time { return a.since }
+
+// SeenFrom tells a that the log it reads covers time from t on (e.g.
+// Stats.First, the first line of the log, lease or not), moving Since
+// earlier if t is.
+func (a *Attribution) SeenFrom(t time.Time) {
+	if !t.IsZero() && (a.since.IsZero() || t.Before(a.since)) {
+		a.since = t
+	}
+}
+
+func (a *Attribution) intern(o *Owner) *interned {
+	k := ownerKey(o)
+	if in, ok := a.owners[k]; ok {
+		return in
+	}
+	in := &interned{o: o}
+	a.owners[k] = in
+	return in
+}
+
+func (a *Attribution) release(in *interned) {
+	in.refs--
+	if in.refs <= 0 {
+		delete(a.owners, ownerKey(in.o))
+	}
+}
+
+// ownerKey is a string equal for equal owners.
+func ownerKey(o *Owner) string {
+	var b strings.Builder
+	field := func(s string) {
+		b.WriteString(s)
+		b.WriteByte(0)
+	}
+	field(o.EntityID)
+	field(o.DisplayName)
+	field(o.RemoteAddr)
+	field(o.UserAgent)
+	field(o.Mount)
+	field(o.MountType)
+	field(o.Path)
+	field(o.ClientID)
+	b.WriteByte(1)
+	for _, p := range o.Policies {
+		field(p)
+	}
+	b.WriteByte(1)
+	keys := make([]string, 0, len(o.Metadata))
+	for k := range o.Metadata {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		field(k)
+		field(o.Metadata[k])
+	}
+	return b.String()
+}

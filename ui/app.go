@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -31,6 +32,11 @@ type Options struct {
 	Dark bool
 	// Journal, when set, records every action leasetop applies.
 	Journal func(action string, ids []string, prefix string, result string)
+	// VaultAudit is Vault's audit log to learn lease owners from: a file
+	// (followed like tail -F), a folder of rotated files, a .gz file, or
+	// "-" for Stdin.
+	VaultAudit string
+	Stdin      io.Reader
 }
 
 // Model is the root Bubble Tea model. Bubble Tea passes models by value;
@@ -100,7 +106,7 @@ func New(be Backend, opt Options) Model {
 
 // Init starts the crawl, the clock and the side lookups.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(
+	cmds := []tea.Cmd{
 		tea.RequestBackgroundColor,
 		m.startCrawl(false),
 		tickCmd(),
@@ -108,7 +114,13 @@ func (m Model) Init() tea.Cmd {
 		m.loadMounts(),
 		m.loadSelf(),
 		m.loadCaps(),
-	)
+	}
+	for _, e := range screens {
+		if s, ok := m.screens[e.name].(initer); ok {
+			cmds = append(cmds, s.Init())
+		}
+	}
+	return tea.Batch(cmds...)
 }
 
 func tickCmd() tea.Cmd {

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/leasetop/leasetop/audit"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/dialog"
 	"github.com/leasetop/leasetop/ui/theme"
@@ -43,6 +44,9 @@ type Common struct {
 	prefix  string
 	marks   map[string]bool
 	revoked map[string]bool
+
+	// owners maps lease ids to who made them, from Vault's audit log.
+	owners *audit.Attribution
 
 	host
 }

@@ -19,6 +19,17 @@ type Screen interface {
 	View() string
 }
 
+// initer is a screen with work to start with the program (a source to
+// read), whether or not it is shown.
+type initer interface {
+	Init() tea.Cmd
+}
+
+// helpKeys is a screen with keys of its own, listed in the full help.
+type helpKeys interface {
+	HelpKeys() []key.Binding
+}
+
 // opener is a screen that does something each time it is shown (load,
 // reset its cursor); key is the press that opened it.
 type opener interface {
@@ -53,4 +64,5 @@ var screens = []screenEntry{
 	{name: home, make: newBrowser},
 	{name: "radar", keys: func(k KeyMap) []key.Binding { return []key.Binding{k.Radar, k.Window} }, make: newRadar},
 	{name: "irrevocable", keys: func(k KeyMap) []key.Binding { return []key.Binding{k.Irrevocable} }, make: newIrrevocable},
+	{name: "owners", keys: func(KeyMap) []key.Binding { return []key.Binding{ownersKey} }, make: newOwners},
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
+
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/dialog"
 	"github.com/leasetop/leasetop/ui/theme"
@@ -79,7 +81,16 @@ func (r *root) helpDialog() dialog.Dialog {
 	return &dialog.Text{Styles: c.styles, Render: func(w, h int) string {
 		hm := r.help
 		hm.ShowAll = true
-		return c.styles.Title.Render("keys") + "\n\n" + hm.FullHelpView(c.keys.FullHelp()) + "\n\n" +
+		cols := c.keys.FullHelp()
+		var more []key.Binding
+		for _, e := range screens {
+			if h, ok := r.screens[e.name].(helpKeys); ok {
+				more = append(more, h.HelpKeys()...)
+			}
+		}
+		// The screens' own keys go with the keys that switch screens.
+		cols[1] = append(cols[1], more...)
+		return c.styles.Title.Render("keys") + "\n\n" + hm.FullHelpView(cols) + "\n\n" +
 			c.styles.DialogHint.Render("TTL colours: red under "+model.FormatDuration(c.opt.Thresholds.Critical)+
 				" (marked !), orange under "+model.FormatDuration(c.opt.Thresholds.Warning)+". esc closes.")
 	}}

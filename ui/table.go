@@ -31,6 +31,11 @@ type table struct {
 	cur    list.Cursor
 	rows   leaseRows
 	window time.Duration // > 0: only leases expiring within it (the radar)
+	// root is the prefix the table shows (default: the tree's selection);
+	// keep, if set, narrows the rows (the owners screen: one owner's).
+	root            func() string
+	keep            func(*model.Lease) bool
+	noPrefixActions bool // P and F mean nothing here
 
 	sortIdx   int
 	filter    string
@@ -51,6 +56,7 @@ func (r leaseRows) ID(i int) string { return r[i].ID() }
 
 func newTable(c *Common) *table {
 	t := &table{c: c, dirty: true}
+	t.root = func() string { return c.prefix }
 	t.input = textinput.New()
 	t.input.Prompt = "/"
 	t.input.Placeholder = "part of a lease id"
@@ -65,7 +71,8 @@ func newTable(c *Common) *table {
 func (t *table) Sync() (changed bool) {
 	c := t.c
 	now := c.now()
-	if t.prefix != c.prefix {
+	prefix := t.root()
+	if t.prefix != prefix {
 		t.cur.Reset()
 		t.dirty = true
 	}
@@ -74,8 +81,11 @@ func (t *table) Sync() (changed bool) {
 		if t.window > 0 {
 			q.ExpiringWithin, q.Sort = t.window, model.BySoonestExpiry
 		}
-		t.rows = c.idx.Leases(c.prefix, q)
-		t.ver, t.prefix, t.at, t.dirty = c.idx.Version(), c.prefix, now, false
+		t.rows = c.idx.Leases(prefix, q)
+		if t.keep != nil {
+			t.rows = slices.DeleteFunc(t.rows, func(l *model.Lease) bool { return !t.keep(l) })
+		}
+		t.ver, t.prefix, t.at, t.dirty = c.idx.Version(), prefix, now, false
 		changed = true
 	}
 	t.cur.Clamp(t.rows, t.visible())
@@ -158,9 +168,9 @@ func (t *table) handleKey(k tea.KeyPressMsg, focused bool) (tea.Cmd, bool) {
 		return c.start(newRenewOp(t.targets(true, focused))), true
 	case key.Matches(k, keys.RevokeMarked):
 		return c.start(newRevokeOp(t.targets(true, focused))), true
-	case key.Matches(k, keys.RevokePrefix):
+	case key.Matches(k, keys.RevokePrefix) && !t.noPrefixActions:
 		return c.start(newPrefixOp(c, false)), true
-	case key.Matches(k, keys.ForceRevokePrefix):
+	case key.Matches(k, keys.ForceRevokePrefix) && !t.noPrefixActions:
 		return c.start(newPrefixOp(c, true)), true
 	default:
 		return nil, false
@@ -263,13 +273,17 @@ const (
 )
 
 func (t *table) view(focused bool, title string) string {
+	return t.viewAt(t.c.width-t.c.treeWidth(), focused, title)
+}
+
+// viewAt draws the table w cells wide.
+func (t *table) viewAt(w int, focused bool, title string) string {
 	c := t.c
 	s := c.styles
-	w := c.width - c.treeWidth()
 	inner := w - 2
 	idW := max(inner-tableFixed, 12)
 	var b strings.Builder
-	header := fmt.Sprintf("%-*s%-*s %*s %-*s %-*s %-*s %-*s", colMark, "", idW, "LEASE (after "+shortPrefix(c.prefix)+")",
+	header := fmt.Sprintf("%-*s%-*s %*s %-*s %-*s %-*s %-*s", colMark, "", idW, "LEASE (after "+shortPrefix(t.prefix)+")",
 		colTTL, "TTL", colTime, "EXPIRES", colTime, "ISSUED", colTime, "RENEWED", colRenew, "RENEW")
 	b.WriteString(s.Header.Render(theme.Fit(header, inner)))
 	b.WriteByte('\n')
@@ -287,7 +301,7 @@ func (t *table) view(focused bool, title string) string {
 		if c.marks[l.ID()] {
 			mark = s.Marked.Render("● ")
 		}
-		id := fitID(strings.TrimPrefix(l.ID(), c.prefix), idW)
+		id := fitID(strings.TrimPrefix(l.ID(), t.prefix), idW)
 		ttlText, ttlStyle := c.ttlCell(l, now)
 		line := mark + theme.Fit(id, idW) + " " + ttlStyle.Render(fmt.Sprintf("%*s", colTTL, ttlText)) + " " +
 			fmt.Sprintf("%-*s %-*s %-*s %-*s", colTime, clock(l.ExpireTime(), now, "never"), colTime, clock(l.IssueTime(), now, "—"),
@@ -315,14 +329,14 @@ func (t *table) emptyText() string {
 	c := t.c
 	switch {
 	case t.filter != "":
-		return fmt.Sprintf("no lease id under %s contains %q (esc clears the filter)", shortPrefix(c.prefix), t.filter)
+		return fmt.Sprintf("no lease id under %s contains %q (esc clears the filter)", shortPrefix(t.prefix), t.filter)
 	case c.crawlRunning():
 		return "crawling…"
 	}
-	if note := c.kvNote(c.prefix); note != "" {
+	if note := c.kvNote(t.prefix); note != "" {
 		return note
 	}
-	return "no leases under " + shortPrefix(c.prefix)
+	return "no leases under " + shortPrefix(t.prefix)
 }
 
 // detailDialog shows one lease, bound to its id: a refresh that moves the
@@ -355,6 +369,16 @@ func detailDialog(c *Common, id string) dialog.Dialog {
 			lines = append(lines, row("renew", "not here: "+reason))
 		} else {
 			lines = append(lines, row("renew", "r renews it through sys/leases/renew"))
+		}
+		if c.owners != nil {
+			if own, created, ok := c.owners.Owner(l.ID()); ok {
+				lines = append(lines, row("made by", ownerWords(own)), row("made at", fullTime(created, "—")+" (audit log)"))
+				if own.RemoteAddr != "" || own.UserAgent != "" {
+					lines = append(lines, row("from", strings.TrimSpace(own.RemoteAddr+"  "+own.UserAgent)))
+				}
+			} else {
+				lines = append(lines, row("made by", "not in the audit log read so far"))
+			}
 		}
 		if l.IsToken() {
 			lines = append(lines, s.DialogHint.Render("Revoking a token lease revokes the token (and its children)."))

@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leasetop/leasetop/audit"
+	"github.com/leasetop/leasetop/internal/golden"
+	"github.com/leasetop/leasetop/ui/dialog"
+)
+
+// withOwners is the fixed estate with an audit log that names the owners
+// of the KV and database leases: an AppRole client that made two leases a
+// minute ago, and a userpass user whose three are an hour old. The token
+// leases cannot be joined through the log.
+func withOwners(t *testing.T, be Backend) Model {
+	m := newTest(t, be, Options{VaultAudit: "/var/log/vault_audit.log"})
+	app := &audit.Owner{EntityID: "e-app", DisplayName: "approle", Metadata: map[string]string{"role_name": "billing"}, RemoteAddr: "10.0.0.7", UserAgent: "Go-http-client/1.1"}
+	alice := &audit.Owner{EntityID: "e-alice", DisplayName: "userpass-alice", Metadata: map[string]string{"username": "alice"}, RemoteAddr: "10.0.0.9"}
+	var es []audit.Entry
+	for _, id := range []string{"secret/aws/k1", "secret/aws/k2"} {
+		es = append(es, audit.Entry{LeaseID: id, Time: t0.Add(-time.Minute), Owner: app})
+	}
+	for _, id := range []string{"database/creds/readonly/AAA", "database/creds/readonly/BBB", "database/creds/readonly/CCC"} {
+		es = append(es, audit.Entry{LeaseID: id, Time: t0.Add(-time.Hour), Owner: alice})
+	}
+	return send(m, auditMsg{entries: es})
+}
+
+func TestOwnersGroupsLeasesByWhoMadeThem(t *testing.T) {
+	m := keys(withOwners(t, &recorder{}), "w")
+	out := text(m)
+	golden.Check(t, "owners_by_entity", out)
+	for _, want := range []string{"userpass-alice · entity e-alice", "approle · entity e-app", "▲ 2", "no owner: a token lease"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("owners screen lacks %q:\n%s", want, out)
+		}
+	}
+	m = keys(m, "b") // by role
+	for _, want := range []string{"username alice", "role_name billing"} {
+		if !strings.Contains(text(m), want) {
+			t.Errorf("by role lacks %q:\n%s", want, text(m))
+		}
+	}
+	m = keys(m, "b", "b") // by remote address
+	if !strings.Contains(text(m), "10.0.0.7") {
+		t.Errorf("by remote lacks the address:\n%s", text(m))
+	}
+}
+
+func TestOwnersWithoutASourceSaysSo(t *testing.T) {
+	m := keys(newTest(t, &recorder{}, Options{}), "w")
+	if out := text(m); !strings.Contains(out, "No audit log given") || !strings.Contains(out, "no owner: no audit log given") {
+		t.Errorf("no word about the missing source:\n%s", out)
+	}
+}
+
+func TestOwnerEnterOpensItsLeasesInTheTable(t *testing.T) {
+	m := keys(withOwners(t, &recorder{}), "w", "enter") // alice: 3 leases, the first row
+	got := ids(m.screens["owners"].(*owners).table.rows)
+	slices.Sort(got)
+	want := []string{"database/creds/readonly/AAA", "database/creds/readonly/BBB", "database/creds/readonly/CCC"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("alice's leases %v, want %v", got, want)
+	}
+	// The table is the lease table: details know the owner.
+	m = keys(m, "enter")
+	if out := text(m); !strings.Contains(out, "made by") || !strings.Contains(out, "username=alice") {
+		t.Errorf("the detail does not name the owner:\n%s", out)
+	}
+	m = keys(m, "esc", "esc") // close the detail, back to the owners
+	if strings.Contains(text(m), "leases of") {
+		t.Errorf("esc did not return to the owners:\n%s", text(m))
+	}
+}
+
+func TestRevokeOwnerRevokesExactlyItsLeasesAfterItsNameIsTyped(t *testing.T) {
+	be := &recorder{}
+	m := keys(withOwners(t, be), "w", "j") // approle, the second row
+	m = keys(m, "x")
+	if overlay[*dialog.Typed](m) == nil || !strings.Contains(text(m), "Leases: 2") {
+		t.Fatalf("x on an owner must ask for its name with the count:\n%s", text(m))
+	}
+	m = send(typeText(m, "approl"), keyMsg("enter"))
+	if len(be.revoked) != 0 {
+		t.Fatal("a wrong name revoked something")
+	}
+	m = typeText(m, "e")
+	m = runAction(m, keyMsg("enter"))
+	slices.Sort(be.revoked)
+	if want := []string{"secret/aws/k1", "secret/aws/k2"}; !slices.Equal(be.revoked, want) {
+		t.Errorf("revoked %v, want exactly %v", be.revoked, want)
+	}
+}

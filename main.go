@@ -39,6 +39,7 @@ type flags struct {
 	readOnly        bool
 	warn, crit      string
 	journal         string
+	vaultAudit      string
 	showVersion     bool
 }
 
@@ -55,6 +56,7 @@ func newFlagSet(name string, f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.warn, "warn", "1h", "TTLs under this show as a warning")
 	fs.StringVar(&f.crit, "crit", "5m", "TTLs under this show as critical")
 	fs.StringVar(&f.journal, "journal", "", "append every action leasetop applies to this file as JSON lines (its own journal, not Vault's audit log)")
+	fs.StringVar(&f.vaultAudit, "vault-audit", "", "Vault's audit log, to see who made each lease: a file (followed), a folder of rotated files, a .gz file, or - for stdin")
 	fs.BoolVar(&f.showVersion, "version", false, "print the version and exit")
 	return fs
 }
@@ -152,8 +154,13 @@ func uiOptions(prefix string, f flags) (ui.Options, error) {
 	if f.concurrency < 1 || f.concurrency > 256 {
 		return ui.Options{}, errors.New("--concurrency must be between 1 and 256")
 	}
+	if f.vaultAudit != "" && f.vaultAudit != "-" {
+		if _, err := os.Stat(f.vaultAudit); err != nil {
+			return ui.Options{}, fmt.Errorf("--vault-audit: %w", err)
+		}
+	}
 	return ui.Options{Prefix: p, Refresh: f.refresh, Concurrency: f.concurrency, Increment: inc, ReadOnly: f.readOnly,
-		Thresholds: model.Thresholds{Critical: crit, Warning: warn}}, nil
+		Thresholds: model.Thresholds{Critical: crit, Warning: warn}, VaultAudit: f.vaultAudit, Stdin: os.Stdin}, nil
 }
 
 func orZero(err error) error {

@@ -1,7 +1,9 @@
 package audit
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -50,7 +52,7 @@ func (l line) String() string {
 		if l.metadata != "" {
 			fmt.Fprintf(&b, `"metadata":%s,`, l.metadata)
 		}
-		fmt.Fprintf(&b, `"policies":%s,"policy_results":{"allowed":true,"granting_policies":[{"name":"kv-read","namespace_id":"root","type":"acl"}]},"token_policies":%s,"token_issue_time":"2026-11-26T14:00:00Z","token_ttl":3600,"token_type":"service"},`, l.policies, l.policies)
+		fmt.Fprintf(&b, `"policies":%s,"policy_results":{"allowed":true,"granting_policies":[{"type":""},{"name":"kv-read","namespace_id":"root","type":"acl"}]},"token_policies":%s,"token_issue_time":"2026-11-26T14:00:00Z","token_ttl":3600,"token_type":"service"},`, l.policies, l.policies)
 	}
 	if l.errorText {
 		b.WriteString(`"error":"1 error occurred:\n\t* permission denied\n\n",`)
@@ -105,9 +107,9 @@ func parseCases() []parseCase {
 			Owner: &Owner{EntityID: "e3", DisplayName: "kubernetes-billing-api", Metadata: map[string]string{"role": "billing", "service_account_name": "api", "service_account_namespace": "billing", "service_account_uid": "9d1e"},
 				Policies: []string{"default", "kv-read"}, RemoteAddr: "127.0.0.1", Mount: "pki/", MountType: "pki", Path: "pki/issue/web", ClientID: "e3"},
 		}},
-		{name: "root token: no entity", line: line{display: "root", policies: `["root"]`, path: "secret/x", lease: "secret/x/abc"}.String(), ok: true, want: Entry{
+		{name: "root token: no entity", line: line{display: "token", policies: `["root"]`, path: "secret/x", lease: "secret/x/abc"}.String(), ok: true, want: Entry{
 			LeaseID: "secret/x/abc", Time: t0,
-			Owner: &Owner{DisplayName: "root", Policies: []string{"root"}, RemoteAddr: "127.0.0.1", Mount: "secret/", MountType: "kv", Path: "secret/x"},
+			Owner: &Owner{DisplayName: "token", Policies: []string{"root"}, RemoteAddr: "127.0.0.1", Mount: "secret/", MountType: "kv", Path: "secret/x"},
 		}},
 		{name: "hmac'd names are unknown", line: line{display: "hmac-sha256:aa", entity: "hmac-sha256:bb", metadata: `{"role_name":"hmac-sha256:cc","team":"pay"}`, policies: `["hmac-sha256:dd","default"]`, ua: `["hmac-sha256:ee","curl/8.5"]`, remote: "hmac-sha256:ff", path: "secret/x", lease: "secret/x/abc"}.String(), ok: true, want: Entry{
 			LeaseID: "secret/x/abc", Time: t0,
@@ -169,5 +171,41 @@ func TestLineTime(t *testing.T) {
 	}
 	if got := lineTime([]byte("{}")); !got.IsZero() {
 		t.Errorf("lineTime of {} = %v", got)
+	}
+}
+
+// TestRealLogFixture reads a log written by a real Vault v1.21.4 (made by
+// TestRealVaultAuditLog): 7 leased-KV reads by an AppRole, a userpass user
+// and the root token, plus a renewal and a lookup of one of them.
+func TestRealLogFixture(t *testing.T) {
+	data, err := os.ReadFile("testdata/vault-v1.21.4.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	who := map[string]int{}
+	renewals := 0
+	for _, l := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
+		e, ok, err := ParseLine(l)
+		if err != nil {
+			t.Fatalf("garbage in a real log: %v", err)
+		}
+		if bytes.Contains(l, []byte(`"path":"sys/leases/renew"`)) && bytes.Contains(l, []byte(`"secret":{"lease_id":"secret/`)) {
+			renewals++
+			if ok {
+				t.Error("the renewal's answer claimed the lease it renewed")
+			}
+		}
+		if !ok {
+			continue
+		}
+		checkNoHMAC(t, e)
+		who[e.Owner.DisplayName+" "+e.Owner.Metadata["role_name"]+e.Owner.Metadata["username"]]++
+		if e.Owner.UserAgent != "Go-http-client/1.1" || e.Owner.RemoteAddr != "127.0.0.1" || e.Owner.Mount != "secret/" {
+			t.Errorf("owner %+v", *e.Owner)
+		}
+	}
+	want := map[string]int{"approle ci": 3, "userpass-alice alice": 3, "token ": 1}
+	if !reflect.DeepEqual(who, want) || renewals != 1 {
+		t.Errorf("leases by owner %v (want %v), %d renewal answers", who, want, renewals)
 	}
 }

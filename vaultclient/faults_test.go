@@ -130,11 +130,12 @@ func TestWalkGoesOnPastAFailedBranch(t *testing.T) {
 
 func TestWalkReportsVanishedLeases(t *testing.T) {
 	env, p, c := proxied(t)
-	ctx := ctxT(t)
+	ctx := ctxT(t) // the deadline a held lookup waits at most
 	ids := must(env.Seed.LeasedKV(ctx, "app", time.Hour, 4)).get(t)
-	// Hold every lookup back in the proxy so that the revoke below lands
-	// between the LIST and the lookups.
-	p.Add(faultproxy.Rule{Method: "PUT", PathPrefix: "sys/leases/lookup", Count: -1, Fault: faultproxy.Fault{Delay: 300 * time.Millisecond}})
+	// Hold every lookup in the proxy until the revoke below is done, so it
+	// lands between the LIST and the lookups however slow the machine is.
+	release := make(chan struct{})
+	p.Add(faultproxy.Rule{Method: "PUT", PathPrefix: "sys/leases/lookup", Count: -1, Fault: faultproxy.Fault{Hold: release}})
 	var vanished []string
 	var found int
 	for ev := range c.Walk(ctx, "secret/app/", vaultclient.WalkOptions{Concurrency: 1}) {
@@ -143,6 +144,7 @@ func TestWalkReportsVanishedLeases(t *testing.T) {
 			if _, err := env.API.Logical().WriteWithContext(ctx, "sys/leases/revoke", map[string]any{"lease_id": ids[0], "sync": true}); err != nil {
 				t.Fatal(err)
 			}
+			close(release)
 		case vaultclient.EventVanished:
 			vanished = append(vanished, ev.LeaseID)
 		case vaultclient.EventLease:

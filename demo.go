@@ -63,12 +63,21 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		pg = p
 		defer pg.Stop()
 	}
-	if err := seedEstate(ctx, srv, pg, *scale, stdout); err != nil {
+	// Vault's audit log, so that the owners screen (w) names who made
+	// each lease: the demo's clients are two AppRole roles and two users.
+	auditDir, err := os.MkdirTemp("", "leasetop-demo-audit-")
+	if err != nil {
+		fmt.Fprintln(stderr, "leasetop demo:", err)
+		return 1
+	}
+	defer os.RemoveAll(auditDir)
+	auditPath := filepath.Join(auditDir, "vault_audit.log")
+	if err := seedEstate(ctx, srv, pg, *scale, auditPath, stdout); err != nil {
 		fmt.Fprintln(stderr, "leasetop demo: seeding:", err)
 		return 1
 	}
 	if *seedOnly {
-		fmt.Fprintf(stdout, "export VAULT_ADDR=%s VAULT_TOKEN=%s\nCtrl-C stops the server.\n", srv.Addr, srv.RootToken)
+		fmt.Fprintf(stdout, "export VAULT_ADDR=%s VAULT_TOKEN=%s\nVault's audit log: %s\nCtrl-C stops the server.\n", srv.Addr, srv.RootToken, auditPath)
 		<-ctx.Done()
 		return 0
 	}
@@ -78,6 +87,9 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	client := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: f.concurrency, RateLimit: f.rate})
+	if f.vaultAudit == "" {
+		f.vaultAudit = auditPath
+	}
 	return runUIContext(ctx, client, "", f, stderr)
 }
 
@@ -118,13 +130,32 @@ func demoBinary(ctx context.Context, stdout, stderr io.Writer) (string, error) {
 
 // seedEstate makes a realistic mix of leases: cloud-style leased KV paths,
 // database credentials for two roles, approle/userpass logins, tokens and
-// PKI certificates; some with TTLs of seconds so countdowns run out.
-func seedEstate(ctx context.Context, srv *devvault.Server, pg *devvault.Postgres, scale int, out io.Writer) error {
+// PKI certificates; some with TTLs of seconds so countdowns run out. The
+// file audit device writes to auditPath, and most KV leases are made by
+// four clients (two AppRole roles, two userpass users), so that the log
+// names their owners.
+func seedEstate(ctx context.Context, srv *devvault.Server, pg *devvault.Postgres, scale int, auditPath string, out io.Writer) error {
 	api, err := srv.Client()
 	if err != nil {
 		return err
 	}
 	s := &seed.Seeder{C: api}
+	if err := s.EnableFileAudit(ctx, auditPath); err != nil {
+		return err
+	}
+	actors := map[string]*seed.Actor{}
+	for _, a := range []struct{ kind, name string }{{"approle", "billing"}, {"approle", "ci-deployer"}, {"userpass", "alice"}, {"userpass", "bob"}} {
+		var actor *seed.Actor
+		if a.kind == "approle" {
+			actor, err = s.AppRoleActor(ctx, "approle", a.name)
+		} else {
+			actor, err = s.UserpassActor(ctx, "userpass", a.name)
+		}
+		if err != nil {
+			return err
+		}
+		actors[a.name] = actor
+	}
 	n := func(k int) int { return k * scale }
 	start := time.Now()
 	total := 0
@@ -165,17 +196,30 @@ func seedEstate(ctx context.Context, srv *devvault.Server, pg *devvault.Postgres
 		path  string
 		ttl   time.Duration
 		count int
+		by    string // the actor that reads it; "" for the root token
 	}{
-		{"aws/prod/s3-writer", time.Hour, 300},
-		{"aws/prod/rds-admin", 6 * time.Hour, 40},
-		{"aws/dev/ec2-admin", 20 * time.Minute, 80},
-		{"gcp/ci/deployer", 24 * time.Hour, 150},
-		{"azure/prod/service-principal", 3 * time.Minute, 30},
-		{"cloudflare/api-token", 45 * time.Second, 12},
+		{"aws/prod/s3-writer", time.Hour, 300, "billing"},
+		{"aws/prod/rds-admin", 6 * time.Hour, 40, "alice"},
+		{"aws/dev/ec2-admin", 20 * time.Minute, 80, "bob"},
+		{"gcp/ci/deployer", 24 * time.Hour, 150, "ci-deployer"},
+		{"azure/prod/service-principal", 3 * time.Minute, 30, "alice"},
+		{"cloudflare/api-token", 45 * time.Second, 12, ""},
 	}
 	fmt.Fprintln(out, "Seeding real leases:")
 	for _, k := range kv {
-		if err := step("secret/"+k.path+"/", n(k.count), func() ([]string, error) { return s.LeasedKV(ctx, k.path, k.ttl, n(k.count)) }); err != nil {
+		what := "secret/" + k.path + "/"
+		if k.by != "" {
+			what += " (by " + k.by + ")"
+		}
+		if err := step(what, n(k.count), func() ([]string, error) {
+			if k.by == "" {
+				return s.LeasedKV(ctx, k.path, k.ttl, n(k.count))
+			}
+			if _, err := s.LeasedKV(ctx, k.path, k.ttl, 0); err != nil { // write it
+				return nil, err
+			}
+			return actors[k.by].Seeder.ReadLeasedKV(ctx, k.path, n(k.count))
+		}); err != nil {
 			return err
 		}
 	}

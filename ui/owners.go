@@ -320,9 +320,10 @@ func (o *owners) describe(l *model.Lease) (key, label, name string, created time
 		}
 		return "!unseen", "no owner: not in the audit log read so far", "", time.Time{}
 	}
+	who := ownerName(own)
 	switch o.by {
 	case byRole:
-		for _, k := range []string{"role_name", "role", "username", "service_account_name"} {
+		for _, k := range roleKeys {
 			if v := own.Metadata[k]; v != "" {
 				return "role:" + k + "=" + v, k + " " + v, v, created
 			}
@@ -342,10 +343,29 @@ func (o *owners) describe(l *model.Lease) (key, label, name string, created time
 		}
 		return "agent:" + own.UserAgent, own.UserAgent, own.UserAgent, created
 	}
-	if own.EntityID == "" {
-		return "dn:" + own.DisplayName, own.DisplayName + " (no entity)", own.DisplayName, created
+	label = own.DisplayName
+	if who != own.DisplayName {
+		label += " " + who
 	}
-	return "entity:" + own.EntityID, own.DisplayName + " · entity " + own.EntityID, own.DisplayName, created
+	if own.EntityID == "" {
+		return "dn:" + own.DisplayName + "\x00" + who, label + " (no entity)", who, created
+	}
+	return "entity:" + own.EntityID, label + " · entity " + own.EntityID, who, created
+}
+
+// roleKeys are the metadata keys that name a client, most telling first:
+// AppRole's role, userpass's user, JWT/OIDC and Kubernetes roles.
+var roleKeys = []string{"role_name", "username", "role", "service_account_name"}
+
+// ownerName is the short name of an owner: its role or user name when its
+// metadata has one, else its display name.
+func ownerName(o *audit.Owner) string {
+	for _, k := range roleKeys {
+		if v := o.Metadata[k]; v != "" {
+			return v
+		}
+	}
+	return o.DisplayName
 }
 
 func (o *owners) View() string {

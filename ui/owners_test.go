@@ -33,7 +33,7 @@ func TestOwnersGroupsLeasesByWhoMadeThem(t *testing.T) {
 	m := keys(withOwners(t, &recorder{}), "w")
 	out := text(m)
 	golden.Check(t, "owners_by_entity", out)
-	for _, want := range []string{"userpass-alice · entity e-alice", "approle · entity e-app", "▲ 2", "no owner: a token lease"} {
+	for _, want := range []string{"userpass-alice alice · entity e-alice", "approle billing · entity e-app", "▲ 2", "no owner: a token lease"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("owners screen lacks %q:\n%s", want, out)
 		}
@@ -83,11 +83,11 @@ func TestRevokeOwnerRevokesExactlyItsLeasesAfterItsNameIsTyped(t *testing.T) {
 	if overlay[*dialog.Typed](m) == nil || !strings.Contains(text(m), "Leases: 2") {
 		t.Fatalf("x on an owner must ask for its name with the count:\n%s", text(m))
 	}
-	m = send(typeText(m, "approl"), keyMsg("enter"))
+	m = send(typeText(m, "billin"), keyMsg("enter"))
 	if len(be.revoked) != 0 {
 		t.Fatal("a wrong name revoked something")
 	}
-	m = typeText(m, "e")
+	m = typeText(m, "g")
 	m = runAction(m, keyMsg("enter"))
 	slices.Sort(be.revoked)
 	if want := []string{"secret/aws/k1", "secret/aws/k2"}; !slices.Equal(be.revoked, want) {

@@ -2,8 +2,12 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -22,15 +26,24 @@ import (
 )
 
 // probe runs the real Model inside a real tea.Program and keeps what it
-// last drew, so a test can wait for the screen like a person would.
+// last drew, so a test can wait for the screen like a person would. It
+// also publishes whether the model is busy (Model.Busy) and how many key
+// presses it has handled, so that a test knows a key has been answered
+// and when the UI has settled.
 type probe struct {
 	Model
-	mu  *sync.Mutex
-	out *string
-	top *string // id of the first table row
+	mu   *sync.Mutex
+	out  *string
+	top  *string // id of the first table row
+	busy *bool   // Model.Busy() when last drawn
+	keys *int    // key presses handled when last drawn
+	seen int     // key presses handled
 }
 
 func (p probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(tea.KeyPressMsg); ok {
+		p.seen++
+	}
 	next, cmd := p.Model.Update(msg)
 	p.Model = next.(Model)
 	return p, cmd
@@ -44,6 +57,8 @@ func (p probe) View() tea.View {
 	if r := rows(p.Model); len(r) > 0 {
 		*p.top = r[0].ID()
 	}
+	*p.busy = p.Model.Busy()
+	*p.keys = p.seen
 	p.mu.Unlock()
 	return v
 }
@@ -54,12 +69,15 @@ type running struct {
 	mu   sync.Mutex
 	out  string
 	top  string
+	busy bool
+	keys int // key presses the model has handled (and drawn)
+	sent int // key presses sent
 	done chan struct{}
 }
 
 func startProgram(t *testing.T, be Backend, opt Options) *running {
 	r := &running{t: t, done: make(chan struct{})}
-	pr := probe{Model: New(be, opt), mu: &r.mu, out: &r.out, top: &r.top}
+	pr := probe{Model: New(be, opt), mu: &r.mu, out: &r.out, top: &r.top, busy: &r.busy, keys: &r.keys}
 	r.p = tea.NewProgram(pr, tea.WithInput(nil), tea.WithOutput(discard{}), tea.WithWindowSize(140, 30), tea.WithoutSignalHandler())
 	go func() {
 		defer close(r.done)
@@ -93,27 +111,111 @@ func (r *running) firstRow() string {
 // waitFor waits until the screen shows want.
 func (r *running) waitFor(want string) {
 	r.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(r.screen(), want) {
+	r.waitUntil(fmt.Sprintf("the screen to show %q", want), 30*time.Second, func(s string) bool { return strings.Contains(s, want) })
+}
+
+// waitUntil waits until ok(screen) holds, failing the test after within.
+func (r *running) waitUntil(what string, within time.Duration, ok func(screen string) bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(within)
+	for !ok(r.screen()) {
 		if time.Now().After(deadline) {
-			r.t.Fatalf("the screen never showed %q; it shows:\n%s", want, r.screen())
+			r.t.Fatalf("waited %s for %s; the screen shows:\n%s", within, what, r.screen())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
+// press sends keys one at a time, each once the last has been handled
+// and drawn, like a person who looks at the screen between keys.
 func (r *running) press(ks ...string) {
+	r.t.Helper()
 	for _, k := range ks {
-		r.p.Send(keyMsg(k))
-		time.Sleep(30 * time.Millisecond)
+		r.send(keyMsg(k))
 	}
 }
 
 func (r *running) typeText(s string) {
+	r.t.Helper()
 	for _, c := range s {
-		r.p.Send(tea.KeyPressMsg{Code: c, Text: string(c)})
+		r.send(tea.KeyPressMsg{Code: c, Text: string(c)})
 	}
-	time.Sleep(30 * time.Millisecond)
+}
+
+// send sends one key press and waits until the model has handled it.
+func (r *running) send(k tea.KeyPressMsg) {
+	r.t.Helper()
+	r.sent++
+	r.p.Send(k)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r.mu.Lock()
+		handled := r.keys >= r.sent
+		r.mu.Unlock()
+		if handled {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("the key %q was not handled within 30s; the screen shows:\n%s", k.String(), r.screen())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// quit ends the program and waits until it has.
+func (r *running) quit() {
+	r.p.Quit()
+	<-r.done
+}
+
+// waitProxyQuiet waits until p has had no request in flight for a while.
+func waitProxyQuiet(t *testing.T, p *faultproxy.Proxy) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for quiet := (time.Time{}); ; time.Sleep(20 * time.Millisecond) {
+		switch {
+		case p.InFlight() > 0:
+			quiet = time.Time{}
+		case quiet.IsZero():
+			quiet = time.Now()
+		case time.Since(quiet) >= 500*time.Millisecond:
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the proxy still has %d requests in flight after 2 minutes", p.InFlight())
+		}
+	}
+}
+
+// waitIdle waits until the UI has been idle (Model.Busy false: no crawl,
+// refresh or action running) and, when p is not nil, the proxy has had no
+// request in flight, for a short stable period.
+func (r *running) waitIdle(p *faultproxy.Proxy) {
+	r.t.Helper()
+	const stable = 300 * time.Millisecond
+	const within = 2 * time.Minute
+	deadline := time.Now().Add(within)
+	var idleSince time.Time
+	for {
+		r.mu.Lock()
+		idle := !r.busy
+		r.mu.Unlock()
+		if p != nil && p.InFlight() > 0 {
+			idle = false
+		}
+		switch {
+		case !idle:
+			idleSince = time.Time{}
+		case idleSince.IsZero():
+			idleSince = time.Now()
+		case time.Since(idleSince) >= stable:
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatalf("the UI was not idle within %s; the screen shows:\n%s", within, r.screen())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Against a real dev server: the crawl fills the screen, x revokes exactly
@@ -320,8 +422,10 @@ func TestEndToEndRealIrrevocableLease(t *testing.T) {
 	}
 }
 
-// --read-only: whatever is pressed, no mutating request reaches Vault
-// (counted by method and path at a proxy; lookups are PUTs and allowed).
+// --read-only: each mutating key, driven on its own through every
+// confirmation a person would give, says it is off because of --read-only,
+// and no mutating request reaches Vault (counted by method and path at a
+// proxy once the UI is idle; lookups are PUTs and allowed).
 func TestEndToEndReadOnlySendsNoMutation(t *testing.T) {
 	env := vaulttest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -330,27 +434,148 @@ func TestEndToEndReadOnlySendsNoMutation(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, a := proxied(t, env)
+	// A dev server has no irrevocable lease (making one takes 8-13
+	// minutes: TestEndToEndRealIrrevocableLease), so the proxy answers the
+	// irrevocable list and count with the answers captured from a real
+	// server, and the irrevocable view has a lease for x and X to act on.
+	irrID := capturedIrrevocable(t)
+	for _, f := range []struct{ path, file string }{
+		{"sys/leases/count", "irrevocable_count.json"},
+		{"sys/leases", "irrevocable_list.json"},
+	} {
+		body, err := os.ReadFile(filepath.Join("..", "vaultclient", "testdata", "irrevocable", f.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Add(faultproxy.Rule{Method: http.MethodGet, PathPrefix: f.path, Count: -1, Fault: faultproxy.Fault{Status: 200, Body: string(body)}})
+	}
 	client := vaultclient.NewFromAPI(a, vaultclient.Config{})
 	r := startProgram(t, client, Options{Prefix: "secret/ro/", Refresh: time.Hour, ReadOnly: true})
 	r.waitFor("3 leases")
 	r.waitFor("refreshed")
-	for _, k := range []string{"r", "enter", "x", "y", "space", "R", "enter", "X", "y", "tab", "P", "F", "I", "x", "esc"} {
-		r.press(k)
+	r.waitIdle(p)
+
+	steps := []struct {
+		name        string
+		before      []string // what a person presses to select what the key acts on
+		key         string
+		after       []string // back to where the next step starts
+		irrevocable bool     // the key is pressed in the irrevocable view
+	}{
+		{name: "r renews the lease on the cursor", key: "r"},
+		{name: "R renews the marked leases", before: []string{"space", "k"}, key: "R", after: []string{"esc"}},
+		{name: "x revokes the lease on the cursor", key: "x"},
+		{name: "X revokes the marked leases", before: []string{"space", "k"}, key: "X", after: []string{"esc"}},
+		{name: "P revokes the prefix", before: []string{"tab"}, key: "P", after: []string{"tab"}},
+		{name: "F force-revokes the prefix", before: []string{"tab"}, key: "F", after: []string{"tab"}},
+		{name: "x force-revokes an irrevocable lease", key: "x", irrevocable: true},
+		{name: "X force-revokes a mount's irrevocable leases", key: "X", irrevocable: true},
 	}
-	r.typeText("secret/ro/")
-	r.press("enter")
-	r.waitFor("--read-only")
-	time.Sleep(300 * time.Millisecond)
-	for _, req := range p.Requests() {
-		switch {
-		case req.Method == "LIST", req.Method == "GET":
-		case req.Method == "PUT" && (req.Path == "sys/leases/lookup" || req.Path == "sys/capabilities-self"):
-		default:
-			t.Errorf("read-only sent %s %s", req.Method, req.Path)
+	checked := 0 // requests already checked
+	for _, st := range steps {
+		// A status left by the last step must not count for this one.
+		r.press("s")
+		r.waitUntil("the last step's status to go", 30*time.Second, func(s string) bool { return !readOnlyNotice(s) })
+		if st.irrevocable {
+			r.press("I")
+			r.waitFor(irrID)
 		}
+		r.press(st.before...)
+		r.press(st.key)
+		confirmEverything(r, "secret/ro/")
+		r.waitIdle(p)
+		if !readOnlyNotice(r.screen()) {
+			t.Errorf("%s: no status mentions --read-only:\n%s", st.name, r.screen())
+		}
+		reqs := p.Requests()
+		for _, req := range reqs[checked:] {
+			if mutating(req) {
+				t.Errorf("%s: read-only sent %s %s %s", st.name, req.Method, req.Path, req.Body)
+			}
+		}
+		checked = len(reqs)
+		if st.irrevocable {
+			r.press("esc")
+			r.waitUntil("the irrevocable view to close", 30*time.Second, func(s string) bool { return !strings.Contains(s, irrID) })
+		}
+		r.press(st.after...)
 	}
-	if l, err := client.List(ctx, "secret/ro/"); err != nil || len(l.LeaseIDs) != 3 {
+	if n := p.Count(func(req faultproxy.Request) bool { return req.Method == "LIST" }); n == 0 {
+		t.Error("the proxy saw no listing: leasetop did not talk through it")
+	}
+	if l, err := env.Client(t, "", vaultclient.Config{}).List(ctx, "secret/ro/"); err != nil || len(l.LeaseIDs) != 3 {
 		t.Errorf("leases after read-only keys: %v %v", l.LeaseIDs, err)
+	}
+}
+
+// capturedIrrevocable is the irrevocable lease in the answers captured
+// from a real server (vaultclient/testdata/irrevocable).
+func capturedIrrevocable(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "vaultclient", "testdata", "irrevocable", "irrevocable_list.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		Data struct {
+			Leases []struct {
+				LeaseID string `json:"lease_id"`
+			} `json:"leases"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil || len(v.Data.Leases) == 0 {
+		t.Fatalf("captured irrevocable list: %v", err)
+	}
+	return v.Data.Leases[0].LeaseID
+}
+
+// readOnlyNotice reports whether the screen has a status mentioning
+// --read-only (the key help's "(off: --read-only)" labels do not count).
+func readOnlyNotice(screen string) bool {
+	return strings.Contains(strings.ReplaceAll(screen, "(off: --read-only)", ""), "--read-only")
+}
+
+// mutating reports whether a request to Vault could change something:
+// anything but a read, a listing, a lease lookup or a capabilities check.
+func mutating(req faultproxy.Request) bool {
+	switch {
+	case req.Method == "LIST", req.Method == http.MethodGet:
+		return false
+	case req.Method == http.MethodPut && (req.Path == "sys/leases/lookup" || req.Path == "sys/capabilities-self"):
+		return false
+	}
+	return true
+}
+
+// confirmEverything answers every confirmation dialog the screen shows the
+// way a person who means it would: an increment for a renewal, y for a
+// revocation, the prefix (and tab for sync) for a prefix revocation,
+// "force" for a force revocation. With no dialog on the screen it presses
+// nothing.
+func confirmEverything(r *running, prefix string) {
+	r.t.Helper()
+	for range 5 {
+		s := r.screen()
+		switch {
+		case strings.Contains(s, "increment:"):
+			r.send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}) // clear the suggested increment
+			r.typeText("2h")
+			r.press("enter")
+		case strings.Contains(s, "Revoke this lease?") || strings.Contains(s, "marked leases?"):
+			r.press("y")
+		case strings.Contains(s, "type "+prefix+" to confirm"):
+			r.typeText(prefix)
+			if strings.Contains(s, "tab switches") {
+				r.press("tab") // and pick the other mode (sync)
+			}
+			r.press("enter")
+		case strings.Contains(s, `type "force" to confirm`):
+			r.typeText("force")
+			r.press("enter")
+		default:
+			return
+		}
+		r.t.Logf("a confirmation dialog opened in read-only mode; confirmed it:\n%s", s)
 	}
 }
 
@@ -412,8 +637,11 @@ func TestEndToEndVaultRestartEmptiesTheTree(t *testing.T) {
 	}
 }
 
-// A Vault that answers slowly (2 s a request) does not freeze the UI:
-// keys answer while the crawl crawls, and it finishes by itself.
+// A Vault that answers slowly does not freeze the UI: keys answer while
+// the crawl waits for Vault, and it finishes by itself. The proxy first
+// holds every request until the test lets them go, so "while the crawl
+// waits" is a fact, not a race against a delay; then Vault answers, each
+// request 2 s late.
 func TestEndToEndSlowVaultKeepsKeysAnswering(t *testing.T) {
 	env := vaulttest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -421,29 +649,34 @@ func TestEndToEndSlowVaultKeepsKeysAnswering(t *testing.T) {
 	if _, err := env.Seed.LeasedKV(ctx, "slow", time.Hour, 3); err != nil {
 		t.Fatal(err)
 	}
-	p, err := faultproxy.New(env.Server.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	p.Add(faultproxy.Rule{Count: -1, Fault: faultproxy.Fault{Delay: 2 * time.Second}})
-	a, err := env.Server.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.SetAddress(p.URL); err != nil {
-		t.Fatal(err)
-	}
+	p, a := proxied(t, env)
+	hold := make(chan struct{})
+	var once sync.Once
+	release := func() { once.Do(func() { close(hold) }) }
+	t.Cleanup(release) // before the proxy closes, should the test stop early
+	p.Add(faultproxy.Rule{Count: -1, Fault: faultproxy.Fault{Hold: hold}})
 	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/slow/", Refresh: time.Hour})
 	r.waitFor("crawling")
+	deadline := time.Now().Add(30 * time.Second)
+	for p.Count(func(req faultproxy.Request) bool { return req.Method == "LIST" && req.Status == 0 }) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the crawl never reached the proxy; it saw %+v", p.Requests())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	r.press("?")
-	r.waitFor("TTL colours")
+	r.waitFor("TTL colours") // a key answered while the crawl's listing is held
 	if strings.Contains(r.screen(), "refreshed") {
-		t.Fatal("the crawl should still be running, held back by the proxy")
+		t.Fatal("the crawl cannot have finished: the proxy holds its requests")
 	}
 	r.press("esc")
-	r.waitFor("3 leases")
-	r.waitFor("refreshed")
+	r.waitUntil("the help to close", 30*time.Second, func(s string) bool { return !strings.Contains(s, "TTL colours") })
+	p.Clear()
+	p.Add(faultproxy.Rule{Count: -1, Fault: faultproxy.Fault{Delay: 2 * time.Second}})
+	release()
+	r.waitUntil("the slow crawl to finish", 2*time.Minute, func(s string) bool {
+		return strings.Contains(s, "3 leases") && strings.Contains(s, "refreshed")
+	})
 }
 
 // A policy that may list some prefixes and not others: the tree shows what
@@ -467,13 +700,30 @@ path "sys/leases/lookup" { capabilities = ["update"] }
 	r.waitFor("refreshed")
 	r.press("tab", "j", "l")
 	r.waitFor("open/")
+	r.waitFor("hidden/")
 	out := r.screen()
-	if !strings.Contains(out, "hidden/") || !strings.Contains(out, "!") {
-		t.Errorf("the denied branch must be shown and marked:\n%s", out)
+	if row := screenTreeLine(out, "hidden/"); !strings.Contains(row, "!") {
+		t.Errorf("the denied branch's row must be marked with !; its row is %q in:\n%s", row, out)
+	}
+	if row := screenTreeLine(out, "open/"); strings.Contains(row, "!") {
+		t.Errorf("the open branch's row must not be marked; its row is %q in:\n%s", row, out)
 	}
 	if !strings.Contains(out, `path "sys/leases/lookup/*" { capabilities = ["list", "sudo"] }`) && !strings.Contains(out, "permission denied") {
 		t.Errorf("the status must say why:\n%s", out)
 	}
+}
+
+// screenTreeLine is the tree pane's part (the leftmost pane, between the
+// first two vertical borders) of the first screen line whose tree part
+// holds name, or "".
+func screenTreeLine(screen, name string) string {
+	for _, line := range strings.Split(screen, "\n") {
+		parts := strings.Split(line, "│")
+		if len(parts) > 1 && strings.Contains(parts[1], name) {
+			return parts[1]
+		}
+	}
+	return ""
 }
 
 // Vault sealed, then unsealed (file storage; a dev server cannot do this):

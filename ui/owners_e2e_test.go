@@ -1,0 +1,112 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leasetop/leasetop/internal/seed"
+	"github.com/leasetop/leasetop/internal/vaulttest"
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+// Against a real dev server with Vault's file audit device on: an AppRole
+// client and a userpass user make leased-KV leases, leasetop follows the
+// audit log, and the owners screen counts exactly what each made. Revoking
+// the AppRole client's leases from there revokes those leases and no other
+// (a before/after diff of Vault's whole lease set).
+func TestEndToEndOwnersFromTheAuditLogAndRevokeByOwner(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	auditPath := filepath.Join(t.TempDir(), "vault_audit.log")
+	if err := env.Seed.EnableFileAudit(ctx, auditPath); err != nil {
+		t.Fatal(err)
+	}
+	billing, err := env.Seed.AppRoleActor(ctx, "approle", "billing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, err := env.Seed.UserpassActor(ctx, "userpass", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	made := map[string][]string{}
+	for _, a := range []struct {
+		actor *seed.Actor
+		path  string
+		n     int
+	}{{billing, "billing/db", 7}, {billing, "billing/s3", 5}, {alice, "alice/ssh", 4}} {
+		if _, err := env.Seed.LeasedKV(ctx, a.path, time.Hour, 0); err != nil {
+			t.Fatal(err)
+		}
+		ids, err := a.actor.Seeder.ReadLeasedKV(ctx, a.path, a.n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		made[a.actor.Name] = append(made[a.actor.Name], ids...)
+	}
+	root, err := env.Seed.LeasedKV(ctx, "ops/root", time.Hour, 3) // the root token's, for contrast
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c := env.Client(t, "", vaultclient.Config{})
+	r := startProgram(t, c, Options{Prefix: "secret/", VaultAudit: auditPath})
+	r.waitFor("19 leases")
+	r.press("w")
+	row := func(name string, n int) func(string) bool {
+		return func(screen string) bool {
+			for _, line := range strings.Split(screen, "\n") {
+				if strings.Contains(line, name) && strings.Contains(line, fmt.Sprintf(" %d ", n)) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	r.waitUntil("billing's 12 leases", time.Minute, row("approle billing · entity "+billing.EntityID, 12))
+	r.waitUntil("alice's 4 leases", time.Minute, row("userpass-alice alice · entity "+alice.EntityID, 4))
+	r.waitUntil("the root token's 3", time.Minute, row("token (no entity)", 3))
+	if s := r.screen(); strings.Contains(s, "hmac-sha256") {
+		t.Errorf("an HMAC'd value is on screen:\n%s", s)
+	}
+
+	// A lease made after the screen is up appears as the log is followed.
+	more, err := alice.Seeder.ReadLeasedKV(ctx, "alice/ssh", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	made["alice"] = append(made["alice"], more...)
+	r.press("ctrl+r")
+	r.waitUntil("alice's 6 leases", time.Minute, row("userpass-alice alice", 6))
+
+	before := allLeaseIDs(t, c)
+	r.press("g") // billing has the most leases: the first row
+	r.press("x")
+	r.waitFor("Revoke every lease of approle billing")
+	r.waitFor("Leases: 12")
+	r.typeText("billing")
+	r.press("enter")
+	r.waitFor("revoked 12 of 12 leases")
+	r.waitIdle(nil)
+	after := allLeaseIDs(t, c)
+	for _, id := range made["billing"] {
+		if after[id] {
+			t.Errorf("billing's lease %s is still in Vault", id)
+		}
+	}
+	for id := range before {
+		if !after[id] && !strings.HasPrefix(id, "secret/billing/") {
+			t.Errorf("lease %s, not billing's, was revoked", id)
+		}
+	}
+	for _, id := range append(append([]string(nil), made["alice"]...), root...) {
+		if !after[id] {
+			t.Errorf("lease %s, not billing's, is gone", id)
+		}
+	}
+}

@@ -2,63 +2,32 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
+	"github.com/leasetop/leasetop/internal/faultproxy"
 	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
-// witness wraps the real Model and writes down, as each key arrives and
-// before the model sees it, what was under the cursor or marked: the
-// independent record the property below is checked against.
-type witness struct {
-	Model
-	mu        *sync.Mutex
-	pending   *[]string // ids captured by the last x or X
-	confirmed *[]string // ids whose revocation the user confirmed with y
-}
-
-func (w witness) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if k, ok := msg.(tea.KeyPressMsg); ok && w.mode == modeNormal || ok && w.mode == modeConfirm {
-		w.mu.Lock()
-		switch {
-		case w.mode == modeNormal && k.String() == "x" && w.focus == focusTable:
-			*w.pending = nil
-			if l := w.currentLease(); l != nil && !l.Gone() && !slices.Contains(*w.confirmed, l.ID()) {
-				*w.pending = []string{l.ID()}
-			}
-		case w.mode == modeNormal && k.String() == "X":
-			*w.pending = nil
-			for id := range w.marks {
-				if l := w.idx.Lease(id); (l == nil || !l.Gone()) && !slices.Contains(*w.confirmed, id) {
-					*w.pending = append(*w.pending, id)
-				}
-			}
-		case w.mode == modeConfirm && k.String() == "y":
-			*w.confirmed = append(*w.confirmed, *w.pending...)
-		}
-		w.mu.Unlock()
-	}
-	next, cmd := w.Model.Update(msg)
-	w.Model = next.(Model)
-	return w, cmd
-}
-
 // While a background poll keeps adding, expiring and removing leases and
-// re-sorting the table, random keys revoke leases. The leases Vault saw
-// revoked by leasetop are exactly those that were under the cursor or
-// marked when x or X was pressed and then confirmed; nothing else changed.
+// re-sorting the table, random keys move, mark and revoke. Each revocation
+// is confirmed as a person would: after reading, in the confirmation
+// dialog, which leases it names. The revocations Vault received from
+// leasetop (counted at a proxy in front of Vault, by the lease id in each
+// request) are exactly the leases those dialogs named, each once, and
+// nothing else changed in Vault.
 func TestStressRevocationsHitExactlyWhatWasSelected(t *testing.T) {
 	env := vaulttest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	all := map[string]bool{}
 	var mu sync.Mutex
@@ -78,32 +47,17 @@ func TestStressRevocationsHitExactlyWhatWasSelected(t *testing.T) {
 		add(fmt.Sprintf("stress/p%d", i), time.Duration(i+1)*time.Hour, 10)
 	}
 
-	client := env.Client(t, "", vaultclient.Config{})
-	var wmu sync.Mutex
-	var pending, confirmed []string
-	var audited []string
-	results := map[string]string{}
-	opt := Options{Prefix: "secret/stress/", Refresh: 150 * time.Millisecond, AuditLog: func(action string, ids []string, prefix, result string) {
-		if action != "revoke" {
-			return
-		}
-		wmu.Lock()
-		defer wmu.Unlock()
-		for _, id := range ids {
-			results[id] = result
-			if result == "ok" {
-				audited = append(audited, id)
-			}
-		}
-	}}
-	w := witness{Model: New(client, opt), mu: &wmu, pending: &pending, confirmed: &confirmed}
-	p := tea.NewProgram(w, tea.WithInput(nil), tea.WithOutput(discard{}), tea.WithWindowSize(140, 30), tea.WithoutSignalHandler())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = p.Run()
-	}()
-	defer func() { p.Quit(); <-done }()
+	// leasetop talks through the proxy; the background and the checks
+	// below talk to Vault directly, so the proxy sees only leasetop.
+	p, a := proxied(t, env)
+	direct := env.Client(t, "", vaultclient.Config{})
+	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/stress/", Refresh: 150 * time.Millisecond})
+	r.waitFor("40 leases") // the first crawl
+	r.waitFor("refreshed")
+
+	// chosen: every lease a confirmed dialog named, in order.
+	var cmu sync.Mutex
+	var chosen []string
 
 	// The background: new leases, and leases revoked behind leasetop's back.
 	var bgRevoked []string
@@ -130,13 +84,13 @@ func TestStressRevocationsHitExactlyWhatWasSelected(t *testing.T) {
 			mu.Unlock()
 			slices.Sort(ids)
 			id := ids[rng.IntN(len(ids))]
-			wmu.Lock()
-			taken := slices.Contains(confirmed, id) || slices.Contains(pending, id)
-			wmu.Unlock()
+			cmu.Lock()
+			taken := slices.Contains(chosen, id)
+			cmu.Unlock()
 			if taken {
 				continue // leave the ones the user has already chosen alone
 			}
-			if _, err := client.Revoke(ctx, id, true); err == nil {
+			if _, err := direct.Revoke(ctx, id, true); err == nil {
 				mu.Lock()
 				delete(all, id)
 				bgRevoked = append(bgRevoked, id)
@@ -145,55 +99,78 @@ func TestStressRevocationsHitExactlyWhatWasSelected(t *testing.T) {
 		}
 	}()
 
-	time.Sleep(time.Second) // the first crawl
 	rng := rand.New(rand.NewPCG(3, 4))
 	steps := [][]string{{"j"}, {"j"}, {"k"}, {"G"}, {"g"}, {"s"}, {"space"}, {"space"}, {"x", "y"}, {"x", "y"}, {"X", "y"}, {"x", "n"}, {"esc"}}
+	confirmed, declined := 0, 0
 	for range 80 {
-		for _, k := range steps[rng.IntN(len(steps))] {
-			p.Send(keyMsg(k))
-			time.Sleep(time.Duration(10+rng.IntN(50)) * time.Millisecond)
+		step := steps[rng.IntN(len(steps))]
+		if len(step) == 1 {
+			r.press(step[0])
+			time.Sleep(time.Duration(rng.IntN(50)) * time.Millisecond)
+			continue
+		}
+		r.press(step[0])
+		ids, more, ok := revokeDialog(r.screen())
+		if !ok {
+			continue // nothing to revoke, or the last action still runs: no dialog
+		}
+		if step[1] != "y" || more {
+			// A person confirms only what the dialog lets them see: with
+			// more marked leases than it lists, they decline and unmark.
+			r.press("n")
+			if more {
+				r.press("esc")
+				declined++
+			}
+			continue
+		}
+		cmu.Lock()
+		chosen = append(chosen, ids...)
+		cmu.Unlock()
+		r.press("y")
+		confirmed++
+		// The revocations this dialog asked for reach Vault and are answered.
+		waitRevoked(t, p, ids)
+		if len(ids) > 1 {
+			r.press("esc") // close the results
 		}
 	}
 	close(stop)
 	<-bgDone
-	// Wait until every confirmed revocation has its result.
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		wmu.Lock()
-		missing := 0
-		for _, id := range confirmed {
-			if _, ok := results[id]; !ok {
-				missing++
-			}
-		}
-		wmu.Unlock()
-		if missing == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d confirmed revocations never finished", missing)
-		}
-	}
-	wmu.Lock()
-	for id, res := range results {
-		if res != "ok" {
-			t.Errorf("revoking %s failed: %s", id, res)
-		}
-	}
-	wmu.Unlock()
+	// leasetop polls every 150 ms, so it is hardly ever idle: quit it, and
+	// wait until nothing it sent is still on its way.
+	r.quit()
+	waitProxyQuiet(t, p)
 
-	wmu.Lock()
-	want := slices.Clone(confirmed)
-	got := slices.Clone(audited)
-	wmu.Unlock()
-	slices.Sort(want)
+	cmu.Lock()
+	want := slices.Sorted(slices.Values(chosen))
+	cmu.Unlock()
+	var got []string
+	for _, req := range p.Requests() {
+		if !mutating(req) {
+			continue
+		}
+		id, ok := revokedLease(req)
+		if !ok {
+			t.Errorf("leasetop sent %s %s %s: not a lease revocation", req.Method, req.Path, req.Body)
+			continue
+		}
+		if req.Status != 200 && req.Status != 202 && req.Status != 204 {
+			t.Errorf("Vault answered %d to the revocation of %s", req.Status, id)
+		}
+		got = append(got, id)
+	}
 	slices.Sort(got)
 	if dup := len(got) - len(slices.Compact(slices.Clone(got))); dup > 0 {
 		t.Errorf("%d leases were revoked twice", dup)
 	}
+	if dup := len(want) - len(slices.Compact(slices.Clone(want))); dup > 0 {
+		t.Errorf("%d leases were offered for revocation twice", dup)
+	}
 	// A lease the background revoked first can still be revoked by the
 	// user (Vault answers 204): both records keep it.
 	if !slices.Equal(got, want) {
-		t.Errorf("leasetop revoked %v\nthe user chose      %v", got, want)
+		t.Errorf("Vault received revocations of %v\nthe dialogs the user confirmed named %v", got, want)
 	}
 	if len(want) == 0 {
 		t.Fatal("the random keys revoked nothing: the test proved nothing")
@@ -201,7 +178,7 @@ func TestStressRevocationsHitExactlyWhatWasSelected(t *testing.T) {
 	// Vault agrees: what the user chose is gone; everything else that the
 	// background did not revoke is still there.
 	for _, id := range want {
-		if _, err := client.Lookup(ctx, id); !errors.Is(err, vaultclient.ErrInvalidLease) {
+		if _, err := direct.Lookup(ctx, id); !errors.Is(err, vaultclient.ErrInvalidLease) {
 			t.Errorf("%s was chosen but Vault still has it (%v)", id, err)
 		}
 	}
@@ -211,9 +188,85 @@ func TestStressRevocationsHitExactlyWhatWasSelected(t *testing.T) {
 		if slices.Contains(want, id) {
 			continue
 		}
-		if _, err := client.Lookup(ctx, id); err != nil {
+		if _, err := direct.Lookup(ctx, id); err != nil {
 			t.Errorf("%s was never chosen but is gone: %v", id, err)
 		}
 	}
-	t.Logf("user revoked %d leases; the background revoked %d and added leases throughout", len(want), len(bgRevoked))
+	t.Logf("user confirmed %d revocations of %d leases (declined %d dialogs naming more than they list); the background revoked %d and added leases throughout",
+		confirmed, len(want), declined, len(bgRevoked))
+}
+
+var dialogLease = regexp.MustCompile(`secret/stress/p\d/[A-Za-z0-9]+`)
+
+// revokeDialog reads a revoke confirmation off the screen: the lease ids it
+// names, and whether it says there are more than it lists.
+func revokeDialog(screen string) (ids []string, more, ok bool) {
+	lines := strings.Split(screen, "\n")
+	in := false
+	for _, l := range lines {
+		switch {
+		case strings.Contains(l, "Revoke this lease?") || strings.Contains(l, "marked leases?"):
+			in, ok = true, true
+		case !in:
+		case strings.Contains(l, "y revokes"):
+			return ids, more, ok
+		case strings.Contains(l, "more"):
+			more = true
+		default:
+			ids = append(ids, dialogLease.FindAllString(l, -1)...)
+		}
+	}
+	return ids, more, ok
+}
+
+// waitRevoked waits until the proxy has passed an answered revocation of
+// every one of ids.
+func waitRevoked(t *testing.T, p *faultproxy.Proxy, ids []string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		seen := map[string]bool{}
+		for _, req := range p.Requests() {
+			if id, ok := revokedLease(req); ok && req.Status != 0 {
+				seen[id] = true
+			}
+		}
+		missing := 0
+		for _, id := range ids {
+			if !seen[id] {
+				missing++
+			}
+		}
+		if missing == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of the confirmed revocations %v never reached Vault", missing, ids)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// revokedLease is the lease a request to Vault revokes: the lease_id in the
+// body of PUT sys/leases/revoke, or the id in its path
+// (sys/leases/revoke/<id>, and the older sys/revoke/<id>).
+func revokedLease(req faultproxy.Request) (string, bool) {
+	if req.Method != "PUT" && req.Method != "POST" {
+		return "", false
+	}
+	for _, prefix := range []string{"sys/leases/revoke/", "sys/revoke/"} {
+		if id, ok := strings.CutPrefix(req.Path, prefix); ok && id != "" {
+			return id, true
+		}
+	}
+	if req.Path != "sys/leases/revoke" && req.Path != "sys/revoke" {
+		return "", false
+	}
+	var body struct {
+		LeaseID string `json:"lease_id"`
+	}
+	if err := json.Unmarshal(req.Body, &body); err != nil || body.LeaseID == "" {
+		return "", false
+	}
+	return body.LeaseID, true
 }

@@ -43,6 +43,12 @@ func TestEndToEndHAActiveNodeKilled(t *testing.T) {
 
 	c.Nodes[active].Kill()
 	r.waitFor("STALE")
+	// The standby redirects to the active node it knew, which is dead: the
+	// status must name that node, not the standby leasetop talks to.
+	activeHost := strings.TrimPrefix(c.Nodes[active].Addr, "http://")
+	r.waitUntil("the status to name the node the standby redirected to ("+activeHost+")", 60*time.Second, func(s string) bool {
+		return strings.Contains(lastLine(s), activeHost)
+	})
 	t.Logf("while electing: %s", lastLine(r.screen()))
 	if strings.Contains(r.screen(), "nothing listens at "+c.Nodes[standby].Addr) {
 		t.Errorf("the standby leasetop talks to is alive; the status must not say nothing listens there:\n%s", r.screen())

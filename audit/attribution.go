@@ -13,6 +13,7 @@ import (
 type Attribution struct {
 	leases map[string]lease
 	owners map[string]*interned
+	byPtr  map[*Owner]*interned // every pointer Add was given for a held owner
 	since  time.Time
 }
 
@@ -22,13 +23,14 @@ type lease struct {
 }
 
 type interned struct {
-	o    *Owner
-	refs int
+	o       *Owner
+	refs    int
+	aliases []*Owner // other pointers to an equal owner, in byPtr
 }
 
 // NewAttribution returns an empty Attribution.
 func NewAttribution() *Attribution {
-	return &Attribution{leases: map[string]lease{}, owners: map[string]*interned{}}
+	return &Attribution{leases: map[string]lease{}, owners: map[string]*interned{}, byPtr: map[*Owner]*interned{}}
 }
 
 // Add records e. A later entry for the same lease id wins only if it is
@@ -111,12 +113,19 @@ func (a *Attribution) SeenFrom(t time.Time) {
 }
 
 func (a *Attribution) intern(o *Owner) *interned {
+	// Read and Follow hand out one pointer per owner: most Adds end here.
+	if in, ok := a.byPtr[o]; ok {
+		return in
+	}
 	k := ownerKey(o)
 	if in, ok := a.owners[k]; ok {
+		in.aliases = append(in.aliases, o)
+		a.byPtr[o] = in
 		return in
 	}
 	in := &interned{o: o}
 	a.owners[k] = in
+	a.byPtr[o] = in
 	return in
 }
 
@@ -124,6 +133,10 @@ func (a *Attribution) release(in *interned) {
 	in.refs--
 	if in.refs <= 0 {
 		delete(a.owners, ownerKey(in.o))
+		delete(a.byPtr, in.o)
+		for _, o := range in.aliases {
+			delete(a.byPtr, o)
+		}
 	}
 }
 

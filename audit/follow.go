@@ -53,6 +53,7 @@ type follower struct {
 	f      *os.File
 	fi     os.FileInfo
 	lr     *lineReader
+	p      parser
 	batch  []Entry
 	since  time.Time // when the oldest entry in batch was read
 	goneAt time.Time // when path was first seen missing, while f is open
@@ -132,7 +133,7 @@ func (f *follower) readToEnd(ctx context.Context) {
 			return
 		}
 		if !tooLong {
-			if e, ok, err := ParseLine(line); err == nil && ok {
+			if e, ok, err := f.p.parse(line); err == nil && ok {
 				if len(f.batch) == 0 {
 					f.since = time.Now()
 				}

@@ -105,17 +105,17 @@ func maybeGunzip(r io.Reader) (io.Reader, io.Closer, error) {
 // lineTime is the top-level "time" of an audit line, or zero.
 func lineTime(line []byte) time.Time {
 	s := scanner{b: trimLine(line)}
-	var ts string
+	var ts []byte
 	err := s.object(func(key []byte) error {
 		if string(key) == "time" {
 			return s.str(&ts)
 		}
 		return s.skip()
 	})
-	if err != nil || ts == "" {
+	if err != nil || len(ts) == 0 {
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339Nano, ts)
+	t, err := time.Parse(time.RFC3339Nano, string(ts))
 	if err != nil {
 		return time.Time{}
 	}

@@ -2,10 +2,12 @@ package audit
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -48,12 +50,41 @@ var (
 	keyResponse  = []byte(`"type":"response"`)
 )
 
-// ParseLine parses one line (with or without its newline). ok is false for
+// ParseLine parses one line (with or without its newline). It is safe for
+// concurrent use; entries for equal owners may share one *Owner, which
+// must not be modified. ok is false for
 // lines that created no lease (requests, other responses); err is set for
 // garbage (not JSON, truncated). Lines that cannot hold a lease are only
 // checked to be {…}-shaped, not decoded: that is what makes reading fast.
 // Text before the first '{' (the file device's prefix option) is skipped.
 func ParseLine(line []byte) (e Entry, ok bool, err error) {
+	p := parsers.Get().(*parser)
+	defer parsers.Put(p)
+	return p.parse(line)
+}
+
+// parsers lets ParseLine reuse buffers and owners; owners are never
+// modified once made, so sharing them is safe.
+var parsers = sync.Pool{New: func() any { return new(parser) }}
+
+var (
+	suffixRequest  = []byte(`"type":"request"}`)
+	suffixResponse = []byte(`"type":"response"}`)
+)
+
+// parser parses lines for one reader. It remembers the owners it made, so
+// that the many leases one actor makes share one *Owner and cost no
+// allocation beyond their id. Not safe for concurrent use.
+type parser struct {
+	b      rawb
+	key    []byte
+	owners map[string]*Owner
+}
+
+// maxCachedOwners bounds a parser's memory of owners.
+const maxCachedOwners = 4096
+
+func (p *parser) parse(line []byte) (Entry, bool, error) {
 	line = trimLine(line)
 	if len(line) == 0 {
 		return Entry{}, false, errTruncated
@@ -64,14 +95,51 @@ func ParseLine(line []byte) (e Entry, ok bool, err error) {
 	if line[len(line)-1] != '}' {
 		return Entry{}, false, errTruncated
 	}
-	if !bytes.Contains(line, keyLeaseID) || !bytes.Contains(line, keyResponse) {
+	// Vault writes "type" last: most lines are told apart by their end.
+	switch {
+	case bytes.HasSuffix(line, suffixRequest):
 		return Entry{}, false, nil
+	case bytes.HasSuffix(line, suffixResponse):
+		if !bytes.Contains(line, keyLeaseID) {
+			return Entry{}, false, nil
+		}
+	default:
+		if !bytes.Contains(line, keyLeaseID) || !bytes.Contains(line, keyResponse) {
+			return Entry{}, false, nil
+		}
 	}
-	var r raw
+	r := &p.b
 	if err := r.decode(line); err != nil {
 		return Entry{}, false, err
 	}
-	return r.entry()
+	if string(r.Type) != "response" || len(r.LeaseID) == 0 || bytes.HasPrefix(r.LeaseID, []byte(HMACPrefix)) {
+		return Entry{}, false, nil
+	}
+	path := bytes.TrimSuffix(r.Path, []byte("/"))
+	if len(r.LeaseID) <= len(path) || !bytes.HasPrefix(r.LeaseID, path) || r.LeaseID[len(path)] != '/' {
+		return Entry{}, false, nil
+	}
+	var t time.Time
+	if len(r.Time) > 0 {
+		var err error
+		if t, err = time.Parse(time.RFC3339Nano, string(r.Time)); err != nil {
+			return Entry{}, false, fmt.Errorf("audit: bad time %q", r.Time)
+		}
+	}
+	p.key = r.appendKey(p.key[:0])
+	o := p.owners[string(p.key)]
+	if o == nil {
+		e, ok, err := r.strings().entry()
+		if err != nil || !ok {
+			return e, ok, err // cannot be: the checks above are entry's
+		}
+		o = e.Owner
+		if p.owners == nil || len(p.owners) >= maxCachedOwners {
+			p.owners = map[string]*Owner{}
+		}
+		p.owners[string(p.key)] = o
+	}
+	return Entry{LeaseID: string(r.LeaseID), Time: t, Owner: o}, true, nil
 }
 
 // trimLine drops white space around line and any prefix before its JSON
@@ -157,12 +225,85 @@ func clean(s string) string {
 	return s
 }
 
+// rawb is raw as slices of the line (or decoded copies where a string
+// has escapes), reused from line to line.
+type rawb struct {
+	Type, Time                                   []byte
+	EntityID, DisplayName                        []byte
+	Metadata                                     []kv // in order; a nil v deletes
+	Policies                                     [][]byte
+	RemoteAddr, MountPoint, MountType, Path, CID []byte
+	UserAgent                                    [][]byte
+	LeaseID                                      []byte
+}
+
+type kv struct{ k, v []byte }
+
+// strings is r as a raw.
+func (r *rawb) strings() *raw {
+	out := &raw{
+		Type: string(r.Type), Time: string(r.Time), EntityID: string(r.EntityID), DisplayName: string(r.DisplayName),
+		RemoteAddr: string(r.RemoteAddr), MountPoint: string(r.MountPoint), MountType: string(r.MountType),
+		Path: string(r.Path), CID: string(r.CID), LeaseID: string(r.LeaseID),
+	}
+	for _, m := range r.Metadata {
+		if m.v == nil {
+			delete(out.Metadata, string(m.k))
+			continue
+		}
+		if out.Metadata == nil {
+			out.Metadata = map[string]string{}
+		}
+		out.Metadata[string(m.k)] = string(m.v)
+	}
+	for _, p := range r.Policies {
+		out.Policies = append(out.Policies, string(p))
+	}
+	for _, u := range r.UserAgent {
+		out.UserAgent = append(out.UserAgent, string(u))
+	}
+	return out
+}
+
+// appendKey appends what makes the owner, so that equal keys mean equal
+// owners.
+func (r *rawb) appendKey(b []byte) []byte {
+	for _, f := range [][]byte{r.EntityID, r.DisplayName, r.RemoteAddr, r.MountPoint, r.MountType, r.Path, r.CID} {
+		b = appendField(b, f)
+	}
+	b = append(b, 1)
+	for _, m := range r.Metadata {
+		b = appendField(b, m.k)
+		if m.v == nil {
+			b = append(b, 2)
+		} else {
+			b = appendField(b, m.v)
+		}
+	}
+	b = append(b, 1)
+	for _, p := range r.Policies {
+		b = appendField(b, p)
+	}
+	b = append(b, 1)
+	for _, u := range r.UserAgent {
+		b = appendField(b, u)
+	}
+	return b
+}
+
+// appendField appends f with its length, so no f can fake a separator.
+func appendField(b, f []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(f)))
+	return append(b, f...)
+}
+
 // decode reads line, a JSON object, into r. It is a small scanner rather
 // than encoding/json: it steps over the many fields it does not need
 // (request and response data, headers, token details) without building
 // them. Keys match exactly; a repeated key's last value wins; null is as
 // good as absent; a wanted field of the wrong JSON type is an error.
-func (r *raw) decode(line []byte) error {
+func (r *rawb) decode(line []byte) error {
+	*r = rawb{Metadata: r.Metadata[:0], Policies: r.Policies[:0], UserAgent: r.UserAgent[:0]}
 	s := scanner{b: line}
 	err := s.object(func(key []byte) error {
 		switch string(key) {
@@ -171,7 +312,7 @@ func (r *raw) decode(line []byte) error {
 		case "time":
 			return s.str(&r.Time)
 		case "auth":
-			r.EntityID, r.DisplayName, r.Metadata, r.Policies = "", "", nil, nil
+			r.EntityID, r.DisplayName, r.Metadata, r.Policies = nil, nil, r.Metadata[:0], r.Policies[:0]
 			return s.objectOrNull(func(key []byte) error {
 				switch string(key) {
 				case "entity_id":
@@ -179,31 +320,29 @@ func (r *raw) decode(line []byte) error {
 				case "display_name":
 					return s.str(&r.DisplayName)
 				case "metadata":
-					r.Metadata = nil
+					r.Metadata = r.Metadata[:0]
 					return s.objectOrNull(func(key []byte) error {
-						var v string
+						var v []byte
 						null, err := s.strNull(&v)
 						if err != nil {
 							return err
 						}
 						if null {
-							delete(r.Metadata, string(key))
-							return nil
+							v = nil
+						} else if v == nil {
+							v = []byte{}
 						}
-						if r.Metadata == nil {
-							r.Metadata = map[string]string{}
-						}
-						r.Metadata[string(key)] = v
+						r.Metadata = append(r.Metadata, kv{k: key, v: v})
 						return nil
 					})
 				case "policies":
-					r.Policies = nil
+					r.Policies = r.Policies[:0]
 					return s.strings(&r.Policies)
 				}
 				return s.skip()
 			})
 		case "request":
-			r.RemoteAddr, r.MountPoint, r.MountType, r.Path, r.CID, r.UserAgent = "", "", "", "", "", nil
+			r.RemoteAddr, r.MountPoint, r.MountType, r.Path, r.CID, r.UserAgent = nil, nil, nil, nil, nil, r.UserAgent[:0]
 			return s.objectOrNull(func(key []byte) error {
 				switch string(key) {
 				case "remote_address":
@@ -217,10 +356,10 @@ func (r *raw) decode(line []byte) error {
 				case "client_id":
 					return s.str(&r.CID)
 				case "headers":
-					r.UserAgent = nil
+					r.UserAgent = r.UserAgent[:0]
 					return s.objectOrNull(func(key []byte) error {
 						if string(key) == "user-agent" {
-							r.UserAgent = nil
+							r.UserAgent = r.UserAgent[:0]
 							return s.strings(&r.UserAgent)
 						}
 						return s.skip()
@@ -229,12 +368,12 @@ func (r *raw) decode(line []byte) error {
 				return s.skip()
 			})
 		case "response":
-			r.LeaseID = ""
+			r.LeaseID = nil
 			return s.objectOrNull(func(key []byte) error {
 				if string(key) != "secret" {
 					return s.skip()
 				}
-				r.LeaseID = ""
+				r.LeaseID = nil
 				return s.objectOrNull(func(key []byte) error {
 					if string(key) == "lease_id" {
 						return s.str(&r.LeaseID)
@@ -296,7 +435,8 @@ func (s *scanner) null() bool {
 }
 
 // object reads an object, calling member with each key with the scanner
-// at the key's value, which member must consume.
+// at the key's value, which member must consume. Keys stay valid (slices
+// of the line, or copies where decoded).
 func (s *scanner) object(member func(key []byte) error) error {
 	c, err := s.peek()
 	if err != nil {
@@ -313,7 +453,6 @@ func (s *scanner) object(member func(key []byte) error) error {
 		s.i++
 		return nil
 	}
-	var buf []byte
 	for {
 		if c, err = s.peek(); err != nil {
 			return err
@@ -331,8 +470,7 @@ func (s *scanner) object(member func(key []byte) error) error {
 			if err := json.Unmarshal(s.b[s.i-len(rawKey)-2:s.i], &k); err != nil {
 				return s.syntax("bad key")
 			}
-			buf = append(buf[:0], k...)
-			key = buf
+			key = []byte(k) // a copy: callers may keep keys
 		}
 		if c, err = s.peek(); err != nil {
 			return err
@@ -392,15 +530,16 @@ func (s *scanner) rawString() (raw []byte, esc bool, err error) {
 	}
 }
 
-// strNull reads a string into *v, or null, which sets *v to "".
-func (s *scanner) strNull(v *string) (null bool, err error) {
+// strNull reads a string into *v (a slice of the line when it needs no
+// decoding), or null, which sets *v to nil.
+func (s *scanner) strNull(v *[]byte) (null bool, err error) {
 	c, err := s.peek()
 	if err != nil {
 		return false, err
 	}
 	if c != '"' {
 		if s.null() {
-			*v = ""
+			*v = nil
 			return true, nil
 		}
 		return false, s.syntax("want a string")
@@ -411,18 +550,20 @@ func (s *scanner) strNull(v *string) (null bool, err error) {
 		return false, err
 	}
 	if !esc && plain(raw) {
-		*v = string(raw)
+		*v = raw[:len(raw):len(raw)]
 		return false, nil
 	}
 	// Escapes, control bytes or non-ASCII: let encoding/json decide, so
 	// that invalid UTF-8 and escapes come out as it would make them.
-	if err := json.Unmarshal(s.b[start:s.i], v); err != nil {
+	var str string
+	if err := json.Unmarshal(s.b[start:s.i], &str); err != nil {
 		return false, s.syntax("bad string")
 	}
+	*v = []byte(str)
 	return false, nil
 }
 
-func (s *scanner) str(v *string) error {
+func (s *scanner) str(v *[]byte) error {
 	_, err := s.strNull(v)
 	return err
 }
@@ -439,7 +580,7 @@ func plain(b []byte) bool {
 
 // strings appends an array's strings to *v (null elements are skipped);
 // null sets *v to nil.
-func (s *scanner) strings(v *[]string) error {
+func (s *scanner) strings(v *[][]byte) error {
 	c, err := s.peek()
 	if err != nil {
 		return err
@@ -460,12 +601,15 @@ func (s *scanner) strings(v *[]string) error {
 		return nil
 	}
 	for {
-		var e string
+		var e []byte
 		null, err := s.strNull(&e)
 		if err != nil {
 			return err
 		}
 		if !null {
+			if e == nil {
+				e = []byte{}
+			}
 			*v = append(*v, e)
 		}
 		if c, err = s.peek(); err != nil {

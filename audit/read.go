@@ -122,6 +122,7 @@ type source struct {
 	stats  *Stats
 	broken error
 	ctx    context.Context
+	p      parser
 	lines  int
 	seen   bool // a good line was read
 }
@@ -203,7 +204,7 @@ func (s *source) advance() {
 		if tooLong {
 			s.stats.Garbage++
 		} else {
-			e, ok, err := ParseLine(line)
+			e, ok, err := s.p.parse(line)
 			if err == nil && !s.seen {
 				s.seen = true
 				if s.first.IsZero() {

@@ -16,8 +16,11 @@
 // JSON decoding (they hold no "lease_id" or are not responses).
 //
 // A response counts as a lease creation only when its lease id lies under
-// the request's path (Vault names a new lease <request path>/<random>), so
-// a renewal or lookup answer that repeats a lease id never claims it.
+// the request's path (Vault names a new lease <request path>/<random>).
+// That matters: the answer to sys/leases/renew also carries
+// response.secret.lease_id in plain text, with the renewer's auth beside
+// it, so "every response with a lease id" would hand a lease to whoever
+// last renewed it.
 //
 // # What it never trusts
 //

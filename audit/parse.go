@@ -40,9 +40,6 @@ const HMACPrefix = "hmac-sha256:"
 // MaxLine is the longest line read; a longer one is counted as garbage.
 const MaxLine = 16 << 20
 
-// ErrLineTooLong is the garbage error for a line longer than MaxLine.
-var ErrLineTooLong = errors.New("audit: line longer than 16 MiB")
-
 var (
 	errTruncated = errors.New("audit: truncated line (not a whole JSON object)")
 	errNotObject = errors.New("audit: not a JSON object")

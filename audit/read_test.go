@@ -42,11 +42,10 @@ func writeFile(t *testing.T, p, text string, gz bool) {
 func readAll(t *testing.T, path string, stdin *strings.Reader) ([]Entry, Stats, error) {
 	t.Helper()
 	var got []Entry
-	var r *strings.Reader = stdin
-	if r == nil {
-		r = strings.NewReader("")
+	if stdin == nil {
+		stdin = strings.NewReader("")
 	}
-	st, err := Read(context.Background(), path, r, func(es []Entry) {
+	st, err := Read(context.Background(), path, stdin, func(es []Entry) {
 		if len(es) == 0 || len(es) > BatchSize {
 			t.Errorf("batch of %d", len(es))
 		}

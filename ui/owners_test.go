@@ -59,7 +59,7 @@ func TestOwnersWithoutASourceSaysSo(t *testing.T) {
 
 func TestOwnerEnterOpensItsLeasesInTheTable(t *testing.T) {
 	m := keys(withOwners(t, &recorder{}), "w", "enter") // alice: 3 leases, the first row
-	got := ids(m.screens["owners"].(*owners).table.rows)
+	got := ids(m.screens["owners"].(*ownersScreen).table.rows)
 	slices.Sort(got)
 	want := []string{"database/creds/readonly/AAA", "database/creds/readonly/BBB", "database/creds/readonly/CCC"}
 	if !slices.Equal(got, want) {

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/ui/dialog"
 	"github.com/leasetop/leasetop/ui/list"
 	"github.com/leasetop/leasetop/ui/theme"
@@ -372,7 +373,7 @@ func detailDialog(c *Common, id string) dialog.Dialog {
 		}
 		if c.owners != nil {
 			if own, created, ok := c.owners.Owner(l.ID()); ok {
-				lines = append(lines, row("made by", ownerWords(own)), row("made at", fullTime(created, "—")+" (audit log)"))
+				lines = append(lines, row("made by", owners.Words(own)), row("made at", fullTime(created, "—")+" (audit log)"))
 				if own.RemoteAddr != "" || own.UserAgent != "" {
 					lines = append(lines, row("from", strings.TrimSpace(own.RemoteAddr+"  "+own.UserAgent)))
 				}

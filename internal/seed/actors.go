@@ -46,22 +46,11 @@ func (s *Seeder) AppRoleActor(ctx context.Context, mount, role string) (*Actor, 
 	if err := s.readerPolicy(ctx); err != nil {
 		return nil, err
 	}
-	if err := enable(ctx, s.C, mount, "approle", true); err != nil {
+	creds, err := s.approleRole(ctx, mount, role, map[string]any{"token_policies": ReaderPolicy, "token_ttl": "24h"})
+	if err != nil {
 		return nil, err
 	}
-	base := "auth/" + mount + "/role/" + role
-	if _, err := s.C.Logical().WriteWithContext(ctx, base, map[string]any{"token_policies": ReaderPolicy, "token_ttl": "24h"}); err != nil {
-		return nil, fmt.Errorf("create approle %s: %w", role, err)
-	}
-	rid, err := s.C.Logical().ReadWithContext(ctx, base+"/role-id")
-	if err != nil || rid == nil {
-		return nil, fmt.Errorf("read role-id: %w", err)
-	}
-	sid, err := s.C.Logical().WriteWithContext(ctx, base+"/secret-id", nil)
-	if err != nil || sid == nil {
-		return nil, fmt.Errorf("make secret-id: %w", err)
-	}
-	return s.login(ctx, role, "auth/"+mount+"/login", map[string]any{"role_id": rid.Data["role_id"], "secret_id": sid.Data["secret_id"]})
+	return s.login(ctx, role, "auth/"+mount+"/login", creds)
 }
 
 // UserpassActor creates a userpass user (if needed) with the reader policy

@@ -143,24 +143,12 @@ func (s *Seeder) Userpass(ctx context.Context, mount, user string, ttl time.Dura
 // AppRole logs in n times with one role on auth/<mount>: leases under
 // auth/<mount>/login/. It returns the tokens.
 func (s *Seeder) AppRole(ctx context.Context, mount, role string, ttl time.Duration, n int) ([]string, error) {
-	if err := enable(ctx, s.C, mount, "approle", true); err != nil {
+	creds, err := s.approleRole(ctx, mount, role, map[string]any{
+		"token_ttl": secs(ttl), "token_max_ttl": secs(ttl * 4), "token_policies": "default", "secret_id_num_uses": 0,
+	})
+	if err != nil {
 		return nil, err
 	}
-	base := "auth/" + mount + "/role/" + role
-	if _, err := s.C.Logical().WriteWithContext(ctx, base, map[string]any{
-		"token_ttl": secs(ttl), "token_max_ttl": secs(ttl * 4), "token_policies": "default", "secret_id_num_uses": 0,
-	}); err != nil {
-		return nil, fmt.Errorf("create approle %s: %w", role, err)
-	}
-	rid, err := s.C.Logical().ReadWithContext(ctx, base+"/role-id")
-	if err != nil || rid == nil {
-		return nil, fmt.Errorf("read role-id: %w", err)
-	}
-	sid, err := s.C.Logical().WriteWithContext(ctx, base+"/secret-id", nil)
-	if err != nil || sid == nil {
-		return nil, fmt.Errorf("make secret-id: %w", err)
-	}
-	creds := map[string]any{"role_id": rid.Data["role_id"], "secret_id": sid.Data["secret_id"]}
 	return s.parallel(ctx, n, func(ctx context.Context, _ int) (string, error) {
 		c, err := s.C.Clone()
 		if err != nil {
@@ -173,6 +161,27 @@ func (s *Seeder) AppRole(ctx context.Context, mount, role string, ttl time.Durat
 		}
 		return loginToken(sec)
 	})
+}
+
+// approleRole creates (or updates) an AppRole role on auth/<mount> and
+// returns the credentials to log in with it.
+func (s *Seeder) approleRole(ctx context.Context, mount, role string, settings map[string]any) (map[string]any, error) {
+	if err := enable(ctx, s.C, mount, "approle", true); err != nil {
+		return nil, err
+	}
+	base := "auth/" + mount + "/role/" + role
+	if _, err := s.C.Logical().WriteWithContext(ctx, base, settings); err != nil {
+		return nil, fmt.Errorf("create approle %s: %w", role, err)
+	}
+	rid, err := s.C.Logical().ReadWithContext(ctx, base+"/role-id")
+	if err != nil || rid == nil {
+		return nil, fmt.Errorf("read role-id: %w", err)
+	}
+	sid, err := s.C.Logical().WriteWithContext(ctx, base+"/secret-id", nil)
+	if err != nil || sid == nil {
+		return nil, fmt.Errorf("make secret-id: %w", err)
+	}
+	return map[string]any{"role_id": rid.Data["role_id"], "secret_id": sid.Data["secret_id"]}, nil
 }
 
 // loginToken returns the token a login made. Vault does not return the

@@ -63,6 +63,7 @@ func (r ownerRows) ID(i int) string { return r[i].Key }
 type auditMsg struct {
 	ch      <-chan auditMsg
 	entries []audit.Entry
+	first   time.Time // the log's first line, once read to its end
 	err     error
 	done    bool
 }
@@ -102,9 +103,13 @@ func (o *ownersScreen) Init() tea.Cmd {
 			})
 			return
 		}
-		if _, err := audit.Read(ctx, path, stdin, emit); err != nil && ctx.Err() == nil {
-			ch <- auditMsg{err: err}
+		st, err := audit.Read(ctx, path, stdin, emit)
+		if ctx.Err() != nil {
+			return
 		}
+		// The log covers from its first line, even where no lease was
+		// made: older leases were "created before the log starts".
+		ch <- auditMsg{first: st.First, err: err}
 	}()
 	return waitAudit(ch)
 }
@@ -145,6 +150,10 @@ func (o *ownersScreen) Update(msg tea.Msg) (tea.Cmd, bool) {
 		if len(msg.entries) > 0 {
 			o.c.attribution().AddAll(msg.entries)
 			o.entries += int64(len(msg.entries))
+		}
+		if !msg.first.IsZero() {
+			o.c.attribution().SeenFrom(msg.first)
+			o.dirty = true
 		}
 		return waitAudit(msg.ch), false
 	case tea.KeyPressMsg:

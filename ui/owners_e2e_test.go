@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -109,4 +110,37 @@ func TestEndToEndOwnersFromTheAuditLogAndRevokeByOwner(t *testing.T) {
 			t.Errorf("lease %s, not billing's, is gone", id)
 		}
 	}
+}
+
+// The audit log can come through stdin (ssh node cat …, kubectl logs …):
+// read to its end, it names the owners the same way.
+func TestEndToEndOwnersFromStdin(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	auditPath := filepath.Join(t.TempDir(), "vault_audit.log")
+	if err := env.Seed.EnableFileAudit(ctx, auditPath); err != nil {
+		t.Fatal(err)
+	}
+	bob, err := env.Seed.UserpassActor(ctx, "userpass", "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Seed.LeasedKV(ctx, "bob/db", time.Hour, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Seeder.ReadLeasedKV(ctx, "bob/db", 6); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(auditPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := startProgram(t, env.Client(t, "", vaultclient.Config{}), Options{Prefix: "secret/", VaultAudit: "-", Stdin: f})
+	r.waitFor("6 leases")
+	r.press("w")
+	r.waitUntil("bob's 6 leases", time.Minute, func(s string) bool {
+		return strings.Contains(s, "userpass-bob bob · entity "+bob.EntityID) && strings.Contains(s, "100.0%")
+	})
 }

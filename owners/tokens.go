@@ -1,0 +1,168 @@
+package owners
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/leasetop/leasetop/audit"
+	"github.com/leasetop/leasetop/leaseid"
+)
+
+// Token leases (auth/<mount>/login/h<hash>, auth/token/create/h<hash>) have
+// ids that are salted hashes of the token, so the audit log cannot name
+// their owners. The token store can: a token lease's lookup gives the
+// token's issue time and expiry, and the token's lookup (by accessor) gives
+// the same two times beside its path, entity, display name and metadata.
+// Tokens joins the two, and refuses whenever the join is not certain.
+
+// Token is one token as the token store describes it (the caller converts
+// vaultclient.AccessorInfo, so that this package stays free of HTTP).
+type Token struct {
+	Accessor    string
+	Path        string // the path that created it: "auth/approle/login", "auth/userpass/login/alice"
+	EntityID    string
+	DisplayName string
+	Meta        map[string]string
+	Policies    []string
+	// Created is when the token was made: its issue_time to the nanosecond
+	// when Vault gives it (AccessorInfo.IssueTime), else its creation_time
+	// in whole seconds (AccessorInfo.CreationTime).
+	Created time.Time
+	// Expires is the token's expiry (moved by renewals); zero for a token
+	// that never expires.
+	Expires time.Time
+}
+
+// Windows of the join. creation_time is whole seconds while a lease's
+// issue_time has nanoseconds, hence a second either way; an expiry may be
+// read a moment apart on each side, hence two.
+const (
+	createdSlack = time.Second
+	expiresSlack = 2 * time.Second
+)
+
+// Tokens is an index of tokens by creation path, each path's tokens sorted
+// by creation time. It is read-only once built and safe for concurrent use.
+type Tokens struct {
+	byPath map[string][]Token
+	n      int
+}
+
+// NewTokens indexes tokens. It keeps its own copy of the slice (not of the
+// maps and slices inside each Token, which callers must not change).
+func NewTokens(tokens []Token) *Tokens {
+	t := &Tokens{byPath: map[string][]Token{}, n: len(tokens)}
+	for _, tok := range tokens {
+		if len(tok.Meta) == 0 {
+			tok.Meta = nil
+		}
+		t.byPath[tok.Path] = append(t.byPath[tok.Path], tok)
+	}
+	for _, ts := range t.byPath {
+		slices.SortStableFunc(ts, func(a, b Token) int { return a.Created.Compare(b.Created) })
+	}
+	return t
+}
+
+// Len is how many tokens the index holds.
+func (t *Tokens) Len() int {
+	if t == nil {
+		return 0
+	}
+	return t.n
+}
+
+// Match finds the token behind the token lease leaseID, given the lease's
+// issue time and expiry (zero: never expires) from its lookup. The
+// candidates are the tokens made by the lease's path within a second of
+// issued; a candidate whose Created equals issued to the nanosecond (when
+// issued has nanoseconds) is the token. Otherwise those whose expiry is
+// within two seconds of expires are kept, or, when none is (a renewal
+// between the two lookups moved it), all of them. Several candidates are
+// one answer only when they share entity, display name and metadata: the
+// owner is then known but not which of its tokens it was, and the returned
+// Token has no Accessor. Anything else is false: never a wrong owner.
+func (t *Tokens) Match(leaseID string, issued, expires time.Time) (Token, bool) {
+	if t == nil || !leaseid.IsToken(leaseID) || issued.IsZero() {
+		return Token{}, false
+	}
+	path := strings.TrimSuffix(leaseid.Prefix(leaseID), "/")
+	ts := t.byPath[path]
+	lo, _ := slices.BinarySearchFunc(ts, issued.Add(-createdSlack), func(tok Token, at time.Time) int {
+		return tok.Created.Compare(at)
+	})
+	hi := lo
+	for hi < len(ts) && !ts[hi].Created.After(issued.Add(createdSlack)) {
+		hi++
+	}
+	cands := ts[lo:hi]
+	if len(cands) == 0 {
+		return Token{}, false
+	}
+	if issued.Nanosecond() != 0 {
+		exact := -1
+		for i := range cands {
+			if cands[i].Created.Equal(issued) {
+				if exact >= 0 {
+					exact = -1
+					break
+				}
+				exact = i
+			}
+		}
+		if exact >= 0 {
+			return cands[exact], true
+		}
+	}
+	anyExpiry := slices.ContainsFunc(cands, func(c Token) bool { return expiresNear(c.Expires, expires) })
+	first, n := -1, 0
+	for i, c := range cands {
+		if anyExpiry && !expiresNear(c.Expires, expires) {
+			continue
+		}
+		n++
+		if first < 0 {
+			first = i
+			continue
+		}
+		f := &cands[first]
+		if c.EntityID != f.EntityID || c.DisplayName != f.DisplayName || !maps.Equal(c.Meta, f.Meta) {
+			return Token{}, false
+		}
+	}
+	tok := cands[first]
+	if n > 1 {
+		tok.Accessor = ""
+	}
+	return tok, true
+}
+
+// expiresNear: both never expire, or both expire within the slack.
+func expiresNear(a, b time.Time) bool {
+	if a.IsZero() || b.IsZero() {
+		return a.IsZero() && b.IsZero()
+	}
+	d := a.Sub(b)
+	return -expiresSlack <= d && d <= expiresSlack
+}
+
+// Owner is the owner of the token lease leaseID (see Match) as the audit
+// log would have named it: entity, display name, metadata and policies of
+// the token, and its creation path as Path. accessor is the token's, or ""
+// when several tokens of that owner fit. Callers must not change the
+// owner's map and slice, which are the token's.
+func (t *Tokens) Owner(leaseID string, issued, expires time.Time) (own *audit.Owner, accessor string, ok bool) {
+	tok, ok := t.Match(leaseID, issued, expires)
+	if !ok {
+		return nil, "", false
+	}
+	return &audit.Owner{
+		EntityID:    tok.EntityID,
+		DisplayName: tok.DisplayName,
+		Metadata:    tok.Meta,
+		Policies:    tok.Policies,
+		Path:        tok.Path,
+	}, tok.Accessor, true
+}

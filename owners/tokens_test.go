@@ -1,0 +1,190 @@
+package owners
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+var tokT0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+func tokAt(secs float64) time.Time { return tokT0.Add(time.Duration(secs * float64(time.Second))) }
+
+func approle(acc, role string, created, expires time.Time) Token {
+	return Token{Accessor: acc, Path: "auth/approle/login", EntityID: "ent-" + role, DisplayName: "approle",
+		Meta: map[string]string{"role_name": role}, Policies: []string{"default", role}, Created: created, Expires: expires}
+}
+
+func userpass(acc, user string, created, expires time.Time) Token {
+	return Token{Accessor: acc, Path: "auth/userpass/login/" + user, EntityID: "ent-" + user, DisplayName: "userpass-" + user,
+		Meta: map[string]string{"username": user}, Created: created, Expires: expires}
+}
+
+const tokHash = "/h6b9e2a1251369fc573e191ebc3cdd1ce9a003b2fe0ab5711d0528442f73fe785"
+
+func TestTokensMatch(t *testing.T) {
+	h := time.Hour
+	toks := NewTokens([]Token{
+		// Two roles log in within the same second (creation_time is whole
+		// seconds), with the same TTL: nothing tells them apart.
+		approle("a-billing-0", "billing", tokAt(0), tokAt(0).Add(h)),
+		approle("a-ci-0", "ci", tokAt(0), tokAt(0).Add(h)),
+		// The same second again, but the roles' TTLs differ: expiry decides.
+		approle("a-billing-10", "billing", tokAt(10), tokAt(10).Add(2*h)),
+		approle("a-ci-10", "ci", tokAt(10), tokAt(10).Add(h)),
+		// Alone in its second, later renewed.
+		userpass("u-alice-20", "alice", tokAt(20), tokAt(20).Add(h)),
+		// Two tokens of one owner in one second: the owner is known, the token not.
+		userpass("u-alice-30a", "alice", tokAt(30), tokAt(30).Add(h)),
+		userpass("u-alice-30b", "alice", tokAt(30), tokAt(30).Add(h)),
+		// Issue times to the nanosecond (lookup-accessor's issue_time).
+		approle("a-billing-40", "billing", tokAt(40.123456789), tokAt(40.123456789).Add(h)),
+		approle("a-ci-40", "ci", tokAt(40.5), tokAt(40.5).Add(h)),
+		// The root token never expires.
+		{Accessor: "root", Path: "auth/token/create", DisplayName: "root", Policies: []string{"root"}, Created: tokAt(-3600)},
+		// Same path and second as root, other owner, with an expiry.
+		{Accessor: "tok-ci", Path: "auth/token/create", EntityID: "ent-ci", DisplayName: "token", Created: tokAt(-3600), Expires: tokAt(-3600).Add(h)},
+		// A nested auth mount path.
+		{Accessor: "k8s", Path: "auth/k8s/prod/login", EntityID: "ent-sa", DisplayName: "k8s-prod-sa", Meta: map[string]string{"service_account_name": "sa"}, Created: tokAt(50), Expires: tokAt(50).Add(h)},
+	})
+	if toks.Len() != 12 {
+		t.Errorf("Len = %d", toks.Len())
+	}
+	tests := []struct {
+		name     string
+		id       string
+		issued   time.Time
+		expires  time.Time
+		accessor string // "" with ok: the owner without the token
+		entity   string
+		ok       bool
+	}{
+		{"same second, other role, same TTL: ambiguous", "auth/approle/login" + tokHash, tokAt(0.4), tokAt(0.4).Add(h), "", "", false},
+		{"same second, TTLs differ: billing", "auth/approle/login" + tokHash, tokAt(10.7), tokAt(10.7).Add(2 * h), "a-billing-10", "ent-billing", true},
+		{"same second, TTLs differ: ci", "auth/approle/login" + tokHash, tokAt(10.7), tokAt(10.7).Add(h), "a-ci-10", "ent-ci", true},
+		{"alone in its second", "auth/userpass/login/alice" + tokHash, tokAt(20.9), tokAt(20.9).Add(h), "u-alice-20", "ent-alice", true},
+		{"renewed between the lookups: creation alone", "auth/userpass/login/alice" + tokHash, tokAt(20.9), tokAt(20.9).Add(3 * h), "u-alice-20", "ent-alice", true},
+		{"expiry within two seconds", "auth/userpass/login/alice" + tokHash, tokAt(20.2), tokAt(20).Add(h + 1900*time.Millisecond), "u-alice-20", "ent-alice", true},
+		{"one owner, two tokens: owner without accessor", "auth/userpass/login/alice" + tokHash, tokAt(30.5), tokAt(30.5).Add(h), "", "ent-alice", true},
+		{"nanosecond issue time: billing", "auth/approle/login" + tokHash, tokAt(40.123456789), tokAt(40.123456789).Add(h), "a-billing-40", "ent-billing", true},
+		{"nanosecond issue time: ci", "auth/approle/login" + tokHash, tokAt(40.5), tokAt(40.5).Add(h), "a-ci-40", "ent-ci", true},
+		{"nanoseconds that match neither: ambiguous", "auth/approle/login" + tokHash, tokAt(40.3), tokAt(40.3).Add(h), "", "", false},
+		{"root: never expires", "auth/token/create" + tokHash, tokAt(-3600 + 0.25), time.Time{}, "root", "", true},
+		{"token create with expiry", "auth/token/create" + tokHash, tokAt(-3600 + 0.25), tokAt(-3600).Add(h), "tok-ci", "ent-ci", true},
+		{"nested mount", "auth/k8s/prod/login" + tokHash, tokAt(50.01), tokAt(50).Add(h), "k8s", "ent-sa", true},
+		{"a second late still matches", "auth/k8s/prod/login" + tokHash, tokAt(51), tokAt(50).Add(h), "k8s", "ent-sa", true},
+		{"more than a second late: none", "auth/k8s/prod/login" + tokHash, tokAt(51.5), tokAt(50).Add(h), "", "", false},
+		{"more than a second early: none", "auth/k8s/prod/login" + tokHash, tokAt(48.9), tokAt(50).Add(h), "", "", false},
+		{"other path: none", "auth/approle2/login" + tokHash, tokAt(10.7), tokAt(10.7).Add(h), "", "", false},
+		{"parent path: none", "auth/userpass/login" + tokHash, tokAt(20.9), tokAt(20.9).Add(h), "", "", false},
+		{"not a token lease", "secret/app/db/erSXNN7rPW155sF0XsIVqsxt", tokAt(20.9), tokAt(20.9).Add(h), "", "", false},
+		{"issue time unknown", "auth/userpass/login/alice" + tokHash, time.Time{}, tokAt(20.9).Add(h), "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tok, ok := toks.Match(tt.id, tt.issued, tt.expires)
+			if ok != tt.ok || tok.Accessor != tt.accessor || tok.EntityID != tt.entity {
+				t.Errorf("Match = %+v, %v; want accessor %q entity %q, %v", tok, ok, tt.accessor, tt.entity, tt.ok)
+			}
+			own, acc, ok := toks.Owner(tt.id, tt.issued, tt.expires)
+			if ok != tt.ok || acc != tt.accessor || ok && (own.EntityID != tt.entity || own.DisplayName != tok.DisplayName ||
+				own.Path+"/" != tt.id[:len(own.Path)+1] || !slices.Equal(own.Policies, tok.Policies)) || !ok && own != nil {
+				t.Errorf("Owner = %+v, %q, %v", own, acc, ok)
+			}
+		})
+	}
+}
+
+// The owner a token gives groups like the audit log's owner of the same
+// client, so token leases and the leases made with them land together.
+func TestTokenOwnerGroupsLikeTheAuditLog(t *testing.T) {
+	toks := NewTokens([]Token{approle("a", "billing", tokAt(0), tokAt(3600)), userpass("u", "alice", tokAt(5), tokAt(3605))})
+	own, _, ok := toks.Owner("auth/approle/login"+tokHash, tokAt(0.5), tokAt(3600))
+	if !ok {
+		t.Fatal("no owner")
+	}
+	for by, want := range map[By]string{ByEntity: "entity:ent-billing", ByRole: "role:role_name=billing", ByMount: "mount:approle"} {
+		if g := OfOwner(own, by); g.Key != want || g.Name != "billing" && by != ByMount {
+			t.Errorf("OfOwner(%v) = %+v, want key %s", by, g, want)
+		}
+	}
+	if own, _, _ := toks.Owner("auth/userpass/login/alice"+tokHash, tokAt(5), tokAt(3605)); Name(own) != "alice" {
+		t.Errorf("Name = %q", Name(own))
+	}
+}
+
+func TestTokensEmptyAndNil(t *testing.T) {
+	var nilTokens *Tokens
+	if _, ok := nilTokens.Match("auth/approle/login"+tokHash, tokAt(0), tokAt(1)); ok || nilTokens.Len() != 0 {
+		t.Error("a nil index matches nothing")
+	}
+	if _, _, ok := NewTokens(nil).Owner("auth/approle/login"+tokHash, tokAt(0), tokAt(1)); ok {
+		t.Error("an empty index matches nothing")
+	}
+	// Empty metadata is nil, as in audit.Owner.
+	toks := NewTokens([]Token{{Accessor: "x", Path: "auth/token/create", Meta: map[string]string{}, Created: tokAt(0)}})
+	if own, _, ok := toks.Owner("auth/token/create"+tokHash, tokAt(0), time.Time{}); !ok || own.Metadata != nil {
+		t.Errorf("Owner = %+v, %v", own, ok)
+	}
+}
+
+// benchEstate is n tokens over a day on 20 login paths (some roles sharing
+// a path), and the n leases they made, issue times to the nanosecond or, with
+// secs, tokens known to the second only.
+func benchEstate(n int, secs bool) (*Tokens, []Token) {
+	r := rand.New(rand.NewPCG(1, 2))
+	toks := make([]Token, n)
+	for i := range toks {
+		created := tokT0.Add(time.Duration(r.Int64N(int64(24 * time.Hour))))
+		role := fmt.Sprintf("role-%d", r.IntN(200))
+		toks[i] = approle(fmt.Sprintf("acc-%d", i), role, created, created.Add(time.Duration(1+r.IntN(4))*time.Hour))
+		toks[i].Path = fmt.Sprintf("auth/approle-%d/login", r.IntN(20))
+	}
+	idx := toks
+	if secs {
+		idx = slices.Clone(toks)
+		for i := range idx {
+			idx[i].Created = idx[i].Created.Truncate(time.Second)
+		}
+	}
+	return NewTokens(idx), toks
+}
+
+func BenchmarkTokensMatch100k(b *testing.B) {
+	for _, secs := range []bool{false, true} {
+		b.Run(fmt.Sprintf("seconds=%v", secs), func(b *testing.B) {
+			const n = 100_000
+			toks, leases := benchEstate(n, secs)
+			ids := make([]string, n)
+			for i, l := range leases {
+				ids[i] = l.Path + tokHash
+			}
+			var matched, exact int
+			for b.Loop() {
+				matched, exact = 0, 0
+				for i, l := range leases {
+					if tok, ok := toks.Match(ids[i], l.Created, l.Expires); ok {
+						matched++
+						if tok.Accessor == l.Accessor {
+							exact++
+						} else if tok.Accessor != "" || tok.EntityID != l.EntityID {
+							b.Fatalf("lease of %s matched %s (%s)", l.Accessor, tok.Accessor, tok.EntityID)
+						}
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/lease")
+			b.ReportMetric(float64(matched)/n*100, "%matched")
+			b.ReportMetric(float64(exact)/n*100, "%token")
+		})
+	}
+}
+
+func BenchmarkNewTokens100k(b *testing.B) {
+	_, toks := benchEstate(100_000, false)
+	for b.Loop() {
+		NewTokens(toks)
+	}
+}

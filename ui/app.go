@@ -134,6 +134,7 @@ func (r *root) screen() Screen { return r.screens[r.active] }
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := m.update(msg)
 	m.screen().Sync()
+	m.crawl.focus.Store(m.c.prefix)
 	return m, cmd
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -33,6 +34,10 @@ type crawlState struct {
 	lastOK     time.Time
 	staleSince time.Time
 	pollErr    error
+
+	// focus is the prefix the operator looks at, read by the walk before
+	// each lookup (from its own goroutines) so that its TTLs come first.
+	focus atomic.Value
 }
 
 // startCrawl begins a walk of the starting prefix. The first one looks
@@ -46,7 +51,9 @@ func (r *root) startCrawl(poll bool) tea.Cmd {
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
 	cr.gen++
-	cr.ch = c.be.Walk(ctx, c.opt.Prefix, vaultclient.WalkOptions{Concurrency: c.opt.Concurrency, ListOnly: poll})
+	cr.focus.Store(c.prefix)
+	cr.ch = c.be.Walk(ctx, c.opt.Prefix, vaultclient.WalkOptions{Concurrency: c.opt.Concurrency, ListOnly: poll,
+		Focus: func() string { return cr.focus.Load().(string) }})
 	cr.cancel, cr.running, cr.poll, cr.started = cancel, true, poll, c.now()
 	cr.stats, cr.fresh = crawl.Stats{ErrorText: plainError}, nil
 	return waitBatch(cr.gen, poll, cr.ch)

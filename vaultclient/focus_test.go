@@ -1,0 +1,94 @@
+package vaultclient_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/leasetop/leasetop/internal/faultproxy"
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+// lookedUp is the lease ids the proxy saw looked up, in the order Vault
+// answered them.
+func lookedUp(p *faultproxy.Proxy) []string {
+	var ids []string
+	for _, r := range p.Requests() {
+		if r.Path != "sys/leases/lookup" || r.Method != "PUT" {
+			continue
+		}
+		var body struct {
+			LeaseID string `json:"lease_id"`
+		}
+		if json.Unmarshal(r.Body, &body) == nil && body.LeaseID != "" {
+			ids = append(ids, body.LeaseID)
+		}
+	}
+	return ids
+}
+
+// The lookups of the focused prefix go before the rest, and moving the
+// focus mid-crawl re-orders what follows at once (counted at a proxy).
+func TestWalkLooksUpTheFocusedPrefixFirst(t *testing.T) {
+	env, p, c := proxied(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for i := range 3 {
+		if _, err := env.Seed.LeasedKV(ctx, fmt.Sprintf("focus/p%d", i), time.Hour, 60); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A little latency per lookup, so the crawl is slow enough to steer.
+	p.Add(faultproxy.Rule{PathPrefix: "sys/leases/lookup", Method: "PUT", Count: -1, Fault: faultproxy.Fault{Delay: 5 * time.Millisecond}})
+
+	var focus atomic.Value
+	focus.Store("secret/focus/p2/")
+	moved := false
+	n := 0
+	for ev := range c.Walk(ctx, "secret/focus/", vaultclient.WalkOptions{Concurrency: 2, Focus: func() string { return focus.Load().(string) }}) {
+		if ev.Kind == vaultclient.EventError {
+			t.Fatal(ev.Err)
+		}
+		if ev.Kind != vaultclient.EventLease {
+			continue
+		}
+		// Halfway through p2, the operator moves to p0.
+		if n++; n == 30 && !moved {
+			focus.Store("secret/focus/p0/")
+			moved = true
+		}
+	}
+	ids := lookedUp(p)
+	if len(ids) != 180 {
+		t.Fatalf("%d lookups, want 180", len(ids))
+	}
+	// With 2 workers, a lookup or two may go before the focused prefix is
+	// even listed (a worker with no list to do takes what is queued), and
+	// a couple already in flight when the focus moved land out of order.
+	under := func(from, to int, prefix string) int {
+		k := 0
+		for _, id := range ids[from:to] {
+			if strings.HasPrefix(id, prefix) {
+				k++
+			}
+		}
+		return k
+	}
+	if got := under(0, 28, "secret/focus/p2/"); got < 26 {
+		t.Errorf("the first 28 lookups hold %d of the focused p2, want (nearly) all:\n%v", got, ids)
+	}
+	if got := under(34, 90, "secret/focus/p0/"); got < 54 {
+		t.Errorf("after the move, lookups 34-90 hold %d of p0, want (nearly) all 56:\n%v", got, ids)
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			t.Errorf("%s looked up twice", id)
+		}
+		seen[id] = true
+	}
+}

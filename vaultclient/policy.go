@@ -83,6 +83,12 @@ var (
 	polCount        = Policy{"sys/leases/count", []string{"read"}, "counting irrevocable leases"}
 	polMounts       = Policy{"sys/mounts", []string{"read"}, "reading mounts"}
 	polAuthMounts   = Policy{"sys/auth", []string{"read"}, "reading mounts"}
+
+	// The token store, which names the owners of token leases.
+	polAccessors      = Policy{"auth/token/accessors", []string{"list", "sudo"}, "listing tokens"}
+	polLookupAccessor = Policy{"auth/token/lookup-accessor", []string{"update"}, "looking up a token"}
+	polRevokeAccessor = Policy{"auth/token/revoke-accessor", []string{"update"}, "revoking a token"}
+	polEntity         = Policy{"identity/entity/id/*", []string{"read"}, "reading an entity"}
 )
 
 // policyTable is the one table of what each Vault call needs: the hints of
@@ -105,6 +111,10 @@ var policyTable = []policyRule{
 	{path: "sys/leases", Policy: polIrrevocable},
 	{path: "sys/mounts", Policy: polMounts},
 	{path: "sys/auth", Policy: polAuthMounts},
+	{path: "auth/token/accessors", Policy: polAccessors},
+	{path: "auth/token/lookup-accessor", Policy: polLookupAccessor},
+	{path: "auth/token/revoke-accessor", Policy: polRevokeAccessor},
+	{path: "identity/entity/id", under: true, Policy: polEntity},
 }
 
 // PolicyFor returns the policy a call on path (an API path without /v1/,

@@ -84,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "demo":
 			return runDemo(args[1:], stdout, stderr)
 		case "ls":
-			return runLs(args[1:], stdout, stderr)
+			return runLs(args[1:], os.Stdin, stdout, stderr)
 		case "count":
 			return runCount(args[1:], stdout, stderr)
 		case "check":
@@ -93,6 +93,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runRevoke(args[1:], os.Stdin, stdout, stderr)
 		case "renew":
 			return runRenew(args[1:], stdout, stderr)
+		case "owners":
+			return runOwners(args[1:], os.Stdin, stdout, stderr)
+		case "who":
+			return runWho(args[1:], os.Stdin, stdout, stderr)
 		}
 	}
 	var f flags
@@ -250,6 +254,10 @@ For scripts (each takes -h):
   leasetop check --expiring-within D [--warn N] [--crit N] [PREFIX]
   leasetop revoke --prefix P [--sync|--force] [--yes]  |  leasetop revoke LEASE_ID
   leasetop renew LEASE_ID... [--increment D]
+  leasetop owners [PREFIX] --vault-audit PATH [--by entity|role|mount|remote|agent] [--recent D] [-o table|json|csv]
+  leasetop who LEASE_ID --vault-audit PATH [-o text|json]      exit 0: owner known, 3: not (says why)
+  leasetop revoke --owner NAME --vault-audit PATH [--by ...] [PREFIX] [--sync] [--yes]
+  (ls takes --vault-audit PATH too, adding each lease's owner, entity and role)
 
 Vault is configured as for the vault CLI: VAULT_ADDR, VAULT_TOKEN or
 ~/.vault-token, VAULT_NAMESPACE, VAULT_CACERT, VAULT_SKIP_VERIFY, ...

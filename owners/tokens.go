@@ -77,8 +77,9 @@ func (t *Tokens) Len() int {
 // Match finds the token behind the token lease leaseID, given the lease's
 // issue time and expiry (zero: never expires) from its lookup. The
 // candidates are the tokens made by the lease's path within a second of
-// issued; a candidate whose Created equals issued to the nanosecond (when
-// issued has nanoseconds) is the token. Otherwise those whose expiry is
+// issued; the one candidate whose Created equals issued to the nanosecond
+// (when issued has nanoseconds), or else whose Expires equals expires to
+// the nanosecond, is the token. Otherwise those whose expiry is
 // within two seconds of expires are kept, or, when none is (a renewal
 // between the two lookups moved it), all of them. Several candidates are
 // one answer only when they share entity, display name and metadata: the
@@ -101,20 +102,13 @@ func (t *Tokens) Match(leaseID string, issued, expires time.Time) (Token, bool) 
 	if len(cands) == 0 {
 		return Token{}, false
 	}
-	if issued.Nanosecond() != 0 {
-		exact := -1
-		for i := range cands {
-			if cands[i].Created.Equal(issued) {
-				if exact >= 0 {
-					exact = -1
-					break
-				}
-				exact = i
-			}
-		}
-		if exact >= 0 {
-			return cands[exact], true
-		}
+	// Times to the nanosecond are the token's own: Vault gives a token lease
+	// the token's issue_time and expire_time.
+	if i, ok := only(cands, func(c Token) bool { return issued.Nanosecond() != 0 && c.Created.Equal(issued) }); ok {
+		return cands[i], true
+	}
+	if i, ok := only(cands, func(c Token) bool { return expires.Nanosecond() != 0 && c.Expires.Equal(expires) }); ok {
+		return cands[i], true
 	}
 	anyExpiry := slices.ContainsFunc(cands, func(c Token) bool { return expiresNear(c.Expires, expires) })
 	first, n := -1, 0
@@ -137,6 +131,20 @@ func (t *Tokens) Match(leaseID string, issued, expires time.Time) (Token, bool) 
 		tok.Accessor = ""
 	}
 	return tok, true
+}
+
+// only is the index of the one token that is, if exactly one is.
+func only(ts []Token, is func(Token) bool) (int, bool) {
+	at := -1
+	for i, t := range ts {
+		if is(t) {
+			if at >= 0 {
+				return -1, false
+			}
+			at = i
+		}
+	}
+	return at, at >= 0
 }
 
 // expiresNear: both never expire, or both expire within the slack.

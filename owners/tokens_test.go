@@ -1,11 +1,18 @@
 package owners
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/leasetop/leasetop/internal/vaulttest"
+	"github.com/leasetop/leasetop/vaultclient"
 )
 
 var tokT0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -42,6 +49,9 @@ func TestTokensMatch(t *testing.T) {
 		// Issue times to the nanosecond (lookup-accessor's issue_time).
 		approle("a-billing-40", "billing", tokAt(40.123456789), tokAt(40.123456789).Add(h)),
 		approle("a-ci-40", "ci", tokAt(40.5), tokAt(40.5).Add(h)),
+		// Whole-second creation times, but expiries to the nanosecond.
+		approle("a-billing-60", "billing", tokAt(60), tokAt(60.25).Add(h)),
+		approle("a-ci-60", "ci", tokAt(60), tokAt(60.75).Add(h)),
 		// The root token never expires.
 		{Accessor: "root", Path: "auth/token/create", DisplayName: "root", Policies: []string{"root"}, Created: tokAt(-3600)},
 		// Same path and second as root, other owner, with an expiry.
@@ -49,7 +59,7 @@ func TestTokensMatch(t *testing.T) {
 		// A nested auth mount path.
 		{Accessor: "k8s", Path: "auth/k8s/prod/login", EntityID: "ent-sa", DisplayName: "k8s-prod-sa", Meta: map[string]string{"service_account_name": "sa"}, Created: tokAt(50), Expires: tokAt(50).Add(h)},
 	})
-	if toks.Len() != 12 {
+	if toks.Len() != 14 {
 		t.Errorf("Len = %d", toks.Len())
 	}
 	tests := []struct {
@@ -71,6 +81,9 @@ func TestTokensMatch(t *testing.T) {
 		{"nanosecond issue time: billing", "auth/approle/login" + tokHash, tokAt(40.123456789), tokAt(40.123456789).Add(h), "a-billing-40", "ent-billing", true},
 		{"nanosecond issue time: ci", "auth/approle/login" + tokHash, tokAt(40.5), tokAt(40.5).Add(h), "a-ci-40", "ent-ci", true},
 		{"nanoseconds that match neither: ambiguous", "auth/approle/login" + tokHash, tokAt(40.3), tokAt(40.3).Add(h), "", "", false},
+		{"expiry to the nanosecond: billing", "auth/approle/login" + tokHash, tokAt(60.25), tokAt(60.25).Add(h), "a-billing-60", "ent-billing", true},
+		{"expiry to the nanosecond: ci", "auth/approle/login" + tokHash, tokAt(60.75), tokAt(60.75).Add(h), "a-ci-60", "ent-ci", true},
+		{"expiry near both: ambiguous", "auth/approle/login" + tokHash, tokAt(60.5), tokAt(60.5).Add(h), "", "", false},
 		{"root: never expires", "auth/token/create" + tokHash, tokAt(-3600 + 0.25), time.Time{}, "root", "", true},
 		{"token create with expiry", "auth/token/create" + tokHash, tokAt(-3600 + 0.25), tokAt(-3600).Add(h), "tok-ci", "ent-ci", true},
 		{"nested mount", "auth/k8s/prod/login" + tokHash, tokAt(50.01), tokAt(50).Add(h), "k8s", "ent-sa", true},
@@ -186,5 +199,176 @@ func BenchmarkNewTokens100k(b *testing.B) {
 	_, toks := benchEstate(100_000, false)
 	for b.Loop() {
 		NewTokens(toks)
+	}
+}
+
+// fromStore converts the token store's tokens; nanos chooses issue_time (to
+// the nanosecond) over creation_time (whole seconds) as Created.
+func fromStore(infos []vaultclient.AccessorInfo, nanos bool) []Token {
+	out := make([]Token, 0, len(infos))
+	for _, in := range infos {
+		created := in.CreationTime
+		if nanos && !in.IssueTime.IsZero() {
+			created = in.IssueTime
+		}
+		out = append(out, Token{Accessor: in.Accessor, Path: in.Path, EntityID: in.EntityID, DisplayName: in.DisplayName,
+			Meta: in.Meta, Policies: in.Policies, Created: created, Expires: in.ExpireTime})
+	}
+	return out
+}
+
+// On a real Vault: two AppRole roles and two users log in several times at
+// once (on one AppRole mount, so many logins of different roles share a
+// path and a second), and one token is renewed after its lease was looked
+// up. Every token lease must be matched to the token that made it, or (with
+// creation times in whole seconds) to nobody, never to a wrong one. The
+// truth comes from Vault: each token is revoked by accessor in turn and the
+// one lease that vanishes with it is its lease.
+func TestTokensMatchOnARealVault(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c := env.Client(t, "", vaultclient.Config{})
+	type login struct {
+		who  string
+		make func() ([]string, error)
+	}
+	logins := []login{
+		{"billing", func() ([]string, error) { return env.Seed.AppRole(ctx, "approle", "billing", time.Hour, 6) }},
+		{"ci", func() ([]string, error) { return env.Seed.AppRole(ctx, "approle", "ci", time.Hour, 6) }},
+		{"alice", func() ([]string, error) { return env.Seed.Userpass(ctx, "userpass", "alice", time.Hour, 4) }},
+		{"bob", func() ([]string, error) { return env.Seed.Userpass(ctx, "userpass", "bob", time.Hour, 4) }},
+	}
+	// Mounts first, so the concurrent logins below do not race to enable them.
+	if _, err := env.Seed.AppRole(ctx, "approle", "setup", time.Hour, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Seed.Userpass(ctx, "userpass", "setup", time.Hour, 0); err != nil {
+		t.Fatal(err)
+	}
+	tokens := make([][]string, len(logins))
+	var wg sync.WaitGroup
+	for i, l := range logins {
+		wg.Go(func() {
+			var err error
+			if tokens[i], err = l.make(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	whoOf := map[string]string{} // accessor -> actor
+	var renewed string
+	for i, toks := range tokens {
+		for _, tok := range toks {
+			self, err := env.Client(t, tok, vaultclient.Config{}).Self(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			whoOf[self.Accessor] = logins[i].who
+			if renewed == "" {
+				renewed = tok
+			}
+		}
+	}
+	self, err := c.Self(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootAcc := self.Accessor
+
+	leases := map[string]vaultclient.Lease{}
+	for ev := range c.Walk(ctx, "auth/", vaultclient.WalkOptions{}) {
+		switch ev.Kind {
+		case vaultclient.EventLease:
+			leases[ev.Lease.ID] = ev.Lease
+		case vaultclient.EventError:
+			t.Fatal(ev.Err)
+		}
+	}
+	if len(leases) != len(whoOf)+1 {
+		t.Fatalf("%d token leases for %d logins and the root token", len(leases), len(whoOf))
+	}
+	// A renewal between the lease's lookup and the token's moves the expiry.
+	rc := env.Client(t, renewed, vaultclient.Config{}).API()
+	if _, err := rc.Auth().Token().RenewSelfWithContext(ctx, 7200); err != nil {
+		t.Fatal(err)
+	}
+	infos, err := c.Tokens(ctx, 4, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := map[string]vaultclient.AccessorInfo{}
+	for _, in := range infos {
+		info[in.Accessor] = in
+	}
+
+	// The truth: revoke each login's token and see which lease goes.
+	truth := map[string]string{} // lease id -> accessor
+	left := maps.Clone(leases)
+	for acc := range whoOf {
+		if err := c.RevokeAccessor(ctx, acc); err != nil {
+			t.Fatal(err)
+		}
+		var gone []string
+		for id := range left {
+			if _, err := c.Lookup(ctx, id); errors.Is(err, vaultclient.ErrInvalidLease) {
+				gone = append(gone, id)
+			} else if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(gone) != 1 {
+			t.Fatalf("revoking %s (%s) removed leases %v, want one", acc, whoOf[acc], gone)
+		}
+		truth[gone[0]] = acc
+		delete(left, gone[0])
+	}
+	for id := range left {
+		truth[id] = rootAcc
+	}
+
+	var sameIssue, sameExpiry int
+	for id, l := range leases {
+		in := info[truth[id]]
+		if l.IssueTime.Equal(in.IssueTime) {
+			sameIssue++
+		}
+		if l.ExpireTime.Equal(in.ExpireTime) {
+			sameExpiry++
+		}
+		if !in.CreationTime.Equal(l.IssueTime.Truncate(time.Second)) {
+			t.Errorf("%s: creation_time %v is not its lease's issue_time %v to the second", in.Accessor, in.CreationTime, l.IssueTime)
+		}
+	}
+	t.Logf("%d token leases: issue_time equal to the nanosecond for %d, expire_time for %d (one token renewed in between)", len(leases), sameIssue, sameExpiry)
+	if sameIssue != len(leases) {
+		t.Errorf("the token's issue_time is not its lease's for %d leases", len(leases)-sameIssue)
+	}
+
+	for _, nanos := range []bool{true, false} {
+		idx := NewTokens(fromStore(infos, nanos))
+		var exact, ownerOnly, none int
+		for id, l := range leases {
+			want := info[truth[id]]
+			own, acc, ok := idx.Owner(id, l.IssueTime, l.ExpireTime)
+			switch {
+			case !ok:
+				none++
+			case acc == want.Accessor:
+				exact++
+			case acc == "" && own.EntityID == want.EntityID && own.DisplayName == want.DisplayName && maps.Equal(own.Metadata, want.Meta):
+				ownerOnly++
+			default:
+				t.Errorf("nanos=%v: lease %s of %s (%s) attributed to %s %+v", nanos, id, want.Accessor, whoOf[want.Accessor], acc, own)
+			}
+		}
+		t.Logf("nanos=%v: %d leases to their token, %d to their owner only, %d to nobody", nanos, exact, ownerOnly, none)
+		if nanos && exact != len(leases) {
+			t.Errorf("with issue times to the nanosecond every lease must find its token: %d of %d did", exact, len(leases))
+		}
 	}
 }

@@ -31,6 +31,13 @@ type Stats struct {
 	Leases  int   // leases looked up
 	Errors  int   // failed listings and lookups
 	LastErr error // the most recent of them
+	// Poll marks a refresh of an index a full crawl already filled: every
+	// lease a listing adds is new, even under a prefix not seen before.
+	Poll bool
+	// Changed, if set, hears how many leases each listing added and
+	// removed under its prefix (the churn), for prefixes listed before and
+	// for every listing of a Poll; a first crawl's listings are not churn.
+	Changed func(prefix string, created, gone int)
 	// ErrorText words a failed listing's error for the index
 	// (model.Index.SetPrefixError), e.g. the UI's plain-words formatter;
 	// nil uses err.Error().
@@ -54,7 +61,13 @@ func Apply(idx *model.Index, ev vaultclient.Event, now time.Time, st *Stats) (fr
 	switch ev.Kind {
 	case vaultclient.EventListed:
 		st.Listed++
-		fresh, _ = idx.ApplyListing(ev.Listing.Prefix, ev.Listing.Prefixes, ev.Listing.LeaseIDs, now)
+		n := idx.Node(ev.Listing.Prefix)
+		seen := n != nil && n.Listed()
+		var gone []string
+		fresh, gone = idx.ApplyListing(ev.Listing.Prefix, ev.Listing.Prefixes, ev.Listing.LeaseIDs, now)
+		if st.Changed != nil && (seen || st.Poll) && len(fresh)+len(gone) > 0 {
+			st.Changed(ev.Listing.Prefix, len(fresh), len(gone))
+		}
 	case vaultclient.EventLease:
 		st.Leases++
 		idx.ApplyLease(Info(ev.Lease))

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/leasetop/leasetop/churn"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/dialog"
 	"github.com/leasetop/leasetop/ui/theme"
@@ -90,6 +91,7 @@ func New(be Backend, opt Options) Model {
 		prefix:  prefix,
 		marks:   map[string]bool{},
 		revoked: map[string]bool{},
+		churn:   churn.New(time.Minute, 30),
 		host:    r,
 	}
 	if opt.ReadOnly {

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/leasetop/leasetop/audit"
+	"github.com/leasetop/leasetop/churn"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/dialog"
 	"github.com/leasetop/leasetop/ui/theme"
@@ -47,6 +48,8 @@ type Common struct {
 
 	// owners maps lease ids to who made them, from Vault's audit log.
 	owners *audit.Attribution
+	// churn counts the leases each refresh found new or gone, per prefix.
+	churn *churn.Tracker
 
 	host
 }
@@ -82,8 +85,14 @@ const (
 	chrome  = 3 // rows that are not panes: title, status, help
 )
 
-// treeWidth is the left pane's width: the tree, or the radar's panel.
-func (c *Common) treeWidth() int { return clamp(c.width*32/100, 20, 48) }
+// treeWidth is the left pane's width: the tree, or the radar's panel;
+// wider once refreshes have seen churn, for the growth column.
+func (c *Common) treeWidth() int {
+	if c.churn.Active() {
+		return clamp(c.width*32/100+growthWidth, 20, 48+growthWidth)
+	}
+	return clamp(c.width*32/100, 20, 48)
+}
 
 func (c *Common) bodyHeight() int { return max(c.height-chrome, 3) }
 
@@ -114,6 +123,14 @@ func (c *Common) missingCap(path string) string {
 	}
 	return fmt.Sprintf("the token may not do this: it needs %s", p.Line())
 }
+
+// churnWindow is what growth rates average over, and churnBuckets how
+// many minutes the sparklines show.
+const (
+	churnWindow  = 5 * time.Minute
+	churnBuckets = 6
+	growthWidth  = churnBuckets + 8 // " " + sparkline + " %6s"
+)
 
 func clamp(v, lo, hi int) int {
 	if hi < lo {

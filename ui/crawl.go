@@ -55,8 +55,17 @@ func (r *root) startCrawl(poll bool) tea.Cmd {
 	cr.ch = c.be.Walk(ctx, c.opt.Prefix, vaultclient.WalkOptions{Concurrency: c.opt.Concurrency, ListOnly: poll,
 		Focus: func() string { return cr.focus.Load().(string) }})
 	cr.cancel, cr.running, cr.poll, cr.started = cancel, true, poll, c.now()
-	cr.stats, cr.fresh = crawl.Stats{ErrorText: plainError}, nil
+	cr.stats, cr.fresh = r.newStats(poll), nil
 	return waitBatch(cr.gen, poll, cr.ch)
+}
+
+// newStats counts a walk: errors in words, and churn recorded from a
+// refresh's listings.
+func (r *root) newStats(poll bool) crawl.Stats {
+	c := r.c
+	return crawl.Stats{ErrorText: plainError, Poll: poll, Changed: func(prefix string, created, gone int) {
+		c.churn.Record(prefix, created, gone, c.now())
+	}}
 }
 
 // waitBatch blocks for one event, then takes whatever else is ready up to

@@ -1,13 +1,18 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/leasetop/leasetop/churn"
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/list"
@@ -20,9 +25,21 @@ type tree struct {
 	c        *Common
 	cur      list.Cursor
 	expanded map[string]bool
-	sort     model.ChildSort
+	sort     treeSort
 	rows     treeRows
 }
+
+// treeSort is the order of a prefix's children: o cycles through them.
+type treeSort int
+
+const (
+	sortByName   treeSort = iota // for finding a known path
+	sortByCount                  // where are the leases
+	sortByGrowth                 // where are they coming from, right now
+	treeSorts
+)
+
+func (s treeSort) String() string { return [...]string{"by name", "by count", "by growth"}[s] }
 
 type treeRow struct {
 	path  string
@@ -61,7 +78,7 @@ func (t *tree) Sync() {
 	if root != nil {
 		var walk func(path string, depth int)
 		walk = func(path string, depth int) {
-			for _, n := range c.idx.Children(path, t.sort) {
+			for _, n := range t.children(path) {
 				t.rows = append(t.rows, treeRow{path: n.Path(), depth: depth, node: n})
 				if t.expanded[n.Path()] {
 					walk(n.Path(), depth+1)
@@ -130,12 +147,46 @@ func (t *tree) click(row int) {
 	}
 }
 
-func (t *tree) toggleSort() {
-	if t.sort == model.ByName {
-		t.sort = model.ByCount
-	} else {
-		t.sort = model.ByName
+func (t *tree) toggleSort() { t.sort = (t.sort + 1) % treeSorts }
+
+// children are path's children in the tree's order; by growth, the
+// fastest net growth first, ties by count.
+func (t *tree) children(path string) []*model.Node {
+	c := t.c
+	switch t.sort {
+	case sortByCount:
+		return c.idx.Children(path, model.ByCount)
+	case sortByGrowth:
+		ns := c.idx.Children(path, model.ByCount)
+		now := c.now()
+		g := make(map[*model.Node]float64, len(ns))
+		for _, n := range ns {
+			g[n] = c.churn.Growth(n.Path(), now, churnWindow)
+		}
+		slices.SortStableFunc(ns, func(a, b *model.Node) int { return cmp.Compare(g[b], g[a]) })
+		return ns
 	}
+	return c.idx.Children(path, model.ByName)
+}
+
+// growthCell is a prefix's churn: a sparkline of its net growth per
+// minute and its rate ("+1.2k/m"), or blanks when nothing changed.
+func (c *Common) growthCell(prefix string, now time.Time) string {
+	spark := churn.Sparkline(c.churn.Spark(prefix, now, churnBuckets))
+	g := c.churn.Growth(prefix, now, churnWindow)
+	return spark + fmt.Sprintf(" %6s", perMinute(g))
+}
+
+// perMinute is a rate in few cells: "+85/m", "-3/m", "+1.2k/m"; "" for
+// (almost) none.
+func perMinute(r float64) string {
+	switch a := math.Abs(r); {
+	case a < 0.5:
+		return ""
+	case a < 1000:
+		return fmt.Sprintf("%+.0f/m", r)
+	}
+	return fmt.Sprintf("%+.1fk/m", r/1000)
 }
 
 func (t *tree) view(focused bool) string {
@@ -171,6 +222,9 @@ func (t *tree) view(focused bool) string {
 			}
 		}
 		right := fmt.Sprintf(" %s%6d %7s", errMark, count, soon)
+		if c.churn.Active() {
+			right += " " + c.growthCell(r.path, now)
+		}
 		left := strings.Repeat("  ", max(r.depth-1, 0)) + marker + name
 		if r.depth == 0 {
 			left = name
@@ -187,9 +241,5 @@ func (t *tree) view(focused bool) string {
 		b.WriteString(line)
 		b.WriteByte('\n')
 	}
-	title := "prefixes · by name"
-	if t.sort == model.ByCount {
-		title = "prefixes · by count"
-	}
-	return c.pane(strings.TrimSuffix(b.String(), "\n"), w, focused, title)
+	return c.pane(strings.TrimSuffix(b.String(), "\n"), w, focused, "prefixes · "+t.sort.String())
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -11,7 +12,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/internal/golden"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/dialog"
@@ -137,7 +137,7 @@ func newTest(t *testing.T, be Backend, opt Options) Model {
 // sets it up but without a backend.
 func refresh(m Model, gen int, poll bool, events []vaultclient.Event) Model {
 	cr := m.crawl
-	cr.gen, cr.running, cr.poll, cr.started, cr.stats = gen, true, poll, m.c.now(), crawl.Stats{ErrorText: plainError}
+	cr.gen, cr.running, cr.poll, cr.started, cr.stats = gen, true, poll, m.c.now(), m.newStats(poll)
 	return send(m, walkBatchMsg{gen: gen, poll: poll, events: events, done: true})
 }
 
@@ -588,4 +588,46 @@ func TestIrrevocableViewGroupsByMountAndForceRevokesByID(t *testing.T) {
 	if !slices.Equal(be.prefix, []string{"force:database/creds/doomed/AAA", "force:database/creds/doomed/BBB"}) {
 		t.Errorf("X force-revoked %v, want every irrevocable lease of database/ and nothing else", be.prefix)
 	}
+}
+
+// A refresh that finds 30 new leases under secret/aws/ shows the growth
+// in the tree, sorts the tree by it, and names the prefix in the status
+// bar; the first crawl's leases are not growth.
+func TestChurnNamesTheFastestGrowingPrefix(t *testing.T) {
+	m := newTest(t, &recorder{}, Options{})
+	if strings.Contains(text(m), "/m") {
+		t.Fatalf("the first crawl counted as growth:\n%s", text(m))
+	}
+	ids := []string{"secret/aws/k1", "secret/aws/k2"}
+	for i := range 30 {
+		ids = append(ids, fmt.Sprintf("secret/aws/new%02d", i))
+	}
+	m = refresh(m, 2, true, []vaultclient.Event{
+		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "secret/aws/", LeaseIDs: ids}},
+		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "database/creds/readonly/", LeaseIDs: []string{"database/creds/readonly/AAA"}}},
+	})
+	out := text(m)
+	if !strings.Contains(out, "fastest growth: secret/aws/ +30/m") {
+		t.Errorf("no fastest growth in the status bar:\n%s", out)
+	}
+	if line := lineWith(out, "▸ secret/"); !strings.Contains(line, "+30/m") {
+		t.Errorf("the tree's secret/ row lacks its growth: %q", line)
+	}
+	if line := lineWith(out, "▸ database/"); !strings.Contains(line, "-2/m") {
+		t.Errorf("the tree's database/ row lacks its loss: %q", line)
+	}
+	m = keys(m, "o", "o") // by count, by growth
+	out = text(m)
+	if !strings.Contains(out, "prefixes · by growth") || strings.Index(out, "▸ secret/") > strings.Index(out, "▸ auth/") {
+		t.Errorf("by growth, secret/ should come first:\n%s", out)
+	}
+}
+
+func lineWith(screen, s string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
 }

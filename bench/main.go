@@ -1,7 +1,9 @@
 // Command bench measures leasetop against a real dev Vault seeded with
-// many leases and prints the figures of issue 5 as one table, each as a
-// ratio against a baseline measured in the same run. Run it through
-// bench/run.sh; `go run ./bench -h` lists the knobs.
+// many leases and prints the figures of issue 5 (1-7) and of issue 10
+// (8-10: an audit log made from that Vault's audit entries, and the
+// owners screen) as one table, each as a ratio against a baseline
+// measured in the same run. Run it through bench/run.sh; `go run ./bench
+// -h` lists the knobs.
 package main
 
 import (
@@ -40,7 +42,19 @@ func main() {
 	idle := flag.Duration("idle", 30*time.Second, "how long to measure an idle leasetop's CPU")
 	flag.StringVar(&only, "only", "", "run only these figures, e.g. 5,7 (seeding always runs)")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the idle measurement (figure 7) here")
+	flag.IntVar(&auditOpt.mb, "audit-mb", 1024, "figures 8 and 9: the generated audit log holds at least this many MiB")
+	flag.IntVar(&auditOpt.live, "audit-live", 100000, "figures 8 and 9: lease creations in the log whose leases are live")
+	flag.IntVar(&auditOpt.gone, "audit-gone", 50000, "figures 8 and 9: at least this many older creations in the log, of leases long gone")
+	flag.StringVar(&auditOpt.dir, "audit-dir", "", "figures 8 and 9: where the temporary log goes (default: the system's temp folder)")
+	auditReadPath := flag.String("audit-read", "", "internal: read this audit log into an Attribution and exit (the program figure 8 times)")
 	flag.Parse()
+	if *auditReadPath != "" {
+		if err := auditRead(*auditReadPath); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*leases, *prefixes, *conc, *cliSample, *idle); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -49,7 +63,10 @@ func main() {
 
 type figure struct{ name, value, target string }
 
-var only, cpuProfile string
+var (
+	only, cpuProfile string
+	auditOpt         auditOpts
+)
 
 // want reports whether figure n is to be measured.
 func want(n int) bool {
@@ -66,28 +83,75 @@ func want(n int) bool {
 
 func run(n, nprefix, conc, cliSample int, idle time.Duration) error {
 	ctx := context.Background()
-	bin, err := devvault.Binary()
-	if err != nil {
-		return err
+	fmt.Printf("machine: %d CPUs, %s\n", runtime.NumCPU(), runtime.Version())
+	var figs []figure
+	var (
+		bin     string
+		srv     *devvault.Server
+		rootAPI *api.Client
+		err     error
+	)
+	if wantAny(1, 9) {
+		if bin, err = devvault.Binary(); err != nil {
+			return err
+		}
+		if srv, err = devvault.Start(ctx, devvault.Options{Bin: bin}); err != nil {
+			return err
+		}
+		defer srv.Stop()
+		if rootAPI, err = srv.Client(); err != nil {
+			return err
+		}
+		fmt.Printf("vault: %s\n", bin)
 	}
-	srv, err := devvault.Start(ctx, devvault.Options{Bin: bin})
-	if err != nil {
-		return err
+	if wantAny(1, 7) {
+		if figs, err = leaseFigures(ctx, srv, rootAPI, bin, n, nprefix, conc, cliSample, idle); err != nil {
+			return err
+		}
 	}
-	defer srv.Stop()
-	rootAPI, err := srv.Client()
-	if err != nil {
-		return err
+	if want(8) || want(9) {
+		f, err := auditFigures(ctx, rootAPI, auditOpt)
+		if err != nil {
+			return err
+		}
+		figs = append(figs, f...)
 	}
-	fmt.Printf("machine: %d CPUs, %s; vault: %s\n", runtime.NumCPU(), runtime.Version(), bin)
+	if want(10) {
+		figs = append(figs, figure{"10. owners screen View() at 100k / at 1k; and / lease table View() at 100k", ownersViewRatio(), "<= 1.5; ~1"})
+	}
 
+	fmt.Println()
+	w := 0
+	for _, f := range figs {
+		w = max(w, len(f.name))
+	}
+	fmt.Printf("%-*s  %-60s  %s\n", w, "figure", "measured", "target")
+	fmt.Printf("%s\n", strings.Repeat("-", w+75))
+	for _, f := range figs {
+		fmt.Printf("%-*s  %-60s  %s\n", w, f.name, f.value, f.target)
+	}
+	return nil
+}
+
+// wantAny reports whether any figure from a to b is to be measured.
+func wantAny(a, b int) bool {
+	for n := a; n <= b; n++ {
+		if want(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// leaseFigures seeds n leases and measures figures 1 to 7.
+func leaseFigures(ctx context.Context, srv *devvault.Server, rootAPI *api.Client, bin string, n, nprefix, conc, cliSample int, idle time.Duration) ([]figure, error) {
 	// Seed.
 	start := time.Now()
 	s := &seed.Seeder{C: rootAPI, Concurrency: 32}
 	per := n / nprefix
 	for i := range nprefix {
 		if _, err := s.LeasedKV(ctx, fmt.Sprintf("bench/role-%02d", i), 24*time.Hour, per); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	seeded := time.Since(start)
@@ -107,20 +171,20 @@ func run(n, nprefix, conc, cliSample int, idle time.Duration) error {
 	for range rounds {
 		d, first, got, err := timeWalk(ctx, client, conc)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if got != total {
-			return fmt.Errorf("walk found %d leases, want %d", got, total)
+			return nil, fmt.Errorf("walk found %d leases, want %d", got, total)
 		}
 		if walkBest == 0 || d < walkBest {
 			walkBest, firstRow = d, first
 		}
 		r, rgot, err := timeRawLoop(ctx, rootAPI, conc)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if rgot != total {
-			return fmt.Errorf("raw loop found %d leases, want %d", rgot, total)
+			return nil, fmt.Errorf("raw loop found %d leases, want %d", rgot, total)
 		}
 		if rawBest == 0 || r < rawBest {
 			rawBest = r
@@ -136,7 +200,7 @@ func run(n, nprefix, conc, cliSample int, idle time.Duration) error {
 		// The operator's way today, one vault CLI process per call.
 		cliRate, err := timeCLI(bin, srv, cliSample)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		figs = append(figs, figure{"2. crawl: leasetop vs sequential vault CLI (list + lease lookup)",
 			fmt.Sprintf("%.0fx (%.0f vs %.1f leases/s; CLI on %d leases, extrapolated: %s for all)", walkRate/cliRate, walkRate, cliRate, cliSample,
@@ -153,7 +217,7 @@ func run(n, nprefix, conc, cliSample int, idle time.Duration) error {
 		// Heap per lease, the whole index as the UI holds it.
 		perLease, err := heapPerLease(ctx, client, total)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		figs = append(figs, figure{"5. heap per lease at 100k (the model index)", fmt.Sprintf("%.0f B", perLease), "<= 1024 B"})
 	}
@@ -161,7 +225,7 @@ func run(n, nprefix, conc, cliSample int, idle time.Duration) error {
 		// Requests per steady-state poll of the unchanged tree, counted at a proxy.
 		lists, lookups, prefixCount, err := pollRequests(ctx, srv, conc)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		figs = append(figs, figure{"6. requests per steady-state poll (unchanged tree)",
 			fmt.Sprintf("%d lookups, %d LISTs (%d prefixes)", lookups, lists, prefixCount), "0 lookups"})
@@ -169,22 +233,12 @@ func run(n, nprefix, conc, cliSample int, idle time.Duration) error {
 	if want(7) {
 		cpu, err := idleCPU(rootAPI, conc, total, idle)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		figs = append(figs, figure{fmt.Sprintf("7. CPU of an idle leasetop with %dk leases over %s", total/1000, idle), fmt.Sprintf("%.2f%% of one core", cpu), "a few %"})
 	}
 
-	fmt.Println()
-	w := 0
-	for _, f := range figs {
-		w = max(w, len(f.name))
-	}
-	fmt.Printf("%-*s  %-60s  %s\n", w, "figure", "measured", "target")
-	fmt.Printf("%s\n", strings.Repeat("-", w+75))
-	for _, f := range figs {
-		fmt.Printf("%-*s  %-60s  %s\n", w, f.name, f.value, f.target)
-	}
-	return nil
+	return figs, nil
 }
 
 // timeWalk crawls everything with leasetop's Walk.
@@ -417,28 +471,59 @@ func cpuTime() time.Duration {
 
 // viewRatio runs the ui package's View benchmark and divides.
 func viewRatio() string {
-	cmd := exec.Command("go", "test", "-run", "^$", "-bench", "BenchmarkView", "-benchtime", "200x", "./ui")
+	ns, err := uiBench("^BenchmarkView$")
+	if err != nil {
+		return err.Error()
+	}
+	v := func(n string) float64 { return ns["BenchmarkView/leases="+n] }
+	if v("1000") == 0 || v("100000") == 0 {
+		return "could not read the benchmark: " + benchNames(ns)
+	}
+	return fmt.Sprintf("%.2f (1k %.0f µs, 10k %.0f µs, 100k %.0f µs)", v("100000")/v("1000"), v("1000")/1000, v("10000")/1000, v("100000")/1000)
+}
+
+// ownersViewRatio runs the owners screen's View benchmark beside the lease
+// table's, in one go test, and divides.
+func ownersViewRatio() string {
+	ns, err := uiBench("^Benchmark(Owners)?View$")
+	if err != nil {
+		return err.Error()
+	}
+	o := func(n string) float64 { return ns["BenchmarkOwnersView/leases="+n] }
+	table := ns["BenchmarkView/leases=100000"]
+	if o("1000") == 0 || o("100000") == 0 || table == 0 {
+		return "could not read the benchmark: " + benchNames(ns)
+	}
+	return fmt.Sprintf("%.2f; %.2f (owners 1k %.0f µs, 10k %.0f µs, 100k %.0f µs; table 100k %.0f µs)", o("100000")/o("1000"), o("100000")/table,
+		o("1000")/1000, o("10000")/1000, o("100000")/1000, table/1000)
+}
+
+// uiBench runs benchmarks of the ui package, 200 frames each, and returns
+// ns/op by name (without the -GOMAXPROCS suffix).
+func uiBench(pattern string) (map[string]float64, error) {
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", pattern, "-benchtime", "200x", "./ui")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return "error: " + strings.TrimSpace(string(out))
+		return nil, fmt.Errorf("error: %s", strings.TrimSpace(string(out)))
 	}
 	ns := map[string]float64{}
+	suffix := "-" + fmt.Sprint(runtime.GOMAXPROCS(0))
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Fields(line)
-		if len(f) >= 3 && strings.HasPrefix(f[0], "BenchmarkView/") {
+		if len(f) >= 3 && strings.HasPrefix(f[0], "Benchmark") {
 			var v float64
 			fmt.Sscan(f[2], &v)
-			ns[strings.TrimSuffix(strings.TrimPrefix(f[0], "BenchmarkView/"), "-"+fmt.Sprint(runtime.GOMAXPROCS(0)))] = v
+			ns[strings.TrimSuffix(f[0], suffix)] = v
 		}
 	}
+	return ns, nil
+}
+
+func benchNames(ns map[string]float64) string {
 	keys := make([]string, 0, len(ns))
 	for k := range ns {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	if ns["leases=1000"] == 0 || ns["leases=100000"] == 0 {
-		return "could not read the benchmark: " + strings.Join(keys, ",")
-	}
-	return fmt.Sprintf("%.2f (1k %.0f µs, 10k %.0f µs, 100k %.0f µs)", ns["leases=100000"]/ns["leases=1000"],
-		ns["leases=1000"]/1000, ns["leases=10000"]/1000, ns["leases=100000"]/1000)
+	return strings.Join(keys, ",")
 }

@@ -250,8 +250,8 @@ Usage:
 
 For scripts (each takes -h):
   leasetop ls [PREFIX] [-r] [--expiring-within D] [--renewable] [-o table|json|jsonl|csv]
-  leasetop count [PREFIX] [--depth N] [--by-count] [-o table|json]
-  leasetop check --expiring-within D [--warn N] [--crit N] [PREFIX]
+  leasetop count [PREFIX] [--depth N] [--by-count] [--watch D] [-o table|json]
+  leasetop check --expiring-within D [--warn N] [--crit N] [--growth N/m [--watch D]] [PREFIX]
   leasetop revoke --prefix P [--sync|--force] [--yes]  |  leasetop revoke LEASE_ID
   leasetop renew LEASE_ID... [--increment D]
   leasetop owners [PREFIX] --vault-audit PATH [--by entity|role|mount|remote|agent] [--recent D] [-o table|json|csv]

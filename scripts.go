@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -266,6 +267,45 @@ func crawlIndex(ctx context.Context, c *vaultclient.Client, prefix string, stder
 	return idx, failures
 }
 
+// churnCounts are the leases a second listing found new and gone, per
+// prefix: own (directly under it) and all (its whole subtree).
+type churnCounts struct {
+	own, all map[string][2]int // [created, gone]
+}
+
+// watchChurn waits d, lists prefix again (no lookups) into idx and counts
+// what changed per prefix: `count --watch` and `check --growth`.
+func watchChurn(ctx context.Context, c *vaultclient.Client, prefix string, idx *model.Index, d time.Duration) (churnCounts, error) {
+	ch := churnCounts{own: map[string][2]int{}, all: map[string][2]int{}}
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+		return ch, ctx.Err()
+	}
+	st := crawl.Stats{Poll: true, Changed: func(p string, created, gone int) {
+		o := ch.own[p]
+		ch.own[p] = [2]int{o[0] + created, o[1] + gone}
+		for q := p; ; q = leaseid.Parent(q) {
+			a := ch.all[q]
+			ch.all[q] = [2]int{a[0] + created, a[1] + gone}
+			if q == "" {
+				break
+			}
+		}
+	}}
+	var err error
+	for ev := range c.Walk(ctx, prefix, vaultclient.WalkOptions{ListOnly: true}) {
+		crawl.Apply(idx, ev, time.Now(), &st)
+		if ev.Kind == vaultclient.EventError && err == nil {
+			err = ev.Err
+		}
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	return ch, err
+}
+
 // runCount is `leasetop count`: the roll-up tree of counts.
 func runCount(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("leasetop count", flag.ContinueOnError)
@@ -275,8 +315,9 @@ func runCount(args []string, stdout, stderr io.Writer) int {
 	depth := fs.Int("depth", 2, "levels of prefixes below PREFIX to show")
 	format := fs.String("o", "table", "output: table or json")
 	byCount := fs.Bool("by-count", false, "order prefixes by lease count, largest first")
+	watch := fs.Duration("watch", 0, "list again after this long and show leases created and gone per minute under each prefix")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: leasetop count [PREFIX] [--depth N] [--by-count] [-o table|json]")
+		fmt.Fprintln(stderr, "Usage: leasetop count [PREFIX] [--depth N] [--by-count] [--watch D] [-o table|json]")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterleaved(fs, args)
@@ -289,6 +330,9 @@ func runCount(args []string, stdout, stderr io.Writer) int {
 	}
 	if err == nil && *depth < 0 {
 		err = errors.New("--depth must not be negative")
+	}
+	if err == nil && *watch < 0 {
+		err = errors.New("--watch must not be negative")
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "leasetop count:", err)
@@ -303,11 +347,25 @@ func runCount(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	prefix = leaseid.AsPrefix(prefix)
 	idx, failures := crawlIndex(ctx, c, prefix, stderr)
+	var churn churnCounts
+	if *watch > 0 {
+		fmt.Fprintf(stderr, "watching for %s…\n", model.FormatDuration(*watch))
+		if churn, err = watchChurn(ctx, c, prefix, idx, *watch); err != nil {
+			failures = append(failures, err)
+		}
+	}
 	order := model.ByName
 	if *byCount {
 		order = model.ByCount
 	}
 	rows := report.CountTree(idx, prefix, *depth, order, time.Now())
+	if *watch > 0 {
+		for i := range rows {
+			cg := churn.all[rows[i].Prefix]
+			created, gone := float64(cg[0])/watch.Minutes(), float64(cg[1])/watch.Minutes()
+			rows[i].CreatedPerMinute, rows[i].GonePerMinute = &created, &gone
+		}
+	}
 	if *format == "json" {
 		err = report.WriteCountsJSON(stdout, rows)
 	} else {
@@ -329,8 +387,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	within := fs.String("expiring-within", "", "count leases whose TTL is at most this (required), e.g. 1h")
 	warn := fs.Int("warn", 1, "WARNING when at least this many leases expire within the window (0: never)")
 	crit := fs.Int("crit", 0, "CRITICAL when at least this many leases expire within the window (0: never)")
+	growth := fs.String("growth", "", "WARNING when leases directly under one prefix are created faster than this, e.g. 500/m (lists twice, --watch apart)")
+	watch := fs.Duration("watch", 30*time.Second, "with --growth: how long apart the two listings are")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: leasetop check --expiring-within D [--warn N] [--crit N] [PREFIX]")
+		fmt.Fprintln(stderr, "Usage: leasetop check --expiring-within D [--warn N] [--crit N] [--growth N/m [--watch D]] [PREFIX]")
 		fmt.Fprintln(stderr, "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.")
 		fs.PrintDefaults()
 	}
@@ -359,6 +419,13 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if *warn < 0 || *crit < 0 {
 		return unknown("--warn and --crit must not be negative")
 	}
+	growthLimit, err := parseRate(*growth)
+	if err != nil {
+		return unknown("--growth: %v", err)
+	}
+	if *watch <= 0 {
+		return unknown("--watch must be more than 0")
+	}
 	c, err := sf.client()
 	if err != nil {
 		return unknown("%v", err)
@@ -384,14 +451,62 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if n > 0 {
 		summary += fmt.Sprintf(", the first in %s (%s)", model.FormatTTL(soon[0].TTL(now)), soon[0].ID())
 	}
+	growthPerf := ""
+	if growthLimit > 0 {
+		fmt.Fprintf(stderr, "watching for %s…\n", model.FormatDuration(*watch))
+		churn, err := watchChurn(ctx, c, prefix, idx, *watch)
+		if err != nil {
+			return unknown("listing %s again: %v", displayPrefix(prefix), err)
+		}
+		fastest, rate := "", 0.0
+		for p, cg := range churn.own {
+			if r := float64(cg[0]) / watch.Minutes(); r > rate || r == rate && p < fastest {
+				fastest, rate = p, r
+			}
+		}
+		growthPerf = fmt.Sprintf(" growth=%.1f;%g;;0", rate, growthLimit)
+		if rate >= growthLimit {
+			summary += fmt.Sprintf("; %s grows by %.0f leases a minute (limit %g/m)", fastest, rate, growthLimit)
+			if code == exitOK {
+				state, code = "WARNING", exitWarning
+			}
+		} else if fastest != "" {
+			summary += fmt.Sprintf("; fastest growth %s %.0f/m", fastest, rate)
+		}
+	}
 	thr := func(v int) string {
 		if v == 0 {
 			return ""
 		}
 		return fmt.Sprint(v)
 	}
-	fmt.Fprintf(stdout, "LEASETOP %s - %s | expiring=%d;%s;%s;0 total=%d;;;0\n", state, summary, n, thr(*warn), thr(*crit), total)
+	fmt.Fprintf(stdout, "LEASETOP %s - %s | expiring=%d;%s;%s;0 total=%d;;;0%s\n", state, summary, n, thr(*warn), thr(*crit), total, growthPerf)
 	return code
+}
+
+// parseRate reads a rate such as "500/m", "30/s" or "2000/h" as per
+// minute; "" is 0 (no limit).
+func parseRate(s string) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	num, unit, ok := strings.Cut(s, "/")
+	if !ok {
+		unit = "m"
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("%q is not a rate: write it as N/m (leases a minute), N/s or N/h", s)
+	}
+	switch strings.TrimSpace(unit) {
+	case "s":
+		return v * 60, nil
+	case "m", "min":
+		return v, nil
+	case "h":
+		return v / 60, nil
+	}
+	return 0, fmt.Errorf("%q is not a rate: the unit after / is s, m or h", s)
 }
 
 func displayPrefix(p string) string {

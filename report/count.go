@@ -18,6 +18,9 @@ type CountRow struct {
 	Leases        int        `json:"leases"`
 	SoonestExpiry *time.Time `json:"soonest_expiry"` // null: nothing below expires
 	SoonestTTL    *int64     `json:"soonest_ttl_seconds"`
+	// With count --watch: leases created and gone per minute below.
+	CreatedPerMinute *float64 `json:"created_per_minute,omitempty"`
+	GonePerMinute    *float64 `json:"gone_per_minute,omitempty"`
 }
 
 // CountTree flattens the index under prefix to depth levels, parents
@@ -62,7 +65,18 @@ func WriteCountsTable(w io.Writer, rows []CountRow) error {
 		names[i] = name
 		width = max(width, len(name))
 	}
-	if _, err := fmt.Fprintf(w, "%-*s  %8s  %8s\n", width, "PREFIX", "LEASES", "SOONEST"); err != nil {
+	watched := len(rows) > 0 && rows[0].CreatedPerMinute != nil
+	rates := func(r CountRow) string {
+		if !watched {
+			return ""
+		}
+		return fmt.Sprintf("  %10.1f  %10.1f", *r.CreatedPerMinute, *r.GonePerMinute)
+	}
+	head := ""
+	if watched {
+		head = fmt.Sprintf("  %10s  %10s", "CREATED/M", "GONE/M")
+	}
+	if _, err := fmt.Fprintf(w, "%-*s  %8s  %8s%s\n", width, "PREFIX", "LEASES", "SOONEST", head); err != nil {
 		return err
 	}
 	for i, r := range rows {
@@ -70,7 +84,7 @@ func WriteCountsTable(w io.Writer, rows []CountRow) error {
 		if r.SoonestTTL != nil {
 			soon = model.FormatTTL(time.Duration(*r.SoonestTTL) * time.Second)
 		}
-		if _, err := fmt.Fprintf(w, "%-*s  %8d  %8s\n", width, names[i], r.Leases, soon); err != nil {
+		if _, err := fmt.Fprintf(w, "%-*s  %8d  %8s%s\n", width, names[i], r.Leases, soon, rates(r)); err != nil {
 			return err
 		}
 	}

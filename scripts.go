@@ -749,7 +749,7 @@ var shortReasons = map[string]string{
 func lsOwner(id string, issued time.Time, src owners.Source) *report.Owner {
 	own, created, ok := src.Log.Owner(id)
 	if !ok {
-		g, _ := owners.Of(id, issued, owners.ByEntity, src)
+		g, _ := owners.Of(id, issued, time.Time{}, owners.ByEntity, src)
 		return &report.Owner{OwnerReason: shortReasons[g.Key]}
 	}
 	o := &report.Owner{Owner: owners.Name(own), DisplayName: own.DisplayName, EntityID: own.EntityID}
@@ -918,7 +918,7 @@ func runWho(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			w.CreatedTime = &t
 		}
 	} else {
-		g, _ := owners.Of(id, lease.IssueTime, owners.ByEntity, src)
+		g, _ := owners.Of(id, lease.IssueTime, lease.ExpireTime, owners.ByEntity, src)
 		w.Reason = noOwnerReason(g)
 	}
 	if *format == "json" {

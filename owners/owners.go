@@ -52,6 +52,10 @@ func ParseBy(s string) (By, error) {
 type Source struct {
 	// Log is the audit log's attribution; nil when no log was given.
 	Log *audit.Attribution
+	// Tokens is the token store, which names the owners of token leases;
+	// nil when it was not read, and TokensWhy then says why in words.
+	Tokens    *Tokens
+	TokensWhy string
 }
 
 // Group is the owner group of one lease under one grouping.
@@ -64,18 +68,34 @@ type Group struct {
 
 // The groups of leases without an owner, by reason.
 var (
-	NoSource   = Group{Key: "!nosource", Label: "no owner: no audit log given (--vault-audit FILE, or - for stdin)"}
-	TokenLease = Group{Key: "!token", Label: "no owner: a token lease (the audit log cannot name it: its id is a salted hash)"}
-	Unseen     = Group{Key: "!unseen", Label: "no owner: not in the audit log read so far"}
+	NoSource       = Group{Key: "!nosource", Label: "no owner: no audit log given (--vault-audit FILE, or - for stdin)"}
+	TokenLease     = Group{Key: "!token", Label: "no owner: a token lease (the audit log cannot name it: its id is a salted hash)"}
+	Unseen         = Group{Key: "!unseen", Label: "no owner: not in the audit log read so far"}
+	TokenUnmatched = Group{Key: "!tokenunmatched", Label: "no owner: a token lease the token store cannot tell apart (or its token is gone)"}
 )
 
 func before(since time.Time) Group {
 	return Group{Key: "!before", Label: "no owner: created before the audit log starts (" + since.UTC().Format("Jan 02 15:04:05 UTC") + ")"}
 }
 
-// Of is the group of the lease with this id (issued at issued, zero when
-// unknown) under by, and when the log says it was made (zero if unknown).
-func Of(id string, issued time.Time, by By, src Source) (Group, time.Time) {
+// Of is the group of the lease with this id (issued and expiring at those
+// times, zero when unknown) under by, and when it was made (zero if
+// unknown). A token lease's owner comes from the token store, every other
+// lease's from the audit log.
+func Of(id string, issued, expires time.Time, by By, src Source) (Group, time.Time) {
+	if leaseid.IsToken(id) {
+		if src.Tokens == nil {
+			g := TokenLease
+			if src.TokensWhy != "" {
+				g.Label += "; token store not read: " + src.TokensWhy
+			}
+			return g, time.Time{}
+		}
+		if own, _, ok := src.Tokens.Owner(id, issued, expires); ok {
+			return OfOwner(own, by), issued
+		}
+		return TokenUnmatched, time.Time{}
+	}
 	if src.Log == nil {
 		return NoSource, time.Time{}
 	}
@@ -83,8 +103,6 @@ func Of(id string, issued time.Time, by By, src Source) (Group, time.Time) {
 	if !ok {
 		since := src.Log.Since()
 		switch {
-		case leaseid.IsToken(id):
-			return TokenLease, time.Time{}
 		case !since.IsZero() && !issued.IsZero() && issued.Before(since):
 			return before(since), time.Time{}
 		}
@@ -173,7 +191,7 @@ type Row struct {
 func Rollup(idx *model.Index, prefix string, by By, src Source, now time.Time, recent time.Duration) (rows []Row, total int) {
 	at := map[string]int{}
 	idx.Each(prefix, func(l *model.Lease) {
-		g, created := Of(l.ID(), l.IssueTime(), by, src)
+		g, created := Of(l.ID(), l.IssueTime(), l.ExpireTime(), by, src)
 		i, ok := at[g.Key]
 		if !ok {
 			i = len(rows)
@@ -210,7 +228,7 @@ func Rollup(idx *model.Index, prefix string, by By, src Source, now time.Time, r
 func Leases(idx *model.Index, prefix string, by By, src Source, key string) []string {
 	var ids []string
 	idx.Each(prefix, func(l *model.Lease) {
-		if g, _ := Of(l.ID(), l.IssueTime(), by, src); g.Key == key {
+		if g, _ := Of(l.ID(), l.IssueTime(), l.ExpireTime(), by, src); g.Key == key {
 			ids = append(ids, l.ID())
 		}
 	})

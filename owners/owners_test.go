@@ -68,9 +68,33 @@ func TestRollupGroupsByEachGrouping(t *testing.T) {
 
 func TestWithoutALogEveryLeaseSaysWhy(t *testing.T) {
 	idx, _ := estate(t)
-	rows, _ := Rollup(idx, "", ByEntity, Source{}, now, time.Minute)
-	if len(rows) != 1 || rows[0].Group != NoSource || rows[0].Count != 6 {
+	rows, _ := Rollup(idx, "", ByEntity, Source{TokensWhy: "permission denied"}, now, time.Minute)
+	if len(rows) != 2 || rows[0].Group != NoSource || rows[0].Count != 5 || rows[1].Key != TokenLease.Key || rows[1].Count != 1 ||
+		!strings.Contains(rows[1].Label, "token store not read: permission denied") {
 		t.Errorf("rows %+v", rows)
+	}
+}
+
+// A token lease's owner comes from the token store, by creation path and
+// issue time; revoking the owner's tokens is bound to their accessors.
+func TestTokenLeasesFromTheTokenStore(t *testing.T) {
+	idx, src := estate(t)
+	idx.ApplyLease(model.LeaseInfo{ID: "auth/approle/login/h1", IssueTime: now.Add(-time.Minute), ExpireTime: now.Add(time.Hour), TTL: time.Hour})
+	src.Tokens = NewTokens([]Token{
+		{Accessor: "acc1", Path: "auth/approle/login", EntityID: "e1", DisplayName: "approle", Meta: map[string]string{"role_name": "billing"}, Created: now.Add(-time.Minute), Expires: now.Add(time.Hour)},
+		{Accessor: "acc2", Path: "auth/approle/login", EntityID: "e1", DisplayName: "approle", Meta: map[string]string{"role_name": "billing"}, Created: now.Add(-30 * time.Minute), Expires: now.Add(time.Hour)},
+		{Accessor: "acc3", Path: "auth/userpass/login/bob", EntityID: "e2", DisplayName: "userpass-bob", Meta: map[string]string{"username": "bob"}, Created: now},
+	})
+	rows, _ := Rollup(idx, "", ByEntity, src, now, 5*time.Minute)
+	if rows[0].Label != "approle billing · entity e1" || rows[0].Count != 3 || rows[0].Recent != 2 {
+		t.Errorf("billing's row %+v: want its 2 KV leases and its token lease", rows[0])
+	}
+	key := rows[0].Key
+	if got := src.Tokens.Accessors(ByEntity, key); !slices.Equal(got, []string{"acc1", "acc2"}) {
+		t.Errorf("billing's accessors %v", got)
+	}
+	if got := Leases(idx, "", ByEntity, src, key); !slices.Equal(got, []string{"auth/approle/login/h1", "secret/a/1", "secret/a/2"}) {
+		t.Errorf("billing's leases %v", got)
 	}
 }
 

@@ -166,11 +166,35 @@ func (t *Tokens) Owner(leaseID string, issued, expires time.Time) (own *audit.Ow
 	if !ok {
 		return nil, "", false
 	}
-	return &audit.Owner{
-		EntityID:    tok.EntityID,
-		DisplayName: tok.DisplayName,
-		Metadata:    tok.Meta,
-		Policies:    tok.Policies,
-		Path:        tok.Path,
-	}, tok.Accessor, true
+	return tok.AsOwner(), tok.Accessor, true
+}
+
+// Each calls fn for every token.
+func (t *Tokens) Each(fn func(Token)) {
+	if t == nil {
+		return
+	}
+	for _, ts := range t.byPath {
+		for _, tok := range ts {
+			fn(tok)
+		}
+	}
+}
+
+// AsOwner is the token's owner as the audit log would name it.
+func (tok Token) AsOwner() *audit.Owner {
+	return &audit.Owner{EntityID: tok.EntityID, DisplayName: tok.DisplayName, Metadata: tok.Meta, Policies: tok.Policies, Path: tok.Path}
+}
+
+// Accessors are the accessors of the tokens whose owner falls in the
+// group key under by, sorted: what revoking an owner's tokens is bound to.
+func (t *Tokens) Accessors(by By, key string) []string {
+	var out []string
+	t.Each(func(tok Token) {
+		if tok.Accessor != "" && OfOwner(tok.AsOwner(), by).Key == key {
+			out = append(out, tok.Accessor)
+		}
+	})
+	slices.Sort(out)
+	return out
 }

@@ -265,12 +265,16 @@ func (r *root) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	}
 	if key.Matches(k, keys.Refresh) {
-		if r.crawl.running {
-			return r.setStatus(lvInfo, "a crawl is already running")
-		}
-		return tea.Batch(r.startCrawl(true), r.c.spin.Tick)
+		return r.refresh()
 	}
 	return nil
+}
+
+func (r *root) refresh() tea.Cmd {
+	if r.crawl.running {
+		return r.setStatus(lvInfo, "a crawl is already running")
+	}
+	return tea.Batch(r.startCrawl(true), r.c.spin.Tick)
 }
 
 // prompt is the active screen's open footer input, or "".

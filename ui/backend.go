@@ -22,6 +22,9 @@ type Backend interface {
 	Self(ctx context.Context) (vaultclient.TokenInfo, error)
 	Irrevocable(ctx context.Context, limit int) (vaultclient.IrrevocableList, error)
 	IrrevocableCount(ctx context.Context) (vaultclient.IrrevocableCounts, error)
+	// The token store: the owners of token leases, and revoking by accessor.
+	Tokens(ctx context.Context, concurrency int, progress func(done, total int)) ([]vaultclient.AccessorInfo, error)
+	RevokeAccessor(ctx context.Context, accessor string) error
 }
 
 var _ Backend = (*vaultclient.Client)(nil)

@@ -66,6 +66,8 @@ type host interface {
 	crawlRunning() bool
 	// showScreen makes the named screen the active one.
 	showScreen(name string) tea.Cmd
+	// refresh lists Vault again now (unless a crawl runs).
+	refresh() tea.Cmd
 }
 
 type level int

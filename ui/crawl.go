@@ -208,6 +208,7 @@ func capPaths(prefix string) []string {
 		"sys/leases/revoke",
 		"sys/leases/revoke-prefix/" + prefix,
 		"sys/leases/revoke-force/" + prefix,
+		"auth/token/revoke-accessor",
 	}
 }
 

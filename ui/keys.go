@@ -35,7 +35,7 @@ func DefaultKeyMap() KeyMap {
 		Open:              key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
 		Filter:            key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter ids")),
 		Sort:              key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "cycle sort")),
-		TreeSort:          key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "tree: by name/count/growth")),
+		TreeSort:          key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "tree: name/count/growth")),
 		Refresh:           key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "refresh now")),
 		Renew:             key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "renew")),
 		Revoke:            key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "revoke")),

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/leasetop/leasetop/ui/dialog"
 	"github.com/leasetop/leasetop/ui/list"
 	"github.com/leasetop/leasetop/ui/theme"
+	"github.com/leasetop/leasetop/vaultclient"
 )
 
 // ownersScreen groups the current leases by who made them, as Vault's audit log
@@ -38,6 +40,11 @@ type ownersScreen struct {
 	entries int64
 	err     string
 
+	// the token store, read when the screen is first shown
+	tokens      *owners.Tokens
+	tokensWhy   string // why it was not read, in words
+	tokensState string // "", "reading", "read"
+
 	// what rows were computed from
 	ver     uint64
 	seen    int64
@@ -47,8 +54,9 @@ type ownersScreen struct {
 }
 
 var (
-	ownersKey  = key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "owners (who made them)"))
-	groupByKey = key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "owners: group by…"))
+	ownersKey       = key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "owners: who made them"))
+	revokeTokensKey = key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "owners: revoke tokens"))
+	groupByKey      = key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "owners: group by…"))
 )
 
 // recentWindow is how far back "new" leases count on the owners screen.
@@ -122,12 +130,36 @@ func waitAudit(ch <-chan auditMsg) tea.Cmd {
 	}
 }
 
+// Open reads the token store the first time the screen is shown: it
+// names the owners of token leases, and costs a lookup per token.
 func (o *ownersScreen) Open(tea.KeyPressMsg) tea.Cmd {
 	o.dirty = true
+	if o.tokensState == "" {
+		return o.loadTokens()
+	}
 	return nil
 }
 
-func (o *ownersScreen) HelpKeys() []key.Binding { return []key.Binding{ownersKey, groupByKey} }
+// tokensMsg answers the token store's read.
+type tokensMsg struct {
+	tokens []vaultclient.AccessorInfo
+	err    error
+}
+
+func (o *ownersScreen) loadTokens() tea.Cmd {
+	o.tokensState = "reading"
+	ctx, be, conc := o.c.ctx, o.c.be, o.c.opt.Concurrency
+	return tea.Batch(o.c.spin.Tick, func() tea.Msg {
+		ts, err := be.Tokens(ctx, conc, nil)
+		return tokensMsg{tokens: ts, err: err}
+	})
+}
+
+func (o *ownersScreen) Busy() bool { return o.tokensState == "reading" }
+
+func (o *ownersScreen) HelpKeys() []key.Binding {
+	return []key.Binding{ownersKey, groupByKey, revokeTokensKey}
+}
 
 func (o *ownersScreen) Prompt() string {
 	if o.open != nil && o.table.filtering {
@@ -156,6 +188,25 @@ func (o *ownersScreen) Update(msg tea.Msg) (tea.Cmd, bool) {
 			o.dirty = true
 		}
 		return waitAudit(msg.ch), false
+	case tokensMsg:
+		o.tokensState, o.dirty = "read", true
+		if msg.err != nil {
+			o.tokens, o.tokensWhy = nil, plainError(msg.err)
+			return nil, false
+		}
+		ts := make([]owners.Token, len(msg.tokens))
+		for i, a := range msg.tokens {
+			created := a.IssueTime
+			if created.IsZero() {
+				created = a.CreationTime
+			}
+			ts[i] = owners.Token{Accessor: a.Accessor, Path: a.Path, EntityID: a.EntityID, DisplayName: a.DisplayName,
+				Meta: a.Meta, Policies: a.Policies, Created: created, Expires: a.ExpireTime}
+		}
+		o.tokens, o.tokensWhy = owners.NewTokens(ts), ""
+	case tokensRevokedMsg:
+		o.dirty = true
+		return o.loadTokens(), false
 	case tea.KeyPressMsg:
 		return o.key(msg)
 	case tea.MouseWheelMsg:
@@ -201,6 +252,12 @@ func (o *ownersScreen) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		if r := o.selected(); r != nil {
 			return c.start(o.revokeOwner(*r)), true
 		}
+	case key.Matches(k, revokeTokensKey):
+		if r := o.selected(); r != nil {
+			return c.start(o.revokeTokens(*r)), true
+		}
+	case key.Matches(k, keys.Refresh):
+		return tea.Batch(o.loadTokens(), c.refresh()), true
 	case key.Matches(k, keys.Back):
 		return c.showScreen(home), true
 	default:
@@ -225,13 +282,23 @@ func (o *ownersScreen) revokeOwner(r owners.Row) operation {
 
 // source is what is known about owners.
 func (o *ownersScreen) source() owners.Source {
-	if o.c.opt.VaultAudit == "" {
-		return owners.Source{}
+	src := owners.Source{Tokens: o.tokens, TokensWhy: o.tokensWhy}
+	if o.tokensState == "reading" {
+		src.TokensWhy = "reading it…"
 	}
-	return owners.Source{Log: o.c.attribution()}
+	if o.c.opt.VaultAudit != "" {
+		src.Log = o.c.attribution()
+	}
+	return src
 }
 
-func (o *ownersScreen) visible() int { return o.c.paneRows() - 3 }
+// revokeTokens captures the accessors of the owner's tokens now.
+func (o *ownersScreen) revokeTokens(r owners.Row) operation {
+	return &revokeTokensOp{accessors: o.tokens.Accessors(o.by, r.Key), owner: r, tokensWhy: o.tokensWhy,
+		leases: len(owners.Leases(o.c.idx, o.c.opt.Prefix, o.by, o.source(), r.Key))}
+}
+
+func (o *ownersScreen) visible() int { return o.c.paneRows() - 4 }
 
 // Sync regroups when the index, the attribution or the grouping changed,
 // and every few seconds, since "new in the last 5 minutes" moves.
@@ -251,7 +318,7 @@ func (o *ownersScreen) Sync() {
 }
 
 func (o *ownersScreen) keyOf(l *model.Lease) string {
-	g, _ := owners.Of(l.ID(), l.IssueTime(), o.by, o.source())
+	g, _ := owners.Of(l.ID(), l.IssueTime(), l.ExpireTime(), o.by, o.source())
 	return g.Key
 }
 
@@ -276,6 +343,14 @@ func (o *ownersScreen) View() string {
 			since = " from " + t.Format("Jan 02 15:04:05")
 		}
 		lines = append(lines, s.Dim.Render(fmt.Sprintf("audit log %s: %d lease entries%s · b groups by entity, role, auth mount, remote address, user agent · enter opens · x revokes the owner's leases", c.opt.VaultAudit, o.entries, since)))
+	}
+	switch {
+	case o.tokensState == "reading":
+		lines = append(lines, c.spin.View()+" reading the token store (a lookup per token) to name the owners of token leases…")
+	case o.tokensWhy != "":
+		lines = append(lines, s.StatusWarn.Render("token store not read, so token leases have no owner: "+o.tokensWhy))
+	case o.tokens != nil:
+		lines = append(lines, s.Dim.Render(fmt.Sprintf("token store: %d tokens name the owners of token leases · T revokes an owner's tokens (and what they made)", o.tokens.Len())))
 	}
 	const colN, colShare, colTTL, colNew = 8, 7, 8, 9
 	nameW := max(inner-colN-colShare-colTTL-colNew-4, 12)
@@ -368,4 +443,102 @@ func (c *Common) attribution() *audit.Attribution {
 		c.owners = audit.NewAttribution()
 	}
 	return c.owners
+}
+
+// revokeTokensOp revokes an owner's tokens by accessor: Vault revokes each
+// token, every lease created with it and its child tokens (orphans
+// excepted). The accessors are captured at the key press.
+type revokeTokensOp struct {
+	perLease
+	accessors []string
+	owner     owners.Row
+	leases    int // the owner's leases known now, for the dialog
+	tokensWhy string
+}
+
+// tokensRevokedMsg tells the screens that tokens were revoked.
+type tokensRevokedMsg struct{}
+
+func (op *revokeTokensOp) name() string { return "revoking tokens" }
+func (op *revokeTokensOp) policyPath(c *Common) string {
+	return "auth/token/revoke-accessor"
+}
+
+func (op *revokeTokensOp) prepare(c *Common) (level, string) {
+	switch {
+	case op.tokensWhy != "":
+		return lvErr, "the token store was not read: " + op.tokensWhy
+	case op.owner.Name == "":
+		return lvWarn, "these leases have no owner: select an owner"
+	case len(op.accessors) == 0:
+		return lvInfo, "the token store holds no token of " + op.owner.Label
+	}
+	op.ids = op.accessors
+	return lvInfo, ""
+}
+
+func (op *revokeTokensOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, tea.Cmd) {
+	s := c.styles
+	return dialog.NewTyped(dialog.TypedConfig{
+		Styles: s,
+		Stages: []string{op.owner.Name},
+		Body: func(int) string {
+			var b strings.Builder
+			fmt.Fprintf(&b, "%s\n\n", s.StatusErr.Render(fmt.Sprintf("Revoke %s of %s", plural(len(op.accessors), "token"), op.owner.Label)))
+			b.WriteString("By accessor, Vault revokes each token and, with it, every lease created\n" +
+				"with the token and its child tokens (orphan tokens excepted).\n")
+			fmt.Fprintf(&b, "This owner holds %d leases now; the ones made with these tokens go too.\n", op.leases)
+			b.WriteString("The owner can log in again: this stops what it holds, not the client.\n\n")
+			return b.String()
+		},
+		OnConfirm: run,
+		OnCancel:  cancelled(c),
+	})
+}
+
+func (op *revokeTokensOp) start(c *Common, seq int) tea.Cmd {
+	be := c.be
+	return op.run(c, seq, func(ctx context.Context, acc string) actionResult {
+		return actionResult{id: acc, err: be.RevokeAccessor(ctx, acc)}
+	})
+}
+
+func (op *revokeTokensOp) update(r *root, body any) (tea.Cmd, bool) {
+	step, ok := body.(stepMsg)
+	if !ok {
+		return nil, false
+	}
+	if !step.done {
+		res := step.result
+		op.results = append(op.results, res)
+		result := "ok"
+		if res.err != nil {
+			result = plainError(res.err)
+		}
+		r.c.journal("revoke-accessor", []string{res.id}, "", result)
+		return waitStep(r.act.seq, op.ch), false
+	}
+	failed := 0
+	for _, res := range op.results {
+		if res.err != nil {
+			failed++
+		}
+	}
+	lv := lvOK
+	if failed > 0 {
+		lv = lvWarn
+	}
+	// The cascade removed leases: list again, and read the tokens again.
+	return tea.Batch(r.setStatus(lv, "revoked %d of %s of %s (%d failed); refreshing", len(op.results)-failed, plural(len(op.results), "token"), op.owner.Label, failed),
+		r.startCrawl(true), r.broadcast(tokensRevokedMsg{})), true
+}
+
+func (op *revokeTokensOp) progress() string { return op.progressText("revoking tokens") }
+
+// plural is "1 token", "2 tokens".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

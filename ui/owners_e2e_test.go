@@ -144,3 +144,60 @@ func TestEndToEndOwnersFromStdin(t *testing.T) {
 		return strings.Contains(s, "userpass-bob bob · entity "+bob.EntityID) && strings.Contains(s, "100.0%")
 	})
 }
+
+// With the token store read, token leases have owners too; T revokes an
+// owner's tokens by accessor, and Vault's cascade takes the leases made
+// with them: billing's login lease and KV leases are gone, alice's and the
+// root token's are untouched (a diff of Vault's whole lease set).
+func TestEndToEndRevokeOwnersTokensCascades(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	auditPath := filepath.Join(t.TempDir(), "vault_audit.log")
+	if err := env.Seed.EnableFileAudit(ctx, auditPath); err != nil {
+		t.Fatal(err)
+	}
+	billing, err := env.Seed.AppRoleActor(ctx, "approle", "billing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, err := env.Seed.UserpassActor(ctx, "userpass", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []*seed.Actor{billing, alice} {
+		if _, err := env.Seed.LeasedKV(ctx, a.Name+"/db", time.Hour, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Seeder.ReadLeasedKV(ctx, a.Name+"/db", 5); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := env.Client(t, "", vaultclient.Config{})
+	before := allLeaseIDs(t, c)
+	r := startProgram(t, c, Options{VaultAudit: auditPath})
+	r.waitFor("refreshed")
+	r.press("w")
+	r.waitFor("token store: ")
+	// billing: its 5 KV leases and its login's token lease.
+	r.waitUntil("billing's 6 leases", time.Minute, func(s string) bool {
+		return strings.Contains(lineWith(s, "approle billing · entity "+billing.EntityID), " 6 ")
+	})
+	r.press("g")
+	r.press("T")
+	r.waitFor("Revoke 1 token of approle billing")
+	r.typeText("billing")
+	r.press("enter")
+	r.waitFor("revoked 1 of 1 token of")
+	r.waitIdle(nil)
+	after := allLeaseIDs(t, c)
+	for id := range before {
+		billings := strings.HasPrefix(id, "secret/billing/") || strings.HasPrefix(id, "auth/approle/login/")
+		if billings && after[id] {
+			t.Errorf("%s, made with billing's token, survived its revocation", id)
+		}
+		if !billings && !after[id] {
+			t.Errorf("%s, not billing's, is gone", id)
+		}
+	}
+}

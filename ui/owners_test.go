@@ -9,6 +9,7 @@ import (
 	"github.com/leasetop/leasetop/audit"
 	"github.com/leasetop/leasetop/internal/golden"
 	"github.com/leasetop/leasetop/ui/dialog"
+	"github.com/leasetop/leasetop/vaultclient"
 )
 
 // withOwners is the fixed estate with an audit log that names the owners
@@ -29,8 +30,11 @@ func withOwners(t *testing.T, be Backend) Model {
 	return send(m, auditMsg{entries: es})
 }
 
+// showOwners presses w and lets the screen read the token store.
+func showOwners(m Model) Model { return runAction(m, keyMsg("w")) }
+
 func TestOwnersGroupsLeasesByWhoMadeThem(t *testing.T) {
-	m := keys(withOwners(t, &recorder{}), "w")
+	m := showOwners(withOwners(t, &recorder{}))
 	out := text(m)
 	golden.Check(t, "owners_by_entity", out)
 	for _, want := range []string{"userpass-alice alice · entity e-alice", "approle billing · entity e-app", "▲ 2", "no owner: a token lease"} {
@@ -51,14 +55,14 @@ func TestOwnersGroupsLeasesByWhoMadeThem(t *testing.T) {
 }
 
 func TestOwnersWithoutASourceSaysSo(t *testing.T) {
-	m := keys(newTest(t, &recorder{}, Options{}), "w")
+	m := showOwners(newTest(t, &recorder{}, Options{}))
 	if out := text(m); !strings.Contains(out, "No audit log given") || !strings.Contains(out, "no owner: no audit log given") {
 		t.Errorf("no word about the missing source:\n%s", out)
 	}
 }
 
 func TestOwnerEnterOpensItsLeasesInTheTable(t *testing.T) {
-	m := keys(withOwners(t, &recorder{}), "w", "enter") // alice: 3 leases, the first row
+	m := keys(showOwners(withOwners(t, &recorder{})), "enter") // alice: 3 leases, the first row
 	got := ids(m.screens["owners"].(*ownersScreen).table.rows)
 	slices.Sort(got)
 	want := []string{"database/creds/readonly/AAA", "database/creds/readonly/BBB", "database/creds/readonly/CCC"}
@@ -78,7 +82,7 @@ func TestOwnerEnterOpensItsLeasesInTheTable(t *testing.T) {
 
 func TestRevokeOwnerRevokesExactlyItsLeasesAfterItsNameIsTyped(t *testing.T) {
 	be := &recorder{}
-	m := keys(withOwners(t, be), "w", "j") // approle, the second row
+	m := keys(showOwners(withOwners(t, be)), "j") // approle, the second row
 	m = keys(m, "x")
 	if overlay[*dialog.Typed](m) == nil || !strings.Contains(text(m), "Leases: 2") {
 		t.Fatalf("x on an owner must ask for its name with the count:\n%s", text(m))
@@ -92,5 +96,30 @@ func TestRevokeOwnerRevokesExactlyItsLeasesAfterItsNameIsTyped(t *testing.T) {
 	slices.Sort(be.revoked)
 	if want := []string{"secret/aws/k1", "secret/aws/k2"}; !slices.Equal(be.revoked, want) {
 		t.Errorf("revoked %v, want exactly %v", be.revoked, want)
+	}
+}
+
+// With the token store read, a token lease has an owner; T revokes the
+// owner's tokens by accessor, after its name is typed, and only those.
+func TestRevokeOwnersTokensByAccessor(t *testing.T) {
+	issued := t0.Add(-time.Hour) // the estate's leases were issued then
+	be := &recorder{tokens: []vaultclient.AccessorInfo{
+		{Accessor: "acc-billing-1", Path: "auth/approle/login", EntityID: "e-app", DisplayName: "approle", Meta: map[string]string{"role_name": "billing"}, IssueTime: issued, ExpireTime: t0.Add(30 * time.Minute)},
+		{Accessor: "acc-billing-2", Path: "auth/approle/login", EntityID: "e-app", DisplayName: "approle", Meta: map[string]string{"role_name": "billing"}, IssueTime: issued.Add(-time.Hour)},
+		{Accessor: "acc-alice", Path: "auth/userpass/login/alice", EntityID: "e-alice", DisplayName: "userpass-alice", Meta: map[string]string{"username": "alice"}, IssueTime: issued},
+	}}
+	m := showOwners(withOwners(t, be))
+	out := text(m)
+	if !strings.Contains(out, "token store: 3 tokens") || lineWith(out, "approle billing") == "" || !strings.Contains(lineWith(out, "approle billing"), " 4 ") {
+		t.Fatalf("billing should own its 2 KV leases and the 2 token leases issued with its token:\n%s", out)
+	}
+	m = keys(m, "g", "T") // billing has the most leases now
+	if overlay[*dialog.Typed](m) == nil || !strings.Contains(text(m), "Revoke 2 tokens of approle billing") || !strings.Contains(text(m), "orphan tokens excepted") {
+		t.Fatalf("T must explain the cascade and ask for the name:\n%s", text(m))
+	}
+	m = runAction(typeText(m, "billing"), keyMsg("enter"))
+	slices.Sort(be.accessors)
+	if want := []string{"acc-billing-1", "acc-billing-2"}; !slices.Equal(be.accessors, want) {
+		t.Errorf("revoked accessors %v, want %v", be.accessors, want)
 	}
 }

@@ -90,8 +90,9 @@ func (r *root) helpDialog() dialog.Dialog {
 				more = append(more, h.HelpKeys()...)
 			}
 		}
-		// The screens' own keys go with the keys that switch screens.
-		cols[1] = append(cols[1], more...)
+		// The screens' own keys go in the shortest column, the actions'.
+		cols[len(cols)-1] = append(cols[len(cols)-1], more...)
+		hm.SetWidth(w)
 		return c.styles.Title.Render("keys") + "\n\n" + hm.FullHelpView(cols) + "\n\n" +
 			c.styles.DialogHint.Render("TTL colours: red under "+model.FormatDuration(c.opt.Thresholds.Critical)+
 				" (marked !), orange under "+model.FormatDuration(c.opt.Thresholds.Warning)+". esc closes.")

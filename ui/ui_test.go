@@ -26,6 +26,8 @@ var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 // behaviour use the real server (see e2e_test.go).
 type recorder struct {
 	irrevocable vaultclient.IrrevocableList
+	tokens      []vaultclient.AccessorInfo
+	accessors   []string // revoked by accessor
 
 	mu      sync.Mutex
 	revoked []string
@@ -79,6 +81,15 @@ func (r *recorder) Irrevocable(ctx context.Context, limit int) (vaultclient.Irre
 }
 func (r *recorder) IrrevocableCount(ctx context.Context) (vaultclient.IrrevocableCounts, error) {
 	return vaultclient.IrrevocableCounts{Total: r.irrevocable.Count}, nil
+}
+func (r *recorder) Tokens(ctx context.Context, concurrency int, progress func(done, total int)) ([]vaultclient.AccessorInfo, error) {
+	return r.tokens, nil
+}
+func (r *recorder) RevokeAccessor(ctx context.Context, accessor string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.accessors = append(r.accessors, accessor)
+	return nil
 }
 func (r *recorder) Self(ctx context.Context) (vaultclient.TokenInfo, error) {
 	return vaultclient.TokenInfo{Path: "auth/approle/login"}, nil

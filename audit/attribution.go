@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/leasetop/leasetop/leaseid"
 )
 
 // Attribution maps lease ids to owners. Owners are interned (many leases
@@ -11,7 +13,11 @@ import (
 // entry per lease. Not safe for concurrent use: one goroutine (the UI's
 // Update) owns it. Owners it hands out must not be modified.
 type Attribution struct {
-	leases map[string]lease
+	// Lease ids are held as prefix and key: a prefix (the path that made
+	// the lease, shared by thousands) is stored once, and each lease keeps
+	// only its key, about half its id.
+	leases map[string]map[string]lease
+	n      int
 	owners map[string]*interned
 	byPtr  map[*Owner]*interned // every pointer Add was given for a held owner
 	since  time.Time
@@ -30,7 +36,7 @@ type interned struct {
 
 // NewAttribution returns an empty Attribution.
 func NewAttribution() *Attribution {
-	return &Attribution{leases: map[string]lease{}, owners: map[string]*interned{}, byPtr: map[*Owner]*interned{}}
+	return &Attribution{leases: map[string]map[string]lease{}, owners: map[string]*interned{}, byPtr: map[*Owner]*interned{}}
 }
 
 // Add records e. A later entry for the same lease id wins only if it is
@@ -46,7 +52,13 @@ func (a *Attribution) Add(e Entry) {
 	if e.Time.IsZero() {
 		t = 0
 	}
-	old, had := a.leases[e.LeaseID]
+	prefix, key := leaseid.Prefix(e.LeaseID), leaseid.Key(e.LeaseID)
+	byKey := a.leases[prefix]
+	if byKey == nil {
+		byKey = map[string]lease{}
+		a.leases[strings.Clone(prefix)] = byKey
+	}
+	old, had := byKey[key]
 	if had && t <= old.unix {
 		return
 	}
@@ -54,8 +66,11 @@ func (a *Attribution) Add(e Entry) {
 	in.refs++
 	if had {
 		a.release(old.o)
+	} else {
+		a.n++
+		key = strings.Clone(key) // not the whole id, nor the line it came from
 	}
-	a.leases[e.LeaseID] = lease{o: in, unix: t}
+	byKey[key] = lease{o: in, unix: t}
 }
 
 // AddAll adds a batch, as Read and Follow emit them.
@@ -67,7 +82,7 @@ func (a *Attribution) AddAll(es []Entry) {
 
 // Owner returns who made leaseID and when.
 func (a *Attribution) Owner(leaseID string) (*Owner, time.Time, bool) {
-	l, ok := a.leases[leaseID]
+	l, ok := a.leases[leaseid.Prefix(leaseID)][leaseid.Key(leaseID)]
 	if !ok {
 		return nil, time.Time{}, false
 	}
@@ -79,7 +94,7 @@ func (a *Attribution) Owner(leaseID string) (*Owner, time.Time, bool) {
 }
 
 // Len is the number of leases with an owner.
-func (a *Attribution) Len() int { return len(a.leases) }
+func (a *Attribution) Len() int { return a.n }
 
 // Owners is the number of distinct owners held.
 func (a *Attribution) Owners() int { return len(a.owners) }
@@ -87,15 +102,33 @@ func (a *Attribution) Owners() int { return len(a.owners) }
 // Retain drops the leases keep rejects (no longer live) and owners no
 // lease refers to any more. It returns how many leases it dropped.
 func (a *Attribution) Retain(keep func(leaseID string) bool) int {
-	n := 0
-	for id, l := range a.leases {
-		if !keep(id) {
-			delete(a.leases, id)
-			a.release(l.o)
-			n++
+	dropped := 0
+	for prefix, byKey := range a.leases {
+		n := 0
+		for key, l := range byKey {
+			if !keep(prefix + key) {
+				delete(byKey, key)
+				a.release(l.o)
+				n++
+			}
 		}
+		switch {
+		case len(byKey) == 0:
+			delete(a.leases, prefix)
+		case n > len(byKey)/4:
+			// Go maps never shrink: copy what is left into one sized
+			// for it, so the memory follows the live leases.
+			// (maps.Clone would keep the old table's size.)
+			fresh := make(map[string]lease, len(byKey))
+			for k, l := range byKey {
+				fresh[k] = l
+			}
+			a.leases[prefix] = fresh
+		}
+		dropped += n
 	}
-	return n
+	a.n -= dropped
+	return dropped
 }
 
 // Since is the earliest time seen (entries, and starts given to

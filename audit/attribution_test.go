@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -85,5 +86,32 @@ func TestOwnerKeyDistinguishes(t *testing.T) {
 	keys := map[string]bool{ownerKey(a): true, ownerKey(b): true, ownerKey(c): true, ownerKey(d): true}
 	if len(keys) != 4 || ownerKey(a) != ownerKey(owner("ci")) {
 		t.Errorf("owner keys: %d distinct of 4", len(keys))
+	}
+}
+
+// Retain keeps what keep keeps, lease by lease, across prefixes, and the
+// rest is gone: Owner and Len agree.
+func TestRetainAcrossPrefixes(t *testing.T) {
+	a := NewAttribution()
+	o := &Owner{DisplayName: "approle"}
+	var ids []string
+	for p := range 3 {
+		for k := range 10 {
+			id := fmt.Sprintf("secret/p%d/k%02d", p, k)
+			ids = append(ids, id)
+			a.Add(Entry{LeaseID: id, Time: time.Unix(int64(k), 0), Owner: o})
+		}
+	}
+	keep := func(id string) bool { return strings.HasSuffix(id, "0") || strings.HasPrefix(id, "secret/p2/") }
+	if got := a.Retain(keep); got != 18 {
+		t.Errorf("dropped %d, want 18", got)
+	}
+	if a.Len() != 12 {
+		t.Errorf("Len %d, want 12", a.Len())
+	}
+	for _, id := range ids {
+		if _, _, ok := a.Owner(id); ok != keep(id) {
+			t.Errorf("%s: owner known %v, kept %v", id, ok, keep(id))
+		}
 	}
 }

@@ -129,6 +129,19 @@ func (r *root) onWalkBatch(msg walkBatchMsg) tea.Cmd {
 		cmds = append(cmds, r.lookupCmd(cr.fresh))
 		cr.fresh = nil
 	}
+	if c.owners != nil && cr.stats.Errors == 0 {
+		// The audit log names every lease ever made; keep only the live
+		// ones (and those made since this walk began, which it may not
+		// have listed yet), so memory follows Vault's leases, not the log.
+		started := cr.started
+		c.owners.Retain(func(id string) bool {
+			if c.idx.Lease(id) != nil {
+				return true
+			}
+			_, made, _ := c.owners.Owner(id)
+			return !made.Before(started)
+		})
+	}
 	if c.opt.Refresh > 0 {
 		gen := cr.gen
 		cmds = append(cmds, tea.Tick(c.opt.Refresh, func(time.Time) tea.Msg { return pollMsg{gen: gen} }))

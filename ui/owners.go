@@ -46,11 +46,10 @@ type ownersScreen struct {
 	tokensState string // "", "reading", "read"
 
 	// what rows were computed from
-	ver     uint64
-	seen    int64
-	at      time.Time
-	dirty   bool
-	openKey string
+	ver   uint64
+	seen  int64
+	at    time.Time
+	dirty bool
 }
 
 var (

@@ -92,7 +92,7 @@ func TestRevokeOwnerRevokesExactlyItsLeasesAfterItsNameIsTyped(t *testing.T) {
 		t.Fatal("a wrong name revoked something")
 	}
 	m = typeText(m, "g")
-	m = runAction(m, keyMsg("enter"))
+	runAction(m, keyMsg("enter"))
 	slices.Sort(be.revoked)
 	if want := []string{"secret/aws/k1", "secret/aws/k2"}; !slices.Equal(be.revoked, want) {
 		t.Errorf("revoked %v, want exactly %v", be.revoked, want)
@@ -117,7 +117,7 @@ func TestRevokeOwnersTokensByAccessor(t *testing.T) {
 	if overlay[*dialog.Typed](m) == nil || !strings.Contains(text(m), "Revoke 2 tokens of approle billing") || !strings.Contains(text(m), "orphan tokens excepted") {
 		t.Fatalf("T must explain the cascade and ask for the name:\n%s", text(m))
 	}
-	m = runAction(typeText(m, "billing"), keyMsg("enter"))
+	runAction(typeText(m, "billing"), keyMsg("enter"))
 	slices.Sort(be.accessors)
 	if want := []string{"acc-billing-1", "acc-billing-2"}; !slices.Equal(be.accessors, want) {
 		t.Errorf("revoked accessors %v, want %v", be.accessors, want)

@@ -303,7 +303,7 @@ func TestRevokeIsBoundToTheIDsCapturedAtKeyPress(t *testing.T) {
 	if rows(m)[0].ID() == first {
 		t.Fatal("the refresh should have put another lease on top")
 	}
-	m = runAction(m, keyMsg("y"))
+	runAction(m, keyMsg("y"))
 	if !slices.Equal(be.revoked, []string{first}) {
 		t.Errorf("revoked %v, want exactly [%s]", be.revoked, first)
 	}
@@ -364,7 +364,7 @@ func TestPrefixRevokeNeedsTheExactPrefixTyped(t *testing.T) {
 	}
 	m = typeText(m, "/")
 	m = send(m, keyMsg("tab")) // sync
-	m = runAction(m, keyMsg("enter"))
+	runAction(m, keyMsg("enter"))
 	if !slices.Equal(be.prefix, []string{"database/"}) {
 		t.Errorf("revoke-prefix calls %v", be.prefix)
 	}
@@ -587,14 +587,14 @@ func TestIrrevocableViewGroupsByMountAndForceRevokesByID(t *testing.T) {
 		t.Fatal("a wrong confirmation force-revoked something")
 	}
 	m2 = typeText(m2, "e")
-	m2 = runAction(m2, keyMsg("enter"))
+	runAction(m2, keyMsg("enter"))
 	if !slices.Equal(be.prefix, []string{"force:database/creds/doomed/AAA"}) {
 		t.Errorf("force-revoked %v, want the one full id under the cursor", be.prefix)
 	}
 
 	be.prefix = nil
 	m3 := typeText(keys(m, "X"), "force") // m is back on the irrevocable list, reloaded
-	m3 = runAction(m3, keyMsg("enter"))
+	runAction(m3, keyMsg("enter"))
 	slices.Sort(be.prefix)
 	if !slices.Equal(be.prefix, []string{"force:database/creds/doomed/AAA", "force:database/creds/doomed/BBB"}) {
 		t.Errorf("X force-revoked %v, want every irrevocable lease of database/ and nothing else", be.prefix)

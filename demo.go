@@ -86,7 +86,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "leasetop demo:", err)
 		return 1
 	}
-	client := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: f.concurrency, RateLimit: f.rate})
+	client := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: f.concurrency, RateLimit: f.rate, FixedConcurrency: f.fixedConc})
 	if f.vaultAudit == "" {
 		f.vaultAudit = auditPath
 	}

@@ -40,6 +40,7 @@ type flags struct {
 	warn, crit      string
 	journal         string
 	vaultAudit      string
+	fixedConc       bool
 	showVersion     bool
 }
 
@@ -49,7 +50,8 @@ func newFlagSet(name string, f *flags, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&f.addr, "addr", "", "Vault address (default $VAULT_ADDR)")
 	fs.StringVar(&f.namespace, "namespace", "", "Vault namespace (default $VAULT_NAMESPACE)")
 	fs.DurationVar(&f.refresh, "refresh", 15*time.Second, "how often to re-list the tree (0 turns polling off)")
-	fs.IntVar(&f.concurrency, "concurrency", vaultclient.DefaultConcurrency, "Vault requests in flight while crawling")
+	fs.IntVar(&f.concurrency, "concurrency", vaultclient.DefaultConcurrency, "at most this many Vault requests in flight (fewer while Vault is slow or answers 429/503)")
+	fs.BoolVar(&f.fixedConc, "fixed-concurrency", false, "keep --concurrency requests in flight whatever Vault's latency (turns the adaptive limit off)")
 	fs.Float64Var(&f.rate, "rate", 0, "at most this many Vault requests per second (0: no limit)")
 	fs.StringVar(&f.increment, "increment", "1h", "default renew increment")
 	fs.BoolVar(&f.readOnly, "read-only", false, "disable every key that changes Vault")
@@ -126,7 +128,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "leasetop: --rate must not be negative")
 		return 2
 	}
-	client, err := vaultclient.New(vaultclient.Config{Address: f.addr, Namespace: f.namespace, Concurrency: f.concurrency, RateLimit: f.rate})
+	client, err := vaultclient.New(vaultclient.Config{Address: f.addr, Namespace: f.namespace, Concurrency: f.concurrency, RateLimit: f.rate, FixedConcurrency: f.fixedConc})
 	if err != nil {
 		fmt.Fprintln(stderr, "leasetop:", err)
 		return 1

@@ -11,6 +11,9 @@ import (
 type Backend interface {
 	Address() string
 	Namespace() string
+	// Concurrency is the adaptive limit on requests in flight, and its
+	// ceiling (--concurrency).
+	Concurrency() (current, ceiling int)
 	Walk(ctx context.Context, prefix string, opt vaultclient.WalkOptions) <-chan vaultclient.Event
 	Lookup(ctx context.Context, id string) (vaultclient.Lease, error)
 	Renew(ctx context.Context, id string, increment time.Duration) (vaultclient.RenewResult, error)

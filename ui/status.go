@@ -42,6 +42,10 @@ func (r *root) viewStatus() string {
 	case !cr.lastOK.IsZero():
 		parts = append(parts, fmt.Sprintf("refreshed %s (%s ago)", cr.lastOK.Format("15:04:05"), age(c.now().Sub(cr.lastOK))))
 	}
+	if cur, ceiling := c.be.Concurrency(); cur < ceiling {
+		// The adaptive limit backed off: Vault is slow or said 429/503.
+		parts = append(parts, s.StatusWarn.Render(fmt.Sprintf("sparing Vault: %d of %d requests in flight", cur, ceiling)))
+	}
 	if !cr.staleSince.IsZero() || (cr.pollErr != nil && cr.lastOK.IsZero()) {
 		stale := "no data yet"
 		if !cr.staleSince.IsZero() {

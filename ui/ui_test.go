@@ -27,6 +27,7 @@ var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 type recorder struct {
 	irrevocable vaultclient.IrrevocableList
 	tokens      []vaultclient.AccessorInfo
+	limit       int // the adaptive limit it reports; 0: the ceiling
 	accessors   []string // revoked by accessor
 
 	mu      sync.Mutex
@@ -37,6 +38,12 @@ type recorder struct {
 
 func (r *recorder) Address() string   { return "http://127.0.0.1:8200" }
 func (r *recorder) Namespace() string { return "" }
+func (r *recorder) Concurrency() (int, int) {
+	if r.limit > 0 {
+		return r.limit, 16
+	}
+	return 16, 16
+}
 func (r *recorder) Walk(ctx context.Context, prefix string, opt vaultclient.WalkOptions) <-chan vaultclient.Event {
 	ch := make(chan vaultclient.Event)
 	close(ch)
@@ -641,4 +648,17 @@ func lineWith(screen, s string) string {
 		}
 	}
 	return ""
+}
+
+// When the adaptive limit backs off, the status bar says so.
+func TestStatusSaysWhenTheLimitBacksOff(t *testing.T) {
+	be := &recorder{}
+	m := newTest(t, be, Options{})
+	if strings.Contains(text(m), "sparing Vault") {
+		t.Fatal("at the ceiling the status bar must not talk about the limit")
+	}
+	be.limit = 3
+	if !strings.Contains(text(m), "sparing Vault: 3 of 16 requests in flight") {
+		t.Errorf("no word of the lower limit:\n%s", text(m))
+	}
 }

@@ -32,6 +32,9 @@ type Config struct {
 	// RateLimit caps requests per second to Vault, over every call of the
 	// client; 0 leaves VAULT_RATE_LIMIT (or no limit).
 	RateLimit float64
+	// FixedConcurrency turns the adaptive limit off: Walk keeps Concurrency
+	// requests in flight whatever Vault's latency.
+	FixedConcurrency bool
 }
 
 // DefaultConcurrency is where lookups saturate a 2-core server (VAULT-FACTS:
@@ -43,6 +46,8 @@ type Client struct {
 	api         *api.Client
 	concurrency int
 	maxRetries  int
+	// limiter bounds requests in flight adaptively; nil when fixed.
+	limiter *Limiter
 	// sleep is replaced in tests of the retry logic.
 	sleep func(context.Context, time.Duration) error
 }
@@ -105,6 +110,9 @@ func NewFromAPI(c *api.Client, cfg Config) *Client {
 	if cl.concurrency <= 0 {
 		cl.concurrency = DefaultConcurrency
 	}
+	if !cfg.FixedConcurrency {
+		cl.limiter = NewLimiter(cl.concurrency)
+	}
 	switch {
 	case cl.maxRetries == 0:
 		cl.maxRetries = 4
@@ -115,6 +123,15 @@ func NewFromAPI(c *api.Client, cfg Config) *Client {
 	// nor knows which of our calls are safe to repeat.
 	c.SetMaxRetries(0)
 	return cl
+}
+
+// Concurrency is the adaptive limit on requests in flight now, and its
+// ceiling (both the ceiling when the limit is fixed).
+func (c *Client) Concurrency() (current, ceiling int) {
+	if c.limiter == nil {
+		return c.concurrency, c.concurrency
+	}
+	return c.limiter.Limit()
 }
 
 // Address is the Vault address in use.
@@ -160,8 +177,19 @@ func (c *Client) do(ctx context.Context, r request) (*api.Response, error) {
 				return nil, &Error{Kind: KindOther, Op: r.op, Path: r.path, Err: err}
 			}
 		}
+		if c.limiter != nil {
+			if err := c.limiter.Acquire(ctx); err != nil {
+				return nil, &Error{Kind: KindUnreachable, Op: r.op, Path: r.path, Err: err, Hint: "cancelled"}
+			}
+		}
+		start := time.Now()
 		//nolint:staticcheck // the raw call is the one that exposes status codes and headers.
 		resp, err := c.api.RawRequestWithContext(ctx, req)
+		if c.limiter != nil {
+			overloaded := err != nil && ctx.Err() == nil ||
+				resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable)
+			c.limiter.Release(time.Since(start), overloaded)
+		}
 		if err == nil && resp != nil && resp.StatusCode < 400 {
 			return resp, nil
 		}

@@ -27,7 +27,7 @@ var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 type recorder struct {
 	irrevocable vaultclient.IrrevocableList
 	tokens      []vaultclient.AccessorInfo
-	limit       int // the adaptive limit it reports; 0: the ceiling
+	limit       int      // the adaptive limit it reports; 0: the ceiling
 	accessors   []string // revoked by accessor
 
 	mu      sync.Mutex

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/leasetop/leasetop/crawl"
+	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/dialog"
 	"github.com/leasetop/leasetop/ui/theme"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -25,8 +26,9 @@ type prefixOp struct {
 	partial   bool // the crawl was still running then
 	ownToken  bool // the prefix covers the path that made leasetop's token
 	sync      bool
-	remaining int // leases still listed
-	started   time.Time
+	remaining  int // leases still listed
+	started    time.Time
+	lastFollow time.Time // when remaining was counted
 }
 
 // prefixDoneMsg answers the revoke-prefix or revoke-force call.
@@ -165,7 +167,7 @@ func (o *prefixOp) update(r *root, body any) (tea.Cmd, bool) {
 		if msg.err != nil {
 			return r.setStatus(lvErr, "following %s: %s", o.prefix, plainError(msg.err)), true
 		}
-		o.remaining = msg.remaining
+		o.remaining, o.lastFollow = msg.remaining, c.now()
 		o.count = max(o.count, o.remaining)
 		if msg.remaining > 0 && c.now().Sub(o.started) < 30*time.Minute {
 			return o.follow(c, seq, time.Second), false
@@ -196,5 +198,14 @@ func (o *prefixOp) progress() string {
 	if o.count > 0 {
 		pct = float64(done) / float64(o.count)
 	}
-	return fmt.Sprintf("revoking %s %s %d/%d", shortPrefix(o.prefix), theme.Bar(pct, 16), done, o.count)
+	text := fmt.Sprintf("revoking %s %s %d/%d", shortPrefix(o.prefix), theme.Bar(pct, 16), done, o.count)
+	// A big prefix takes minutes: say how fast it goes and when it ends.
+	if elapsed := o.lastFollow.Sub(o.started); done > 0 && elapsed >= time.Second {
+		rate := float64(done) / elapsed.Seconds()
+		text += fmt.Sprintf(" · %.0f/s", rate)
+		if o.remaining > 0 {
+			text += " · about " + model.FormatDuration((time.Duration(float64(o.remaining)/rate)*time.Second).Round(time.Second)) + " left"
+		}
+	}
+	return text
 }

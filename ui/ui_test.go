@@ -662,3 +662,15 @@ func TestStatusSaysWhenTheLimitBacksOff(t *testing.T) {
 		t.Errorf("no word of the lower limit:\n%s", text(m))
 	}
 }
+
+// A prefix revocation's progress says how fast it goes and when it ends.
+func TestPrefixRevocationShowsRateAndETA(t *testing.T) {
+	o := &prefixOp{prefix: "secret/big/", count: 100000, remaining: 40000, started: t0, lastFollow: t0.Add(20 * time.Second)}
+	if got := o.progress(); !strings.Contains(got, "60000/100000 · 3000/s · about 13s left") {
+		t.Errorf("progress %q", got)
+	}
+	o.remaining, o.lastFollow = 0, t0.Add(30*time.Second)
+	if got := o.progress(); strings.Contains(got, "left") || !strings.Contains(got, "100000/100000") {
+		t.Errorf("done: progress %q", got)
+	}
+}

@@ -20,12 +20,12 @@ import (
 // the prefix typed out (and, for force, "force" typed as well), then
 // follows the prefix until no lease is listed under it.
 type prefixOp struct {
-	force     bool
-	prefix    string
-	count     int  // leases counted under prefix when the key was pressed
-	partial   bool // the crawl was still running then
-	ownToken  bool // the prefix covers the path that made leasetop's token
-	sync      bool
+	force      bool
+	prefix     string
+	count      int  // leases counted under prefix when the key was pressed
+	partial    bool // the crawl was still running then
+	ownToken   bool // the prefix covers the path that made leasetop's token
+	sync       bool
 	remaining  int // leases still listed
 	started    time.Time
 	lastFollow time.Time // when remaining was counted
@@ -204,7 +204,7 @@ func (o *prefixOp) progress() string {
 		rate := float64(done) / elapsed.Seconds()
 		text += fmt.Sprintf(" · %.0f/s", rate)
 		if o.remaining > 0 {
-			text += " · about " + model.FormatDuration((time.Duration(float64(o.remaining)/rate)*time.Second).Round(time.Second)) + " left"
+			text += " · about " + model.FormatDuration((time.Duration(float64(o.remaining)/rate) * time.Second).Round(time.Second)) + " left"
 		}
 	}
 	return text

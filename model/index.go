@@ -87,7 +87,7 @@ func (x *Index) ApplyListing(prefix string, childPrefixes, leaseIDs []string, no
 	if !n.listed || n.err != "" {
 		x.version++
 	}
-	n.listed, n.err = true, ""
+	n.listed, n.err, n.listedAt = true, "", toNanos(now)
 	goneIDs = x.reconcileChildren(n, childPrefixes, goneIDs)
 
 	at, added := toNanos(now), 0

@@ -21,6 +21,7 @@ type Node struct {
 	direct int // live leases directly here
 
 	listed   bool   // listed successfully at least once
+	listedAt int64  // when it was last listed successfully (unix ns)
 	err      string // why the last listing failed; "" when it did not
 	detached bool   // dropped from the index with its subtree
 
@@ -70,6 +71,9 @@ func (n *Node) Listed() bool { return n.listed }
 // Err is why the last listing of the node failed, "" when it did not. The
 // node keeps its last good data, so the UI can show it flagged as stale.
 func (n *Node) Err() string { return n.err }
+
+// ListedAt is when the prefix was last listed successfully; zero if never.
+func (n *Node) ListedAt() time.Time { return fromNanos(n.listedAt) }
 
 // Soonest is the soonest expiry of any live, looked-up lease below the
 // node (expired ones included), zero for none: what the tree shows beside

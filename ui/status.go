@@ -41,6 +41,9 @@ func (r *root) viewStatus() string {
 		parts = append(parts, fmt.Sprintf("%s crawling: %d prefixes, %d leases looked up", c.spin.View(), cr.stats.Listed, cr.stats.Leases))
 	case !cr.lastOK.IsZero():
 		parts = append(parts, fmt.Sprintf("refreshed %s (%s ago)", cr.lastOK.Format("15:04:05"), age(c.now().Sub(cr.lastOK))))
+		if !cr.restListed.IsZero() {
+			parts = append(parts, s.Dim.Render(fmt.Sprintf("the rest of the tree %s ago", age(c.now().Sub(cr.restListed)))))
+		}
 	}
 	if cur, ceiling := c.be.Concurrency(); cur < ceiling {
 		// The adaptive limit backed off: Vault is slow or said 429/503.

@@ -22,6 +22,10 @@ type WalkOptions struct {
 	// so moving the selection re-orders what follows at once. Listing
 	// still comes first: the counts are worth more than any TTL.
 	Focus func() string
+	// Skip, if set, leaves a prefix below the walk's root unlisted (and
+	// everything under it): a refresh re-lists what the operator looks at
+	// often and the rest less often. It runs on the walk's goroutines.
+	Skip func(prefix string) bool
 }
 
 // EventKind says what a walk Event carries.
@@ -63,7 +67,7 @@ func (c *Client) Walk(ctx context.Context, prefix string, opt WalkOptions) <-cha
 		n = c.concurrency
 	}
 	out := make(chan Event, 4*n)
-	w := &walker{c: c, ctx: ctx, out: out, listOnly: opt.ListOnly, focus: opt.Focus, queues: map[string][]string{}}
+	w := &walker{c: c, ctx: ctx, out: out, listOnly: opt.ListOnly, focus: opt.Focus, skip: opt.Skip, queues: map[string][]string{}}
 	w.cond = sync.NewCond(&w.mu)
 	w.lists = append(w.lists, prefix)
 	w.pending = 1
@@ -97,6 +101,7 @@ type walker struct {
 	listOnly bool
 
 	focus func() string
+	skip  func(string) bool
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -204,6 +209,9 @@ func (w *walker) list(prefix string) {
 	// Emit before queueing the children, so a consumer always sees a
 	// prefix's listing before anything under it.
 	w.emit(Event{Kind: EventListed, Listing: l, Prefix: l.Prefix})
+	if w.skip != nil {
+		l.Prefixes = slices.DeleteFunc(slices.Clone(l.Prefixes), w.skip)
+	}
 	if w.listOnly {
 		w.done(l.Prefixes, "", nil)
 		return

@@ -44,10 +44,12 @@ type table struct {
 	input     textinput.Model
 
 	// what rows were computed from, so an unchanged index sorts nothing
-	ver    uint64
-	prefix string
-	at     time.Time
-	dirty  bool
+	ver      uint64
+	sortedAt time.Time     // wall clock, when rows were last computed
+	sortTook time.Duration // and how long that took
+	prefix   string
+	at       time.Time
+	dirty    bool
 }
 
 type leaseRows []*model.Lease
@@ -77,7 +79,19 @@ func (t *table) Sync() (changed bool) {
 		t.cur.Reset()
 		t.dirty = true
 	}
+	// While a crawl streams in, the index changes every batch; re-sorting a
+	// large table on each would spend the UI's time (and so the crawl's)
+	// sorting rows that will change again. When a sort takes long enough
+	// to feel (20 ms: a table of about 50,000 rows), the data alone
+	// changing waits until 10× that time has passed; a change of query or
+	// prefix (a key press) is answered at once, and small tables always.
+	if !t.dirty && t.ver != c.idx.Version() && t.sortTook >= slowSort && time.Since(t.sortedAt) < 10*t.sortTook {
+		t.cur.Clamp(t.rows, t.visible())
+		return false
+	}
 	if t.dirty || t.ver != c.idx.Version() || (t.window > 0 && !now.Equal(t.at)) {
+		start := time.Now()
+		defer func() { t.sortedAt, t.sortTook = time.Now(), time.Since(start) }()
 		q := model.Query{Recursive: true, Filter: t.filter, Sort: sortKeys[t.sortIdx], Now: now}
 		if t.window > 0 {
 			q.ExpiringWithin, q.Sort = t.window, model.BySoonestExpiry
@@ -92,6 +106,9 @@ func (t *table) Sync() (changed bool) {
 	t.cur.Clamp(t.rows, t.visible())
 	return changed
 }
+
+// slowSort is a sort long enough to spread out while data streams in.
+const slowSort = 20 * time.Millisecond
 
 // visible is the rows the pane shows below its header.
 func (t *table) visible() int { return t.c.paneRows() - 1 }

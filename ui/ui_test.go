@@ -674,3 +674,21 @@ func TestPrefixRevocationShowsRateAndETA(t *testing.T) {
 		t.Errorf("done: progress %q", got)
 	}
 }
+
+// A table whose sort takes long re-sorts for streaming data at most every
+// 10× that time, but at once for a key press.
+func TestSlowSortsAreSpreadOutWhileDataStreams(t *testing.T) {
+	m := newTest(t, &recorder{}, Options{})
+	tb := m.screens["browser"].(*browser).table
+	tb.sortTook, tb.sortedAt = time.Second, time.Now() // as if it held a million rows
+	m = refresh(m, 2, true, []vaultclient.Event{
+		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "secret/aws/", LeaseIDs: []string{"secret/aws/k1", "secret/aws/k2", "secret/aws/k3"}}},
+	})
+	if n := len(rows(m)); n != 7 {
+		t.Errorf("streaming data re-sorted a slow table at once: %d rows", n)
+	}
+	m = keys(m, "s") // a key press that changes the query
+	if n := len(rows(m)); n != 8 {
+		t.Errorf("a key press waited for the throttle: %d rows, want 8", n)
+	}
+}

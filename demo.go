@@ -72,7 +72,8 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	}
 	defer os.RemoveAll(auditDir)
 	auditPath := filepath.Join(auditDir, "vault_audit.log")
-	if err := seedEstate(ctx, srv, pg, *scale, auditPath, stdout); err != nil {
+	actors, err := seedEstate(ctx, srv, pg, *scale, auditPath, stdout)
+	if err != nil {
 		fmt.Fprintln(stderr, "leasetop demo: seeding:", err)
 		return 1
 	}
@@ -90,6 +91,10 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	if f.vaultAudit == "" {
 		f.vaultAudit = auditPath
 	}
+	// A small, steady lease explosion, so that the growth column, the
+	// fastest-growing prefix and the owners screen's "new" count have
+	// something to show: the CI deployer keeps reading its credentials.
+	go grow(ctx, actors["ci-deployer"], "gcp/ci/deployer", time.Second)
 	return runUIContext(ctx, client, "", f, stderr)
 }
 
@@ -134,14 +139,14 @@ func demoBinary(ctx context.Context, stdout, stderr io.Writer) (string, error) {
 // file audit device writes to auditPath, and most KV leases are made by
 // four clients (two AppRole roles, two userpass users), so that the log
 // names their owners.
-func seedEstate(ctx context.Context, srv *devvault.Server, pg *devvault.Postgres, scale int, auditPath string, out io.Writer) error {
+func seedEstate(ctx context.Context, srv *devvault.Server, pg *devvault.Postgres, scale int, auditPath string, out io.Writer) (map[string]*seed.Actor, error) {
 	api, err := srv.Client()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s := &seed.Seeder{C: api}
 	if err := s.EnableFileAudit(ctx, auditPath); err != nil {
-		return err
+		return nil, err
 	}
 	actors := map[string]*seed.Actor{}
 	for _, a := range []struct{ kind, name string }{{"approle", "billing"}, {"approle", "ci-deployer"}, {"userpass", "alice"}, {"userpass", "bob"}} {
@@ -152,7 +157,7 @@ func seedEstate(ctx context.Context, srv *devvault.Server, pg *devvault.Postgres
 			actor, err = s.UserpassActor(ctx, "userpass", a.name)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		actors[a.name] = actor
 	}
@@ -220,7 +225,7 @@ func seedEstate(ctx context.Context, srv *devvault.Server, pg *devvault.Postgres
 			}
 			return actors[k.by].Seeder.ReadLeasedKV(ctx, k.path, n(k.count))
 		}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if pg != nil {
@@ -228,26 +233,44 @@ func seedEstate(ctx context.Context, srv *devvault.Server, pg *devvault.Postgres
 		if err := step("database/creds/readonly/", n(40), func() ([]string, error) {
 			return s.DatabaseRole(ctx, db, "readonly", time.Hour, 24*time.Hour, n(40))
 		}); err != nil {
-			return err
+			return nil, err
 		}
 		if err := step("database/creds/app-rw/", n(25), func() ([]string, error) {
 			return s.DatabaseRole(ctx, db, "app-rw", 10*time.Minute, time.Hour, n(25))
 		}); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := step("auth/approle/login/ (role ci)", n(60), func() ([]string, error) { return s.AppRole(ctx, "approle", "ci", 30*time.Minute, n(60)) }); err != nil {
-		return err
+		return nil, err
 	}
 	if err := step("auth/userpass/login/alice/", n(5), func() ([]string, error) { return s.Userpass(ctx, "userpass", "alice", 8*time.Hour, n(5)) }); err != nil {
-		return err
+		return nil, err
 	}
 	if err := step("auth/token/create/", n(20), func() ([]string, error) { return s.Tokens(ctx, 5*time.Minute, n(20)) }); err != nil {
-		return err
+		return nil, err
 	}
 	if err := step("pki/issue/web/", n(25), func() ([]string, error) { return s.PKI(ctx, "pki", "web", 72*time.Hour, n(25)) }); err != nil {
-		return err
+		return nil, err
 	}
 	fmt.Fprintf(out, "Seeded %d leases in %s.\n", total, time.Since(start).Round(time.Millisecond))
-	return nil
+	return actors, nil
+}
+
+// grow makes one lease every interval as actor, under secret/<path>, until
+// ctx ends.
+func grow(ctx context.Context, actor *seed.Actor, path string, interval time.Duration) {
+	if actor == nil {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_, _ = actor.Seeder.ReadLeasedKV(ctx, path, 1) // a failed read only means one lease fewer
+		}
+	}
 }

@@ -45,8 +45,9 @@ func (r *root) viewStatus() string {
 			parts = append(parts, s.Dim.Render(fmt.Sprintf("the rest of the tree %s ago", age(c.now().Sub(cr.restListed)))))
 		}
 	}
-	if cur, ceiling := c.be.Concurrency(); cur < ceiling {
+	if cur, ceiling := c.be.Concurrency(); cur < ceiling && r.busy() {
 		// The adaptive limit backed off: Vault is slow or said 429/503.
+		// (Idle, nothing is in flight, and the limit does not matter.)
 		parts = append(parts, s.StatusWarn.Render(fmt.Sprintf("sparing Vault: %d of %d requests in flight", cur, ceiling)))
 	}
 	if !cr.staleSince.IsZero() || (cr.pollErr != nil && cr.lastOK.IsZero()) {

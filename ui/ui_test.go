@@ -658,8 +658,12 @@ func TestStatusSaysWhenTheLimitBacksOff(t *testing.T) {
 		t.Fatal("at the ceiling the status bar must not talk about the limit")
 	}
 	be.limit = 3
+	if strings.Contains(text(m), "sparing Vault") {
+		t.Errorf("idle, the limit does not matter:\n%s", text(m))
+	}
+	m.crawl.running = true
 	if !strings.Contains(text(m), "sparing Vault: 3 of 16 requests in flight") {
-		t.Errorf("no word of the lower limit:\n%s", text(m))
+		t.Errorf("no word of the lower limit while crawling:\n%s", text(m))
 	}
 }
 

@@ -62,4 +62,10 @@ keys Escape
 sleep 0.3
 keys g e
 shot radar
+keys e
+wait_for "fastest growth"
+shot growth
+keys w
+wait_for "token store:"
+shot owners
 keys q

@@ -79,20 +79,21 @@ func New(be Backend, opt Options) Model {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &root{cancel: cancel, help: help.New(), screens: map[string]Screen{}, active: home, crawl: &crawlState{}}
 	c := &Common{
-		ctx:     ctx,
-		opt:     opt,
-		be:      be,
-		idx:     model.NewIndex(),
-		styles:  theme.New(opt.Dark),
-		keys:    DefaultKeyMap(),
-		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		width:   100,
-		height:  30,
-		prefix:  prefix,
-		marks:   map[string]bool{},
-		revoked: map[string]bool{},
-		churn:   churn.New(time.Minute, 30),
-		host:    r,
+		ctx:      ctx,
+		opt:      opt,
+		be:       be,
+		idx:      model.NewIndex(),
+		styles:   theme.New(opt.Dark),
+		keys:     DefaultKeyMap(),
+		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		width:    100,
+		height:   30,
+		prefix:   prefix,
+		marks:    map[string]bool{},
+		revoked:  map[string]bool{},
+		entities: map[string]string{},
+		churn:    churn.New(time.Minute, 30),
+		host:     r,
 	}
 	if opt.ReadOnly {
 		c.keys = c.keys.readOnly()

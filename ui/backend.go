@@ -28,6 +28,8 @@ type Backend interface {
 	// The token store: the owners of token leases, and revoking by accessor.
 	Tokens(ctx context.Context, concurrency int, progress func(done, total int)) ([]vaultclient.AccessorInfo, error)
 	RevokeAccessor(ctx context.Context, accessor string) error
+	// Entity names an entity and its aliases.
+	Entity(ctx context.Context, id string) (vaultclient.Entity, error)
 }
 
 var _ Backend = (*vaultclient.Client)(nil)

@@ -11,6 +11,7 @@ import (
 	"github.com/leasetop/leasetop/audit"
 	"github.com/leasetop/leasetop/churn"
 	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/ui/dialog"
 	"github.com/leasetop/leasetop/ui/theme"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -48,6 +49,12 @@ type Common struct {
 
 	// owners maps lease ids to who made them, from Vault's audit log.
 	owners *audit.Attribution
+	// tokens is the token store (the owners of token leases), read when
+	// the owners screen is first shown; tokensWhy says why it was not.
+	tokens    *owners.Tokens
+	tokensWhy string
+	// entities names entity ids ("" while unknown or unreadable).
+	entities map[string]string
 	// churn counts the leases each refresh found new or gone, per prefix.
 	churn *churn.Tracker
 
@@ -139,4 +146,26 @@ func clamp(v, lo, hi int) int {
 		return lo
 	}
 	return max(lo, min(v, hi))
+}
+
+// ownerOf is who made a lease, when, and where that comes from: the token
+// store for a token lease, the audit log for the rest. When unknown, from
+// says why.
+func (c *Common) ownerOf(l *model.Lease) (own *audit.Owner, created time.Time, from string, ok bool) {
+	if l.IsToken() {
+		if c.tokens == nil {
+			return nil, time.Time{}, "a token lease; the token store is read on the owners screen (w)", false
+		}
+		if own, _, ok := c.tokens.Owner(l.ID(), l.IssueTime(), l.ExpireTime()); ok {
+			return own, l.IssueTime(), "token store", true
+		}
+		return nil, time.Time{}, "no token in the token store matches it", false
+	}
+	if c.owners == nil {
+		return nil, time.Time{}, "no audit log given", false
+	}
+	if own, created, ok := c.owners.Owner(l.ID()); ok {
+		return own, created, "audit log", true
+	}
+	return nil, time.Time{}, "not in the audit log read so far", false
 }

@@ -40,10 +40,13 @@ type ownersScreen struct {
 	entries int64
 	err     string
 
-	// the token store, read when the screen is first shown
-	tokens      *owners.Tokens
-	tokensWhy   string // why it was not read, in words
-	tokensState string // "", "reading", "read"
+	// the token store's state: "", "reading", "read" (the tokens
+	// themselves are in Common, for the lease detail too)
+	tokensState string
+
+	// pending are commands Sync started (it cannot return them): the next
+	// Update sends them.
+	pending []tea.Cmd
 
 	// what rows were computed from
 	ver   uint64
@@ -168,6 +171,16 @@ func (o *ownersScreen) Prompt() string {
 }
 
 func (o *ownersScreen) Update(msg tea.Msg) (tea.Cmd, bool) {
+	if len(o.pending) > 0 {
+		cmds := o.pending
+		o.pending = nil
+		cmd, handled := o.update(msg)
+		return tea.Batch(append(cmds, cmd)...), handled
+	}
+	return o.update(msg)
+}
+
+func (o *ownersScreen) update(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case auditMsg:
 		if msg.done {
@@ -190,7 +203,7 @@ func (o *ownersScreen) Update(msg tea.Msg) (tea.Cmd, bool) {
 	case tokensMsg:
 		o.tokensState, o.dirty = "read", true
 		if msg.err != nil {
-			o.tokens, o.tokensWhy = nil, plainError(msg.err)
+			o.c.tokens, o.c.tokensWhy = nil, plainError(msg.err)
 			return nil, false
 		}
 		ts := make([]owners.Token, len(msg.tokens))
@@ -202,7 +215,12 @@ func (o *ownersScreen) Update(msg tea.Msg) (tea.Cmd, bool) {
 			ts[i] = owners.Token{Accessor: a.Accessor, Path: a.Path, EntityID: a.EntityID, DisplayName: a.DisplayName,
 				Meta: a.Meta, Policies: a.Policies, Created: created, Expires: a.ExpireTime}
 		}
-		o.tokens, o.tokensWhy = owners.NewTokens(ts), ""
+		o.c.tokens, o.c.tokensWhy = owners.NewTokens(ts), ""
+	case entitiesMsg:
+		for id, name := range msg {
+			o.c.entities[id] = name
+		}
+		o.dirty = true
 	case tokensRevokedMsg:
 		o.dirty = true
 		return o.loadTokens(), false
@@ -281,7 +299,7 @@ func (o *ownersScreen) revokeOwner(r owners.Row) operation {
 
 // source is what is known about owners.
 func (o *ownersScreen) source() owners.Source {
-	src := owners.Source{Tokens: o.tokens, TokensWhy: o.tokensWhy}
+	src := owners.Source{Tokens: o.c.tokens, TokensWhy: o.c.tokensWhy}
 	if o.tokensState == "reading" {
 		src.TokensWhy = "reading it…"
 	}
@@ -293,7 +311,7 @@ func (o *ownersScreen) source() owners.Source {
 
 // revokeTokens captures the accessors of the owner's tokens now.
 func (o *ownersScreen) revokeTokens(r owners.Row) operation {
-	return &revokeTokensOp{accessors: o.tokens.Accessors(o.by, r.Key), owner: r, tokensWhy: o.tokensWhy,
+	return &revokeTokensOp{accessors: o.c.tokens.Accessors(o.by, r.Key), owner: r, tokensWhy: o.c.tokensWhy,
 		leases: len(owners.Leases(o.c.idx, o.c.opt.Prefix, o.by, o.source(), r.Key))}
 }
 
@@ -313,7 +331,61 @@ func (o *ownersScreen) Sync() {
 	}
 	o.ver, o.seen, o.at, o.dirty = c.idx.Version(), o.entries, now, false
 	o.rows, o.total = owners.Rollup(c.idx, c.opt.Prefix, o.by, o.source(), now, recentWindow)
+	o.nameEntities()
 	o.cur.Clamp(o.rows, o.visible())
+}
+
+// entitiesMsg names entities: id -> "name (alias mount alias, …)", or ""
+// when Vault would not say.
+type entitiesMsg map[string]string
+
+// nameEntities asks Vault, once per entity, for the names of the entities
+// on screen. It runs from Sync, so it queues its command for the next
+// Update through pending.
+func (o *ownersScreen) nameEntities() {
+	c := o.c
+	var ids []string
+	for _, r := range o.rows {
+		if id, ok := strings.CutPrefix(r.Key, "entity:"); ok {
+			if _, known := c.entities[id]; !known && len(ids) < 32 {
+				ids = append(ids, id)
+				c.entities[id] = "" // asked: not again
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	ctx, be := c.ctx, c.be
+	o.pending = append(o.pending, func() tea.Msg {
+		out := entitiesMsg{}
+		for _, id := range ids {
+			e, err := be.Entity(ctx, id)
+			if err != nil {
+				continue // permission or gone: the id stays the name
+			}
+			name := e.Name
+			var aliases []string
+			for _, a := range e.Aliases {
+				aliases = append(aliases, a.MountPath+a.Name)
+			}
+			if len(aliases) > 0 {
+				name += " (" + strings.Join(aliases, ", ") + ")"
+			}
+			out[id] = name
+		}
+		return out
+	})
+}
+
+// label is a row's label with its entity named, when Vault named it.
+func (o *ownersScreen) label(r owners.Row) string {
+	if id, ok := strings.CutPrefix(r.Key, "entity:"); ok {
+		if name := o.c.entities[id]; name != "" {
+			return strings.Replace(r.Label, "entity "+id, "entity "+name, 1)
+		}
+	}
+	return r.Label
 }
 
 func (o *ownersScreen) keyOf(l *model.Lease) string {
@@ -346,10 +418,10 @@ func (o *ownersScreen) View() string {
 	switch {
 	case o.tokensState == "reading":
 		lines = append(lines, c.spin.View()+" reading the token store (a lookup per token) to name the owners of token leases…")
-	case o.tokensWhy != "":
-		lines = append(lines, s.StatusWarn.Render("token store not read, so token leases have no owner: "+o.tokensWhy))
-	case o.tokens != nil:
-		lines = append(lines, s.Dim.Render(fmt.Sprintf("token store: %d tokens name the owners of token leases · T revokes an owner's tokens (and what they made)", o.tokens.Len())))
+	case o.c.tokensWhy != "":
+		lines = append(lines, s.StatusWarn.Render("token store not read, so token leases have no owner: "+o.c.tokensWhy))
+	case o.c.tokens != nil:
+		lines = append(lines, s.Dim.Render(fmt.Sprintf("token store: %d tokens name the owners of token leases · T revokes an owner's tokens (and what they made)", o.c.tokens.Len())))
 	}
 	const colN, colShare, colTTL, colNew = 8, 7, 8, 9
 	nameW := max(inner-colN-colShare-colTTL-colNew-4, 12)
@@ -374,7 +446,7 @@ func (o *ownersScreen) View() string {
 		if exploding {
 			recent = "▲ " + recent
 		}
-		line := fmt.Sprintf("%-*s %*d %*s %*s %*s", nameW, theme.Fit(r.Label, nameW), colN, r.Count, colShare, share, colTTL, soon, colNew, recent)
+		line := fmt.Sprintf("%-*s %*d %*s %*s %*s", nameW, theme.Fit(o.label(r), nameW), colN, r.Count, colShare, share, colTTL, soon, colNew, recent)
 		switch {
 		case i == sel:
 			line = s.Selected.Render(theme.Fit(line, inner))

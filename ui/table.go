@@ -388,15 +388,16 @@ func detailDialog(c *Common, id string) dialog.Dialog {
 		} else {
 			lines = append(lines, row("renew", "r renews it through sys/leases/renew"))
 		}
-		if c.owners != nil {
-			if own, created, ok := c.owners.Owner(l.ID()); ok {
-				lines = append(lines, row("made by", owners.Words(own)), row("made at", fullTime(created, "—")+" (audit log)"))
-				if own.RemoteAddr != "" || own.UserAgent != "" {
-					lines = append(lines, row("from", strings.TrimSpace(own.RemoteAddr+"  "+own.UserAgent)))
-				}
-			} else {
-				lines = append(lines, row("made by", "not in the audit log read so far"))
+		if own, created, from, ok := c.ownerOf(l); ok {
+			lines = append(lines, row("made by", owners.Words(own)), row("made at", fullTime(created, "—")+" ("+from+")"))
+			if own.RemoteAddr != "" || own.UserAgent != "" {
+				lines = append(lines, row("from", strings.TrimSpace(own.RemoteAddr+"  "+own.UserAgent)))
 			}
+			if name := c.entities[own.EntityID]; name != "" {
+				lines = append(lines, row("entity", name))
+			}
+		} else if c.owners != nil || c.tokens != nil {
+			lines = append(lines, row("made by", "unknown: "+from))
 		}
 		if l.IsToken() {
 			lines = append(lines, s.DialogHint.Render("Revoking a token lease revokes the token (and its children)."))

@@ -27,8 +27,9 @@ var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 type recorder struct {
 	irrevocable vaultclient.IrrevocableList
 	tokens      []vaultclient.AccessorInfo
-	limit       int      // the adaptive limit it reports; 0: the ceiling
-	accessors   []string // revoked by accessor
+	limit       int               // the adaptive limit it reports; 0: the ceiling
+	entities    map[string]string // entity id -> name
+	accessors   []string          // revoked by accessor
 
 	mu      sync.Mutex
 	revoked []string
@@ -97,6 +98,12 @@ func (r *recorder) RevokeAccessor(ctx context.Context, accessor string) error {
 	defer r.mu.Unlock()
 	r.accessors = append(r.accessors, accessor)
 	return nil
+}
+func (r *recorder) Entity(ctx context.Context, id string) (vaultclient.Entity, error) {
+	if n, ok := r.entities[id]; ok {
+		return vaultclient.Entity{ID: id, Name: n}, nil
+	}
+	return vaultclient.Entity{}, &vaultclient.Error{Kind: vaultclient.KindNotFound}
 }
 func (r *recorder) Self(ctx context.Context) (vaultclient.TokenInfo, error) {
 	return vaultclient.TokenInfo{Path: "auth/approle/login"}, nil

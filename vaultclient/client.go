@@ -35,6 +35,10 @@ type Config struct {
 	// FixedConcurrency turns the adaptive limit off: Walk keeps Concurrency
 	// requests in flight whatever Vault's latency.
 	FixedConcurrency bool
+
+	// TLS, over VAULT_CACERT and friends when set (a context's settings).
+	CACert, CAPath, ClientCert, ClientKey, TLSServerName string
+	SkipVerify                                           bool
 }
 
 // DefaultConcurrency is where lookups saturate a 2-core server (VAULT-FACTS:
@@ -62,6 +66,12 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.Address != "" {
 		ac.Address = cfg.Address
+	}
+	if cfg.CACert != "" || cfg.CAPath != "" || cfg.ClientCert != "" || cfg.TLSServerName != "" || cfg.SkipVerify {
+		if err := ac.ConfigureTLS(&api.TLSConfig{CACert: cfg.CACert, CAPath: cfg.CAPath, ClientCert: cfg.ClientCert,
+			ClientKey: cfg.ClientKey, TLSServerName: cfg.TLSServerName, Insecure: cfg.SkipVerify}); err != nil {
+			return nil, &Error{Kind: KindTLS, Op: "configure", Err: err, Hint: "check the context's ca-cert, ca-path, client-cert and client-key"}
+		}
 	}
 	if cfg.Timeout > 0 {
 		ac.Timeout = cfg.Timeout

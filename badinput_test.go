@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 )
@@ -61,7 +62,7 @@ func TestBadInputGetsAClearMessage(t *testing.T) {
 				t.Setenv("VAULT_CONFIG_PATH", t.TempDir()+"/none")
 			}
 			var out, errb bytes.Buffer
-			code := run(tt.args, &out, &errb)
+			code := run(tt.args, os.Stdin, &out, &errb)
 			all := out.String() + errb.String()
 			if code != tt.code || !strings.Contains(all, tt.contains) {
 				t.Errorf("exit %d, output %q; want exit %d and %q", code, all, tt.code, tt.contains)

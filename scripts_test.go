@@ -43,13 +43,21 @@ func scriptEnv(t *testing.T) *vaulttest.Env {
 	t.Setenv("VAULT_ADDR", env.Server.Addr)
 	t.Setenv("VAULT_TOKEN", env.Server.RootToken)
 	t.Setenv("VAULT_NAMESPACE", "")
+	noConfig(t)
 	return env
+}
+
+// noConfig points leasetop at a config file that does not exist, so that
+// the tests run from VAULT_* whatever the machine's own config holds.
+func noConfig(t *testing.T) {
+	t.Helper()
+	t.Setenv("LEASETOP_CONFIG", filepath.Join(t.TempDir(), "absent.yaml"))
 }
 
 func runCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(args, &out, &errb)
+	code = run(args, os.Stdin, &out, &errb)
 	return out.String(), errb.String(), code
 }
 
@@ -266,6 +274,7 @@ func startOwnersEnv(t *testing.T) *ownersEnv {
 	t.Setenv("VAULT_ADDR", env.Server.Addr)
 	t.Setenv("VAULT_TOKEN", env.Server.RootToken)
 	t.Setenv("VAULT_NAMESPACE", "")
+	noConfig(t)
 	return o
 }
 

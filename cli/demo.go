@@ -1,9 +1,7 @@
-package main
+package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,27 +13,43 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
 
 	"github.com/leasetop/leasetop/internal/devvault"
 	"github.com/leasetop/leasetop/internal/seed"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
+// demoCommand is `leasetop demo`.
+func (a *app) demoCommand() *cobra.Command {
+	var f uiFlags
+	var scale int
+	var seedOnly bool
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "start a dev Vault with real leases and browse them",
+		Long: `Start a real Vault dev server (and PostgreSQL when installed), seed an estate
+of real leases, open the UI on it, and stop both on exit.`,
+		Args: cobra.NoArgs,
+		RunE: run(func([]string) int { return a.runDemo(f, scale, seedOnly) }),
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().IntVar(&scale, "scale", 1, "multiply the number of seeded leases (e.g. 100 for ~100,000)")
+	cmd.Flags().BoolVar(&seedOnly, "seed-only", false, "start and seed, print the address and token, and wait (no UI)")
+	return cmd
+}
+
 // runDemo starts a real dev Vault (and PostgreSQL when installed), seeds
 // an estate of real leases, opens the UI on it and stops both on exit.
-func runDemo(args []string, stdout, stderr io.Writer) int {
-	var f flags
-	fs := newFlagSet("leasetop demo", &f, stderr)
-	scale := fs.Int("scale", 1, "multiply the number of seeded leases (e.g. 100 for ~100,000)")
-	seedOnly := fs.Bool("seed-only", false, "start and seed, print the address and token, and wait (no UI)")
-	if _, err := parseInterleaved(fs, args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
+func (a *app) runDemo(f uiFlags, scale int, seedOnly bool) int {
+	stdout, stderr := a.stdout, a.stderr
+	if scale < 1 {
+		fmt.Fprintln(stderr, "leasetop demo: --scale must be 1 or more")
 		return 2
 	}
-	if *scale < 1 {
-		fmt.Fprintln(stderr, "leasetop demo: --scale must be 1 or more")
+	s, err := a.conn.plain()
+	if err != nil {
+		fmt.Fprintln(stderr, "leasetop demo:", err)
 		return 2
 	}
 	// SIGHUP too: a closed terminal must still stop the servers (the
@@ -72,12 +86,12 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	}
 	defer os.RemoveAll(auditDir)
 	auditPath := filepath.Join(auditDir, "vault_audit.log")
-	actors, err := seedEstate(ctx, srv, pg, *scale, auditPath, stdout)
+	actors, err := seedEstate(ctx, srv, pg, scale, auditPath, stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "leasetop demo: seeding:", err)
 		return 1
 	}
-	if *seedOnly {
+	if seedOnly {
 		fmt.Fprintf(stdout, "export VAULT_ADDR=%s VAULT_TOKEN=%s\nVault's audit log: %s\nCtrl-C stops the server.\n", srv.Addr, srv.RootToken, auditPath)
 		<-ctx.Done()
 		return 0
@@ -87,7 +101,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "leasetop demo:", err)
 		return 1
 	}
-	client := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: f.concurrency, RateLimit: f.rate, FixedConcurrency: f.fixedConc})
+	client := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: s.cfg.Concurrency, RateLimit: s.cfg.RateLimit, FixedConcurrency: s.cfg.FixedConcurrency})
 	if f.vaultAudit == "" {
 		f.vaultAudit = auditPath
 	}
@@ -95,7 +109,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	// fastest-growing prefix and the owners screen's "new" count have
 	// something to show: the CI deployer keeps reading its credentials.
 	go grow(ctx, actors["ci-deployer"], "gcp/ci/deployer", time.Second)
-	return runUIContext(ctx, client, "", f, stderr)
+	return a.runUI(ctx, client, s.cfg.Concurrency, "", f)
 }
 
 // demoBinary finds a vault binary, building the dev one (with its output

@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/leasetop/leasetop/leaseid"
+	"github.com/leasetop/leasetop/model"
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of `leasetop check`, as monitoring plugins (Nagios, Icinga,
+// Sensu) expect them.
+const (
+	exitOK       = 0
+	exitWarning  = 1
+	exitCritical = 2
+	exitUnknown  = 3
+)
+
+// checkFlags are the options of `leasetop check`.
+type checkFlags struct {
+	within, growth string
+	warn, crit     int
+	watch          time.Duration
+}
+
+// checkCommand is `leasetop check`, a monitoring plugin.
+func (a *app) checkCommand() *cobra.Command {
+	var f checkFlags
+	cmd := &cobra.Command{
+		Use:   "check --expiring-within D [PREFIX]",
+		Short: "a monitoring plugin: leases expiring soon, or growing too fast",
+		Long: `Count the leases under PREFIX that expire within --expiring-within and print
+one summary line with perfdata, as monitoring plugins do (Nagios, Icinga,
+Sensu, a CI step). With --growth, list twice --watch apart and warn when the
+leases directly under one prefix are created faster than that.
+
+Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments, Vault
+unreachable, a failed crawl).`,
+		Example: `  leasetop check --expiring-within 1h --warn 10 --crit 100 database/
+  leasetop check --expiring-within 1h --growth 500/m --watch 30s`,
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: a.completePrefix(1),
+		RunE:              run(func(pos []string) int { return a.runCheck(pos, f) }),
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.within, "expiring-within", "", "count leases whose TTL is at most this (required), e.g. 1h")
+	fs.IntVar(&f.warn, "warn", 1, "WARNING when at least this many leases expire within the window (0: never)")
+	fs.IntVar(&f.crit, "crit", 0, "CRITICAL when at least this many leases expire within the window (0: never)")
+	fs.StringVar(&f.growth, "growth", "", "WARNING when leases directly under one prefix are created faster than this, e.g. 500/m (lists twice, --watch apart)")
+	fs.DurationVar(&f.watch, "watch", 30*time.Second, "with --growth: how long apart the two listings are")
+	a.checkCmd = cmd
+	return cmd
+}
+
+func (a *app) runCheck(pos []string, f checkFlags) int {
+	stdout, stderr := a.stdout, a.stderr
+	within, warn, crit, growth, watch := &f.within, &f.warn, &f.crit, &f.growth, &f.watch
+	unknown := func(format string, a ...any) int {
+		fmt.Fprintf(stdout, "LEASETOP UNKNOWN - "+format+"\n", a...)
+		return exitUnknown
+	}
+	prefix, err := onePrefix(pos)
+	if err != nil {
+		return unknown("%v", err)
+	}
+	if *within == "" {
+		return unknown("--expiring-within is required, e.g. --expiring-within 1h")
+	}
+	limit, err := model.ParseDuration(*within)
+	if err != nil {
+		return unknown("--expiring-within: %v", err)
+	}
+	if *warn < 0 || *crit < 0 {
+		return unknown("--warn and --crit must not be negative")
+	}
+	growthLimit, err := parseRate(*growth)
+	if err != nil {
+		return unknown("--growth: %v", err)
+	}
+	if *watch <= 0 {
+		return unknown("--watch must be more than 0")
+	}
+	c, _, err := a.conn.client()
+	if err != nil {
+		return unknown("%v", err)
+	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	prefix = leaseid.AsPrefix(prefix)
+	idx, failures := crawlIndex(ctx, c, prefix, stderr)
+	if len(failures) > 0 {
+		return unknown("the crawl of %s failed: %v", displayPrefix(prefix), failures[0])
+	}
+	now := time.Now()
+	soon := idx.Leases(prefix, model.Query{Recursive: true, ExpiringWithin: limit, Now: now})
+	n, total := len(soon), idx.Len()
+	state, code := "OK", exitOK
+	switch {
+	case *crit > 0 && n >= *crit:
+		state, code = "CRITICAL", exitCritical
+	case *warn > 0 && n >= *warn:
+		state, code = "WARNING", exitWarning
+	}
+	summary := fmt.Sprintf("%d of %d leases under %s expire within %s", n, total, displayPrefix(prefix), model.FormatDuration(limit))
+	if n > 0 {
+		summary += fmt.Sprintf(", the first in %s (%s)", model.FormatTTL(soon[0].TTL(now)), soon[0].ID())
+	}
+	growthPerf := ""
+	if growthLimit > 0 {
+		fmt.Fprintf(stderr, "watching for %s…\n", model.FormatDuration(*watch))
+		churn, err := watchChurn(ctx, c, prefix, idx, *watch)
+		if err != nil {
+			return unknown("listing %s again: %v", displayPrefix(prefix), err)
+		}
+		fastest, rate := "", 0.0
+		for p, cg := range churn.own {
+			if r := float64(cg[0]) / watch.Minutes(); r > rate || r == rate && p < fastest {
+				fastest, rate = p, r
+			}
+		}
+		growthPerf = fmt.Sprintf(" growth=%.1f;%g;;0", rate, growthLimit)
+		if rate >= growthLimit {
+			summary += fmt.Sprintf("; %s grows by %.0f leases a minute (limit %g/m)", fastest, rate, growthLimit)
+			if code == exitOK {
+				state, code = "WARNING", exitWarning
+			}
+		} else if fastest != "" {
+			summary += fmt.Sprintf("; fastest growth %s %.0f/m", fastest, rate)
+		}
+	}
+	thr := func(v int) string {
+		if v == 0 {
+			return ""
+		}
+		return fmt.Sprint(v)
+	}
+	fmt.Fprintf(stdout, "LEASETOP %s - %s | expiring=%d;%s;%s;0 total=%d;;;0%s\n", state, summary, n, thr(*warn), thr(*crit), total, growthPerf)
+	return code
+}
+
+// parseRate reads a rate such as "500/m", "30/s" or "2000/h" as per
+// minute; "" is 0 (no limit).
+func parseRate(s string) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	num, unit, ok := strings.Cut(s, "/")
+	if !ok {
+		unit = "m"
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("%q is not a rate: write it as N/m (leases a minute), N/s or N/h", s)
+	}
+	switch strings.TrimSpace(unit) {
+	case "s":
+		return v * 60, nil
+	case "m", "min":
+		return v, nil
+	case "h":
+		return v / 60, nil
+	}
+	return 0, fmt.Errorf("%q is not a rate: the unit after / is s, m or h", s)
+}

@@ -33,6 +33,13 @@ type Options struct {
 	Dark bool
 	// Journal, when set, records every action leasetop applies.
 	Journal func(action string, ids []string, prefix string, result string)
+	// ContextName and Color name the context (of a config file) this is,
+	// and colour it in the title bar; Switch opens the others (:ctx).
+	ContextName string
+	Color       string
+	Switch      Switcher
+	// Namespace is shown in the title when it is not the backend's own.
+	Namespace string
 	// VaultAudit is Vault's audit log to learn lease owners from: a file
 	// (followed like tail -F), a folder of rotated files, a .gz file, or
 	// "-" for Stdin.
@@ -40,9 +47,9 @@ type Options struct {
 	Stdin      io.Reader
 }
 
-// Model is the root Bubble Tea model. Bubble Tea passes models by value;
-// the state lives once, behind the pointer, so a copy is the same program.
-type Model struct{ *root }
+// Model is the Bubble Tea model. Bubble Tea passes models by value; the
+// state lives once, behind the pointer, so a copy is the same program.
+type Model struct{ *app }
 
 // root holds the screens, the one overlay and the shared context, and
 // routes messages between them; it draws the title, status and help lines.
@@ -54,9 +61,11 @@ type root struct {
 	active  string
 	overlay dialog.Dialog
 
-	crawl *crawlState
-	act   *action
-	opSeq int
+	crawl  *crawlState
+	act    *action
+	opSeq  int
+	paused bool     // another context is shown: no polls
+	cmd    *cmdLine // the program's ':' command line, drawn in the footer
 
 	status   string
 	statusLv level
@@ -65,6 +74,15 @@ type root struct {
 
 // New builds the UI over a backend.
 func New(be Backend, opt Options) Model {
+	r := newRoot(be, opt)
+	a := &app{root: r, roots: map[string]*root{}, switcher: opt.Switch, cmd: newCmdLine(), width: r.c.width, height: r.c.height}
+	r.cmd = a.cmd
+	a.roots[rootKey(opt.ContextName, be.Namespace())] = r
+	return Model{a}
+}
+
+// newRoot builds the state of one context.
+func newRoot(be Backend, opt Options) *root {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -104,22 +122,26 @@ func New(be Backend, opt Options) Model {
 		r.screens[e.name] = e.make(c)
 	}
 	r.screen().Sync()
-	return Model{r}
+	return r
 }
 
-// Init starts the crawl, the clock and the side lookups.
+// Init asks the terminal its background, and starts the context shown.
 func (m Model) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, tag(m.root, m.init()))
+}
+
+// init starts a context: the crawl, the clock and the side lookups.
+func (r *root) init() tea.Cmd {
 	cmds := []tea.Cmd{
-		tea.RequestBackgroundColor,
-		m.startCrawl(false),
+		r.startCrawl(false),
 		tickCmd(),
-		m.c.spin.Tick,
-		m.loadMounts(),
-		m.loadSelf(),
-		m.loadCaps(),
+		r.c.spin.Tick,
+		r.loadMounts(),
+		r.loadSelf(),
+		r.loadCaps(),
 	}
 	for _, e := range screens {
-		if s, ok := m.screens[e.name].(initer); ok {
+		if s, ok := r.screens[e.name].(initer); ok {
 			cmds = append(cmds, s.Init())
 		}
 	}
@@ -131,15 +153,6 @@ func tickCmd() tea.Cmd {
 }
 
 func (r *root) screen() Screen { return r.screens[r.active] }
-
-// Update handles one message, then lets the active screen bring what it
-// draws up to date, so that View never sorts.
-func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	cmd := m.update(msg)
-	m.screen().Sync()
-	m.crawl.focus.Store(m.c.prefix)
-	return m, cmd
-}
 
 func (r *root) update(msg tea.Msg) tea.Cmd {
 	c := r.c
@@ -167,7 +180,7 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 	case lookupsMsg:
 		return r.onLookups(msg)
 	case pollMsg:
-		if msg.gen != r.crawl.gen || r.crawl.running {
+		if msg.gen != r.crawl.gen || r.crawl.running || r.paused {
 			return nil
 		}
 		return tea.Batch(r.startCrawl(true), c.spin.Tick)

@@ -52,14 +52,16 @@ func TestEndToEndSelectedPrefixIsLookedUpFirst(t *testing.T) {
 		t.Fatalf("%d lookups, want 120", len(ids))
 	}
 	// The two lookups already held when p0 was selected may be another
-	// prefix's; every other one of the first 42 is p0's.
+	// prefix's, and the last of p0's may reach the proxy just after the
+	// first of what follows (two workers): p0's 40 are all among the
+	// first 44.
 	p0 := 0
-	for _, id := range ids[:42] {
+	for _, id := range ids[:44] {
 		if strings.HasPrefix(id, "secret/focus/p0/") {
 			p0++
 		}
 	}
 	if p0 < 40 {
-		t.Errorf("the first 42 lookups hold %d of the selected p0's 40:\n%v", p0, ids)
+		t.Errorf("the first 44 lookups hold %d of the selected p0's 40:\n%v", p0, ids)
 	}
 }

@@ -15,9 +15,11 @@ type KeyMap struct {
 	RenewMarked, RevokeMarked               key.Binding
 	RevokePrefix, ForceRevokePrefix         key.Binding
 	Help, Quit, Back                        key.Binding
+	Radar, Irrevocable, Window              key.Binding
 	// Interrupt quits from anywhere, even with a dialog or an input open.
-	Interrupt                  key.Binding
-	Radar, Irrevocable, Window key.Binding
+	Interrupt key.Binding
+	// Command opens the command line (:ctx NAME, :ns NAME).
+	Command key.Binding
 }
 
 // DefaultKeyMap has vim keys and arrows side by side.
@@ -49,6 +51,7 @@ func DefaultKeyMap() KeyMap {
 		Quit:              key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Back:              key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / clear")),
 		Interrupt:         key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Command:           key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command: ctx, ns")),
 		Radar:             key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "expiry radar")),
 		Irrevocable:       key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "irrevocable leases")),
 		Window:            key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "radar: 5m/1h/24h/custom")),
@@ -80,7 +83,7 @@ func (k KeyMap) readOnly() KeyMap {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Collapse, k.Expand, k.Focus},
-		{k.Open, k.Filter, k.Sort, k.TreeSort, k.Refresh, k.Radar, k.Window, k.Irrevocable, k.Back, k.Help, k.Quit},
+		{k.Open, k.Filter, k.Sort, k.TreeSort, k.Refresh, k.Radar, k.Window, k.Irrevocable, k.Command, k.Back, k.Help, k.Quit},
 		{k.Renew, k.Revoke, k.Mark, k.MarkAll, k.RenewMarked, k.RevokeMarked, k.RevokePrefix, k.ForceRevokePrefix},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/lipgloss/v2"
 
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/dialog"
@@ -18,7 +19,17 @@ import (
 func (r *root) viewTitle() string {
 	c := r.c
 	s := c.styles
-	parts := []string{s.Title.Render("leasetop"), c.be.Address()}
+	parts := []string{s.Title.Render("leasetop")}
+	if name := c.opt.ContextName; name != "" {
+		st := s.Bold
+		if c.opt.Color != "" {
+			// The context's colour, so prod never looks like staging;
+			// the name itself says it without colour.
+			st = st.Background(lipgloss.Color(c.opt.Color)).Foreground(lipgloss.Color("#ffffff")).Padding(0, 1)
+		}
+		parts = append(parts, st.Render(name))
+	}
+	parts = append(parts, c.be.Address())
 	if ns := c.be.Namespace(); ns != "" {
 		parts = append(parts, "ns "+ns)
 	}
@@ -44,11 +55,6 @@ func (r *root) viewStatus() string {
 		if !cr.restListed.IsZero() {
 			parts = append(parts, s.Dim.Render(fmt.Sprintf("the rest of the tree %s ago", age(c.now().Sub(cr.restListed)))))
 		}
-	}
-	if cur, ceiling := c.be.Concurrency(); cur < ceiling && r.busy() {
-		// The adaptive limit backed off: Vault is slow or said 429/503.
-		// (Idle, nothing is in flight, and the limit does not matter.)
-		parts = append(parts, s.StatusWarn.Render(fmt.Sprintf("sparing Vault: %d of %d requests in flight", cur, ceiling)))
 	}
 	if !cr.staleSince.IsZero() || (cr.pollErr != nil && cr.lastOK.IsZero()) {
 		stale := "no data yet"
@@ -76,10 +82,19 @@ func (r *root) viewStatus() string {
 	} else if p, rate, ok := c.churn.Fastest(c.now(), churnWindow); ok && rate >= 1 {
 		parts = append(parts, s.StatusWarn.Render(fmt.Sprintf("fastest growth: %s %s", shortPrefix(p), perMinute(rate))))
 	}
+	if cur, ceiling := c.be.Concurrency(); cur < ceiling && r.busy() {
+		// The adaptive limit backed off: Vault is slow or said 429/503.
+		// (Idle, nothing is in flight, and the limit does not matter.)
+		// Last, so that it never hides an error.
+		parts = append(parts, s.StatusWarn.Render(fmt.Sprintf("sparing Vault: %d of %d requests in flight", cur, ceiling)))
+	}
 	return theme.Fit(strings.Join(parts, s.Dim.Render(" │ ")), c.width)
 }
 
 func (r *root) viewFooter() string {
+	if r.cmd != nil && r.cmd.open {
+		return theme.Fit(r.cmd.view(), r.c.width)
+	}
 	if line := r.prompt(); line != "" && r.overlay == nil {
 		return theme.Fit(line, r.c.width)
 	}

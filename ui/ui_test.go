@@ -493,7 +493,11 @@ func drain(m Model, cmd tea.Cmd) Model {
 	for m.busy() {
 		select {
 		case msg := <-msgs:
-			switch msg.(type) {
+			inner := msg
+			if rm, ok := msg.(rootMsg); ok {
+				inner = rm.msg
+			}
+			switch inner.(type) {
 			case tickMsg, pollMsg, statusExpiredMsg:
 				continue // the clock is fixed; a poll would start a crawl
 			}

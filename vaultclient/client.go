@@ -144,6 +144,17 @@ func (c *Client) Concurrency() (current, ceiling int) {
 	return c.limiter.Limit()
 }
 
+// WithNamespace is a client like c that sends X-Vault-Namespace: ns (""
+// for the root namespace), with a limit of its own.
+func (c *Client) WithNamespace(ns string) *Client {
+	c2 := *c
+	c2.api = c.api.WithNamespace(ns)
+	if c.limiter != nil {
+		c2.limiter = NewLimiter(c.concurrency)
+	}
+	return &c2
+}
+
 // Address is the Vault address in use.
 func (c *Client) Address() string { return c.api.Address() }
 

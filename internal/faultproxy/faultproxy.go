@@ -44,6 +44,8 @@ type Request struct {
 	Query  string // the raw query, without '?'
 	Body   []byte // the first MaxBody bytes of the request body
 	Fault  bool   // answered by a fault rule, not by Vault
+	// Namespace is the X-Vault-Namespace header the request carried.
+	Namespace string
 	// Status is the status of the answer: 0 while the request is in
 	// flight, or when the connection was dropped before an answer.
 	Status int
@@ -77,7 +79,7 @@ func New(target string) (*Proxy, error) {
 		if r.URL.Query().Get("list") == "true" && method == http.MethodGet {
 			method = "LIST"
 		}
-		req := &Request{Method: method, Path: path, Query: r.URL.RawQuery}
+		req := &Request{Method: method, Path: path, Query: r.URL.RawQuery, Namespace: r.Header.Get("X-Vault-Namespace")}
 		if r.Body != nil {
 			// Keep the start of the body for the log; forward all of it.
 			head, _ := io.ReadAll(io.LimitReader(r.Body, MaxBody))

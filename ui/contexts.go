@@ -1,0 +1,298 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+// Contexts: many Vaults in one program. Each context (and namespace) is a
+// root of its own — its index, crawl, screens and dialogs — kept while
+// another is shown, so switching back is instant (its data marked with its
+// age, a refresh started). Every command a root starts is tagged with it,
+// so an answer from a context not shown lands in that context's data and
+// nowhere else.
+
+// Switcher opens the contexts of a config file; main provides it.
+type Switcher interface {
+	// Names are the contexts' names, in the file's order.
+	Names() []string
+	// Open builds the backend and options of a context (read-only in the
+	// context wins over the flags).
+	Open(name string) (Backend, Options, error)
+}
+
+// app is the program: the roots by context and namespace, the one shown,
+// and the ':' command line.
+type app struct {
+	*root
+	roots    map[string]*root
+	switcher Switcher
+	cmd      *cmdLine
+	width    int
+	height   int
+	dark     *bool // the terminal's background, once it said
+}
+
+// rootMsg is a message for the root that started the command.
+type rootMsg struct {
+	r   *root
+	msg tea.Msg
+}
+
+// tag makes the messages of cmd the root's.
+func tag(r *root, cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		switch msg := cmd().(type) {
+		case nil:
+			return nil
+		case tea.BatchMsg:
+			out := make(tea.BatchMsg, len(msg))
+			for i, c := range msg {
+				out[i] = tag(r, c)
+			}
+			return out
+		case tea.QuitMsg:
+			return msg
+		default:
+			return rootMsg{r: r, msg: msg}
+		}
+	}
+}
+
+func rootKey(ctxName, ns string) string { return ctxName + "\x00" + ns }
+
+// Update routes a message: a tagged one to its root, keys to the command
+// line or the shown root, sizes and colours to every root.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	a := m.app
+	switch msg := msg.(type) {
+	case rootMsg:
+		return m, tag(msg.r, msg.r.step(msg.msg))
+	case tea.WindowSizeMsg:
+		a.width, a.height = msg.Width, msg.Height
+		var cmds []tea.Cmd
+		for _, r := range a.roots {
+			cmds = append(cmds, tag(r, r.step(msg)))
+		}
+		return m, tea.Batch(cmds...)
+	case tea.BackgroundColorMsg:
+		dark := msg.IsDark()
+		a.dark = &dark
+		for _, r := range a.roots {
+			r.step(msg)
+		}
+		return m, nil
+	case tea.KeyPressMsg:
+		if a.cmd.open {
+			return m, a.onCommandKey(msg)
+		}
+		if key.Matches(msg, a.c.keys.Command) && a.overlay == nil && a.prompt() == "" {
+			return m, a.cmd.start(a.completions())
+		}
+	}
+	return m, tag(a.root, a.step(msg))
+}
+
+// step is one message for this root: handled, then the shown screen
+// brought up to date, so View never sorts.
+func (r *root) step(msg tea.Msg) tea.Cmd {
+	cmd := r.update(msg)
+	r.screen().Sync()
+	r.crawl.focus.Store(r.c.prefix)
+	return cmd
+}
+
+// show makes r the root on screen; the one it replaces stops polling and
+// keeps its data.
+func (a *app) show(r *root) tea.Cmd {
+	if r == a.root {
+		return nil
+	}
+	a.root.pause()
+	a.root = r
+	r.cmd = a.cmd
+	return tag(r, r.resume())
+}
+
+// pause stops the crawl and the polls of a root no longer shown.
+func (r *root) pause() {
+	r.paused = true
+	if r.crawl.cancel != nil {
+		r.crawl.cancel()
+	}
+	r.crawl.running = false
+}
+
+// resume shows a root again: its data as it was, and a refresh.
+func (r *root) resume() tea.Cmd {
+	r.paused = false
+	if r.crawl.lastOK.IsZero() {
+		return tea.Batch(r.startCrawl(false), r.c.spin.Tick)
+	}
+	return tea.Batch(r.setStatus(lvInfo, "data from %s; refreshing", r.crawl.lastOK.Format("15:04:05")), r.refresh())
+}
+
+// switchTo shows the context name (in namespace ns), opening it the first
+// time.
+func (a *app) switchTo(name, ns string, nsOnly bool) tea.Cmd {
+	k := rootKey(name, ns)
+	if r, ok := a.roots[k]; ok {
+		return a.show(r)
+	}
+	var be Backend
+	opt := a.c.opt
+	switch {
+	case nsOnly:
+		n, ok := a.c.be.(interface {
+			WithNamespace(string) *vaultclient.Client
+		})
+		if !ok {
+			return a.setStatus(lvErr, "this Vault connection cannot change namespace")
+		}
+		be = n.WithNamespace(ns)
+		opt.Namespace = ns
+	case a.switcher == nil:
+		return a.setStatus(lvErr, "no contexts: leasetop runs without a config file (see leasetop ctx)")
+	default:
+		var err error
+		be, opt, err = a.switcher.Open(name)
+		if err != nil {
+			return a.setStatus(lvErr, "%s", plainError(err))
+		}
+		ns = be.Namespace()
+		if r, ok := a.roots[rootKey(name, ns)]; ok {
+			return a.show(r)
+		}
+	}
+	opt.Now = a.c.opt.Now
+	if a.dark != nil {
+		opt.Dark = *a.dark
+	}
+	r := newRoot(be, opt)
+	r.step(tea.WindowSizeMsg{Width: a.width, Height: a.height})
+	a.roots[rootKey(opt.ContextName, ns)] = r
+	old := a.root
+	old.pause()
+	a.root = r
+	r.cmd = a.cmd
+	return tag(r, r.init())
+}
+
+// completions are what the command line offers: its commands, and the
+// contexts by name.
+func (a *app) completions() []string {
+	out := []string{"ctx ", "ns ", "q"}
+	if a.switcher != nil {
+		for _, n := range a.switcher.Names() {
+			out = append(out, "ctx "+n)
+		}
+	}
+	return out
+}
+
+func (a *app) onCommandKey(k tea.KeyPressMsg) tea.Cmd {
+	line, done := a.cmd.update(k, a.c.keys)
+	if !done || line == "" {
+		return nil
+	}
+	verb, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+	arg = strings.TrimSpace(arg)
+	switch verb {
+	case "ctx", "context":
+		if arg == "" {
+			return a.setStatus(lvInfo, "contexts: %s", strings.Join(a.contextNames(), ", "))
+		}
+		if a.switcher == nil || !slices.Contains(a.switcher.Names(), arg) {
+			return a.setStatus(lvErr, "no context %q (contexts: %s)", arg, strings.Join(a.contextNames(), ", "))
+		}
+		return a.switchTo(arg, "", false)
+	case "ns", "namespace":
+		return a.switchTo(a.c.opt.ContextName, strings.Trim(arg, "/"), true)
+	case "q", "quit":
+		return a.quit()
+	}
+	return a.setStatus(lvErr, "unknown command %q: try :ctx NAME, :ns NAME or :q", verb)
+}
+
+func (a *app) contextNames() []string {
+	if a.switcher == nil {
+		return []string{"none (no config file)"}
+	}
+	return a.switcher.Names()
+}
+
+// cmdLine is the ':' command line (k9s's): a one-line input in the footer
+// with tab completion.
+type cmdLine struct {
+	open    bool
+	input   textinput.Model
+	choices []string
+}
+
+func newCmdLine() *cmdLine {
+	in := textinput.New()
+	in.Prompt = ":"
+	in.Placeholder = "ctx NAME · ns NAME · q   (tab completes)"
+	in.CharLimit = 256
+	in.SetWidth(60)
+	return &cmdLine{input: in}
+}
+
+func (l *cmdLine) start(choices []string) tea.Cmd {
+	l.open, l.choices = true, choices
+	l.input.SetValue("")
+	return l.input.Focus()
+}
+
+// update edits the line; done with the line when enter is pressed, done
+// with "" when esc is.
+func (l *cmdLine) update(k tea.KeyPressMsg, keys KeyMap) (string, bool) {
+	switch {
+	case key.Matches(k, keys.Back):
+		l.open = false
+		l.input.Blur()
+		return "", true
+	case key.Matches(k, keys.Open):
+		l.open = false
+		l.input.Blur()
+		return l.input.Value(), true
+	case key.Matches(k, keys.Focus):
+		v := l.input.Value()
+		var hits []string
+		for _, c := range l.choices {
+			if strings.HasPrefix(c, v) && c != v {
+				hits = append(hits, c)
+			}
+		}
+		if len(hits) > 0 {
+			l.input.SetValue(commonPrefix(hits))
+			l.input.CursorEnd()
+		}
+		return "", false
+	}
+	l.input, _ = l.input.Update(k)
+	return "", false
+}
+
+func commonPrefix(ss []string) string {
+	p := ss[0]
+	for _, s := range ss[1:] {
+		for !strings.HasPrefix(s, p) {
+			p = p[:len(p)-1]
+		}
+	}
+	return p
+}
+
+func (l *cmdLine) view() string {
+	return l.input.View()
+}

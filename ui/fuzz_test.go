@@ -12,7 +12,7 @@ import (
 
 // fuzzKeys are the keys a person can press, every binding and then some.
 var fuzzKeys = []string{"j", "k", "g", "G", "h", "l", "enter", "esc", "tab", "space", "/", "s", "o", "r", "R", "x", "X",
-	"P", "F", "a", "y", "n", "?", "e", "1", "2", "3", "4", "I", "down", "up", "f", "o", "r", "c", "e", "/", "d"}
+	"P", "F", "a", "y", "n", "?", "e", "1", "2", "3", "4", "I", "down", "up", "f", "o", "r", "c", "e", "/", "d", ":", "w", "b", "T", "ctrl+u"}
 
 // FuzzUpdate feeds random key presses, window sizes and server messages
 // (listings, lookups, vanished leases, errors, action results) to the

@@ -63,6 +63,7 @@ type settings struct {
 	readOnly bool   // the context is read-only
 	ctxName  string // "" without a context
 	ctx      *config.Context
+	file     *config.File // the config file; nil without one
 }
 
 // resolve checks the connection flags and merges them with the context.

@@ -45,7 +45,7 @@ func (c *connFlags) fromContext() (settings, error) {
 		return settings{}, err
 	}
 	if c.context == "" && f.Current == "" && len(f.Contexts) != 1 {
-		return settings{}, nil // a file without a current context: the environment, as without one
+		return settings{file: f}, nil // a file without a current context: the environment, as without one
 	}
 	ctx, err := f.Find(c.context)
 	if err != nil {
@@ -55,7 +55,7 @@ func (c *connFlags) fromContext() (settings, error) {
 	if err != nil {
 		return settings{}, err
 	}
-	return settings{cfg: cfg, readOnly: ctx.ReadOnly, ctxName: ctx.Name, ctx: ctx}, nil
+	return settings{cfg: cfg, readOnly: ctx.ReadOnly, ctxName: ctx.Name, ctx: ctx, file: f}, nil
 }
 
 // completeContexts completes --context with the names in the config file.

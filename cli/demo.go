@@ -109,7 +109,7 @@ func (a *app) runDemo(f uiFlags, scale int, seedOnly bool) int {
 	// fastest-growing prefix and the owners screen's "new" count have
 	// something to show: the CI deployer keeps reading its credentials.
 	go grow(ctx, actors["ci-deployer"], "gcp/ci/deployer", time.Second)
-	return a.runUI(ctx, client, s.cfg.Concurrency, "", f)
+	return a.runUI(ctx, client, s, "", f, f)
 }
 
 // demoBinary finds a vault binary, building the dev one (with its output

@@ -100,8 +100,9 @@ func (a *app) ui(cmd *cobra.Command, pos []string, f uiFlags, showVersion bool) 
 		fmt.Fprintln(a.stderr, "leasetop:", err)
 		return 1
 	}
+	raw := f
 	uiDefaults(cmd, s, &f, &prefix)
-	return a.runUI(context.Background(), client, s.cfg.Concurrency, prefix, f)
+	return a.runUI(context.Background(), client, s, prefix, f, raw)
 }
 
 // uiOptions turns flags into ui.Options, or says what is wrong with them.
@@ -143,13 +144,16 @@ func orZero(err error) error {
 
 // runUI checks that Vault answers, then runs the terminal UI until it
 // quits or ctx ends.
-func (a *app) runUI(ctx context.Context, client *vaultclient.Client, concurrency int, prefix string, f uiFlags) int {
+//
+// raw are the flags as given, without the context's settings: the base of
+// the other contexts the UI switches to (:ctx).
+func (a *app) runUI(ctx context.Context, client *vaultclient.Client, s settings, prefix string, f, raw uiFlags) int {
 	opt, err := uiOptions(prefix, f, os.Stdin)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "leasetop:", err)
 		return 2
 	}
-	opt.Concurrency = concurrency
+	opt.Concurrency = s.cfg.Concurrency
 	if err := preflight(client); err != nil {
 		fmt.Fprintln(a.stderr, "leasetop:", err)
 		return 1
@@ -164,6 +168,12 @@ func (a *app) runUI(ctx context.Context, client *vaultclient.Client, concurrency
 		opt.Journal = log.Record
 	}
 	opt.Dark = lipgloss.HasDarkBackground(os.Stdin, os.Stdout)
+	if s.ctx != nil {
+		opt.ContextName, opt.Color = s.ctx.Name, s.ctx.Color
+	}
+	if s.file != nil {
+		opt.Switch = a.switcher(s, opt, raw)
+	}
 	p := tea.NewProgram(ui.New(client, opt), tea.WithContext(ctx))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		fmt.Fprintln(a.stderr, "leasetop:", err)
@@ -191,4 +201,29 @@ func preflight(c *vaultclient.Client) error {
 		return err
 	}
 	return nil
+}
+
+// switcher opens the config file's other contexts in the UI (:ctx) over
+// opt with the flags as given (raw), not the first context's settings.
+func (a *app) switcher(s settings, opt ui.Options, raw uiFlags) ui.Switcher {
+	base := opt
+	if r, err := uiOptions("", raw, os.Stdin); err == nil {
+		base.Prefix, base.Refresh, base.Thresholds, base.ReadOnly = r.Prefix, r.Refresh, r.Thresholds, r.ReadOnly
+	}
+	base.ContextName, base.Color = "", ""
+	return ui.ConfigSwitcher(s.file, base, func(cfg vaultclient.Config) (ui.Backend, error) {
+		// The flags given win over each context, as over the first.
+		if a.conn.changed("concurrency") {
+			cfg.Concurrency = a.conn.concurrency
+		}
+		if a.conn.changed("rate") {
+			cfg.RateLimit = a.conn.rate
+		}
+		cfg.FixedConcurrency = a.conn.fixedConc
+		c, err := vaultclient.New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
+	"github.com/leasetop/leasetop/config"
 	"github.com/leasetop/leasetop/internal/devvault"
 	"github.com/leasetop/leasetop/internal/seed"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -104,6 +105,30 @@ func (a *app) runDemo(f uiFlags, scale int, seedOnly bool) int {
 	client := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: s.cfg.Concurrency, RateLimit: s.cfg.RateLimit, FixedConcurrency: s.cfg.FixedConcurrency})
 	if f.vaultAudit == "" {
 		f.vaultAudit = auditPath
+	}
+	// A second Vault, so that a newcomer switches contexts in the first
+	// minute (:ctx prod-eu): a throw-away config names both, prod-eu
+	// read-only and red.
+	if s.file == nil {
+		fmt.Fprintln(stdout, "Starting a second Vault, prod-eu (read-only in the demo's config)…")
+		srv2, err := devvault.Start(ctx, devvault.Options{Bin: bin})
+		if err != nil {
+			fmt.Fprintln(stderr, "leasetop demo:", err)
+			return 1
+		}
+		defer srv2.Stop()
+		prodAudit := filepath.Join(auditDir, "prod_audit.log")
+		if err := seedProd(ctx, srv2, scale, prodAudit, stdout); err != nil {
+			fmt.Fprintln(stderr, "leasetop demo: seeding prod-eu:", err)
+			return 1
+		}
+		cfg, err := demoConfig(auditDir, srv, srv2, auditPath, prodAudit)
+		if err != nil {
+			fmt.Fprintln(stderr, "leasetop demo:", err)
+			return 1
+		}
+		s.file, s.ctx, s.ctxName = cfg, &cfg.Contexts[0], cfg.Contexts[0].Name
+		fmt.Fprintln(stdout, "Contexts in", cfg.Path, "— press : and type ctx prod-eu to switch.")
 	}
 	// A small, steady lease explosion, so that the growth column, the
 	// fastest-growing prefix and the owners screen's "new" count have
@@ -287,4 +312,71 @@ func grow(ctx context.Context, actor *seed.Actor, path string, interval time.Dur
 			_, _ = actor.Seeder.ReadLeasedKV(ctx, path, 1) // a failed read only means one lease fewer
 		}
 	}
+}
+
+// demoConfig writes the demo's throw-away config: staging (the main
+// estate) and prod-eu (read-only, red), their tokens read from the demo's
+// own environment, never written into the file.
+func demoConfig(dir string, staging, prod *devvault.Server, stagingAudit, prodAudit string) (*config.File, error) {
+	os.Setenv("LEASETOP_DEMO_TOKEN_STAGING", staging.RootToken)
+	os.Setenv("LEASETOP_DEMO_TOKEN_PROD", prod.RootToken)
+	path := filepath.Join(dir, "config.yaml")
+	text := fmt.Sprintf(`# leasetop demo: two dev Vaults as two contexts (removed on exit)
+current-context: staging
+contexts:
+  - name: staging
+    address: %s
+    token: {env: LEASETOP_DEMO_TOKEN_STAGING}
+    vault-audit: %s
+    color: "#005f87"
+  - name: prod-eu
+    address: %s
+    token: {env: LEASETOP_DEMO_TOKEN_PROD}
+    vault-audit: %s
+    read-only: true
+    color: "#d70000"
+`, staging.Addr, stagingAudit, prod.Addr, prodAudit)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		return nil, err
+	}
+	return config.Load(path)
+}
+
+// seedProd makes prod-eu's smaller, different estate: payment credentials
+// read by one AppRole client, logins, and certificates.
+func seedProd(ctx context.Context, srv *devvault.Server, scale int, auditPath string, out io.Writer) error {
+	api, err := srv.Client()
+	if err != nil {
+		return err
+	}
+	s := &seed.Seeder{C: api}
+	if err := s.EnableFileAudit(ctx, auditPath); err != nil {
+		return err
+	}
+	payments, err := s.AppRoleActor(ctx, "approle", "payments-api")
+	if err != nil {
+		return err
+	}
+	total := 0
+	for _, k := range []struct {
+		path  string
+		ttl   time.Duration
+		count int
+	}{{"payments/prod/db-admin", 2 * time.Hour, 120}, {"payments/prod/stripe-key", 15 * time.Minute, 40}} {
+		if _, err := s.LeasedKV(ctx, k.path, k.ttl, 0); err != nil {
+			return err
+		}
+		ids, err := payments.Seeder.ReadLeasedKV(ctx, k.path, k.count*scale)
+		if err != nil {
+			return err
+		}
+		total += len(ids)
+	}
+	ids, err := s.PKI(ctx, "pki", "api", 48*time.Hour, 10*scale)
+	if err != nil {
+		return err
+	}
+	total += len(ids)
+	fmt.Fprintf(out, "Seeded %d leases on prod-eu.\n", total)
+	return nil
 }

@@ -170,6 +170,9 @@ func (a *app) runUI(ctx context.Context, client *vaultclient.Client, s settings,
 	opt.Dark = lipgloss.HasDarkBackground(os.Stdin, os.Stdout)
 	if s.ctx != nil {
 		opt.ContextName, opt.Color = s.ctx.Name, s.ctx.Color
+		if opt.VaultAudit == "" {
+			opt.VaultAudit = s.ctx.VaultAudit
+		}
 	}
 	if s.file != nil {
 		opt.Switch = a.switcher(s, opt, raw)

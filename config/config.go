@@ -50,6 +50,8 @@ type Context struct {
 	Warn        Duration `yaml:"warn,omitempty"`
 	Crit        Duration `yaml:"crit,omitempty"`
 	Prefix      string   `yaml:"prefix,omitempty"`
+	// VaultAudit is this Vault's audit log, for the owners screen.
+	VaultAudit string `yaml:"vault-audit,omitempty"`
 	// Color is the header's colour (#RRGGBB or an ANSI number), so that
 	// prod never looks like staging.
 	Color string `yaml:"color,omitempty"`

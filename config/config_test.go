@@ -73,7 +73,7 @@ func TestNoFileIsNoConfig(t *testing.T) {
 func TestBadFilesNameTheirPlace(t *testing.T) {
 	tests := []struct {
 		name, src, want string
-		line        int
+		line            int
 	}{
 		{"unknown key", "contexts:\n  - name: a\n    address: http://x\n    adress: http://y\n", "unknown field \"adress\"", 4},
 		{"a token in the file", "contexts:\n  - name: a\n    address: http://x\n    vault-token: hvs.secret\n", "a token must never be stored in the config file", 4},

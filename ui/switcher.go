@@ -40,7 +40,9 @@ func (s *cfgSwitcher) Open(name string) (Backend, Options, error) {
 	if err != nil {
 		return nil, Options{}, err
 	}
-	return be, ContextOptions(ctx, s.base), nil
+	base := s.base
+	base.VaultAudit = "" // the first context's log is not this one's
+	return be, ContextOptions(ctx, base), nil
 }
 
 // ContextOptions are base with a context's settings: its name, colour and
@@ -52,6 +54,9 @@ func ContextOptions(ctx *config.Context, base Options) Options {
 	opt.ReadOnly = base.ReadOnly || ctx.ReadOnly
 	if ctx.Prefix != "" {
 		opt.Prefix = ctx.Prefix
+	}
+	if ctx.VaultAudit != "" && opt.VaultAudit == "" {
+		opt.VaultAudit = ctx.VaultAudit
 	}
 	if ctx.Refresh > 0 {
 		opt.Refresh = time.Duration(ctx.Refresh)

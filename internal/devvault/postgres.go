@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"syscall"
 )
 
 // ErrNoPostgres means PostgreSQL's server binaries are not installed.
@@ -24,7 +23,9 @@ type Postgres struct {
 
 	bin  string
 	opts string
-	cred *syscall.Credential
+	// uid and gid run PostgreSQL when leasetop runs as root; asUser says so.
+	uid, gid int
+	asUser   bool
 }
 
 // PostgresBinDir finds initdb and pg_ctl: on PATH, or in Debian's
@@ -72,7 +73,7 @@ func StartPostgres(ctx context.Context) (*Postgres, error) {
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
-		p.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		p.uid, p.gid, p.asUser = uid, gid, true
 		if err := os.Chown(dir, uid, gid); err != nil {
 			os.RemoveAll(dir)
 			return nil, err
@@ -132,8 +133,8 @@ func (p *Postgres) run(ctx context.Context, name string, args ...string) ([]byte
 	cmd := exec.CommandContext(ctx, filepath.Join(p.bin, name), args...)
 	cmd.Dir = p.Dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
-	if p.cred != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: p.cred}
+	if p.asUser {
+		runAs(cmd, p.uid, p.gid)
 	}
 	return cmd.CombinedOutput()
 }

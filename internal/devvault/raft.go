@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -111,7 +110,7 @@ func startConfigured(bin, dir, cfg, addr string) (*Server, error) {
 	cmd := exec.Command(bin, "server", "-config="+cfgPath)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = serverEnv()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	ownGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, err

@@ -92,7 +92,7 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 	// then stops the server itself.
 	// Pdeathsig stops it too if leasetop dies without cleaning up (killed,
 	// or its terminal closed).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	ownGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("starting %s: %w", bin, err)

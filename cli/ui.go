@@ -170,6 +170,9 @@ func (a *app) runUI(ctx context.Context, client *vaultclient.Client, s settings,
 	opt.Dark = lipgloss.HasDarkBackground(os.Stdin, os.Stdout)
 	if s.ctx != nil {
 		opt.ContextName, opt.Color = s.ctx.Name, s.ctx.Color
+		if s.ctx.ReadOnly && !raw.readOnly {
+			opt.ReadOnlyWhy = "the context " + s.ctx.Name + " is read-only in leasetop's config"
+		}
 		if opt.VaultAudit == "" {
 			opt.VaultAudit = s.ctx.VaultAudit
 		}

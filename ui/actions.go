@@ -54,6 +54,9 @@ func (r *root) start(op operation) tea.Cmd {
 		return r.setStatus(lvWarn, "wait: the last action is still running")
 	}
 	if c.opt.ReadOnly {
+		if why := c.opt.ReadOnlyWhy; why != "" {
+			return r.setStatus(lvWarn, "%s is off: %s", op.name(), why)
+		}
 		return r.setStatus(lvWarn, "%s is off: leasetop runs with --read-only", op.name())
 	}
 	if msg := c.missingCap(op.policyPath(c)); msg != "" {

@@ -33,6 +33,9 @@ type Options struct {
 	Dark bool
 	// Journal, when set, records every action leasetop applies.
 	Journal func(action string, ids []string, prefix string, result string)
+	// ReadOnlyWhy says what made the UI read-only when it was not the
+	// flag (a context marked read-only); "" means --read-only.
+	ReadOnlyWhy string
 	// ContextName and Color name the context (of a config file) this is,
 	// and colour it in the title bar; Switch opens the others (:ctx).
 	ContextName string
@@ -114,7 +117,7 @@ func newRoot(be Backend, opt Options) *root {
 		host:     r,
 	}
 	if opt.ReadOnly {
-		c.keys = c.keys.readOnly()
+		c.keys = c.keys.readOnly(c.readOnlyWhy())
 	}
 	r.c = c
 	r.help.Styles = help.DefaultStyles(opt.Dark)

@@ -169,3 +169,11 @@ func (c *Common) ownerOf(l *model.Lease) (own *audit.Owner, created time.Time, f
 	}
 	return nil, time.Time{}, "not in the audit log read so far", false
 }
+
+// readOnlyWhy is the short reason the help gives for keys that are off.
+func (c *Common) readOnlyWhy() string {
+	if c.opt.ReadOnlyWhy != "" {
+		return "read-only context"
+	}
+	return "--read-only"
+}

@@ -76,7 +76,7 @@ contexts:
 	r.waitIdle(pb)
 	pb.Reset()
 	r.press("x") // read-only: refused
-	r.waitFor("revoke is off")
+	r.waitFor("revoke is off: the context prod-eu is read-only")
 	if n := pb.Count(mutating); n != 0 {
 		t.Errorf("a read-only context got %d mutating requests", n)
 	}

@@ -71,10 +71,10 @@ func (k *KeyMap) dangerous() []*key.Binding {
 
 // readOnly relabels every mutating key so help says why it does nothing;
 // the action guard refuses them with the same reason.
-func (k KeyMap) readOnly() KeyMap {
+func (k KeyMap) readOnly(why string) KeyMap {
 	for _, b := range k.dangerous() {
 		h := b.Help()
-		b.SetHelp(h.Key, h.Desc+" (off: --read-only)")
+		b.SetHelp(h.Key, h.Desc+" (off: "+why+")")
 	}
 	return k
 }

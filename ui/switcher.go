@@ -52,6 +52,9 @@ func ContextOptions(ctx *config.Context, base Options) Options {
 	opt := base
 	opt.ContextName, opt.Color = ctx.Name, ctx.Color
 	opt.ReadOnly = base.ReadOnly || ctx.ReadOnly
+	if ctx.ReadOnly && !base.ReadOnly {
+		opt.ReadOnlyWhy = "the context " + ctx.Name + " is read-only in leasetop's config"
+	}
 	if ctx.Prefix != "" {
 		opt.Prefix = ctx.Prefix
 	}

@@ -280,19 +280,7 @@ func startOwnersEnv(t *testing.T) *ownersEnv {
 
 // vaultLeases is Vault's whole lease set, from a recursive listing.
 func vaultLeases(t *testing.T, c *vaultclient.Client) map[string]bool {
-	t.Helper()
-	ids := map[string]bool{}
-	for ev := range c.Walk(context.Background(), "", vaultclient.WalkOptions{ListOnly: true}) {
-		switch ev.Kind {
-		case vaultclient.EventListed:
-			for _, id := range ev.Listing.LeaseIDs {
-				ids[id] = true
-			}
-		case vaultclient.EventError:
-			t.Fatal(ev.Err)
-		}
-	}
-	return ids
+	return vaulttest.AllLeaseIDs(t, c)
 }
 
 func ownerRowsJSON(t *testing.T, out string) map[string]report.OwnerRow {

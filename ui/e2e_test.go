@@ -317,19 +317,7 @@ func proxied(t *testing.T, env *vaulttest.Env) (*faultproxy.Proxy, *api.Client) 
 
 // allLeaseIDs lists every lease id in Vault (lists only).
 func allLeaseIDs(t *testing.T, c *vaultclient.Client) map[string]bool {
-	t.Helper()
-	ids := map[string]bool{}
-	for ev := range c.Walk(context.Background(), "", vaultclient.WalkOptions{ListOnly: true}) {
-		switch ev.Kind {
-		case vaultclient.EventListed:
-			for _, id := range ev.Listing.LeaseIDs {
-				ids[id] = true
-			}
-		case vaultclient.EventError:
-			t.Fatal(ev.Err)
-		}
-	}
-	return ids
+	return vaulttest.AllLeaseIDs(t, c)
 }
 
 // Renewing from the UI shows what was asked and what Vault granted.

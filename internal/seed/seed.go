@@ -103,16 +103,7 @@ func (s *Seeder) LeasedKV(ctx context.Context, path string, ttl time.Duration, n
 	}); err != nil {
 		return nil, fmt.Errorf("write %s: %w", full, err)
 	}
-	return s.parallel(ctx, n, func(ctx context.Context, _ int) (string, error) {
-		sec, err := s.C.Logical().ReadWithContext(ctx, full)
-		if err != nil {
-			return "", fmt.Errorf("read %s: %w", full, err)
-		}
-		if sec == nil || sec.LeaseID == "" {
-			return "", fmt.Errorf("read %s made no lease: is the server started with -dev-leased-kv?", full)
-		}
-		return sec.LeaseID, nil
-	})
+	return s.ReadLeasedKV(ctx, path, n)
 }
 
 // Userpass logs in n times as one user on auth/<mount>: each login's token

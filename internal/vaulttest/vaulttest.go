@@ -155,3 +155,21 @@ func StartCluster(t testing.TB, n int) *devvault.Cluster {
 	})
 	return c
 }
+
+// AllLeaseIDs is Vault's own answer to "which leases exist": a recursive
+// listing from the root, for tests that compare before and after.
+func AllLeaseIDs(t testing.TB, c *vaultclient.Client) map[string]bool {
+	t.Helper()
+	ids := map[string]bool{}
+	for ev := range c.Walk(context.Background(), "", vaultclient.WalkOptions{ListOnly: true}) {
+		switch ev.Kind {
+		case vaultclient.EventListed:
+			for _, id := range ev.Listing.LeaseIDs {
+				ids[id] = true
+			}
+		case vaultclient.EventError:
+			t.Fatal(ev.Err)
+		}
+	}
+	return ids
+}

@@ -55,24 +55,11 @@ func (c *Client) List(ctx context.Context, prefix string) (Listing, error) {
 	p = leaseid.AsPrefix(p)
 	out := Listing{Prefix: p}
 	path := "sys/leases/lookup/" + p
-	resp, err := c.do(ctx, request{op: "list", method: "LIST", path: path})
+	keys, err := c.listKeys(ctx, "list", path)
 	if err != nil {
-		var e *Error
-		if errors.As(err, &e) && e.Status == http.StatusNotFound && len(e.Messages) == 0 {
-			return out, nil
-		}
 		return out, err
 	}
-	defer closeBody(resp)
-	var body struct {
-		Data struct {
-			Keys []string `json:"keys"`
-		} `json:"data"`
-	}
-	if err := decode(resp, &body); err != nil {
-		return out, &Error{Kind: KindOther, Op: "list", Path: path, Err: err}
-	}
-	for _, k := range body.Data.Keys {
+	for _, k := range keys {
 		if strings.HasSuffix(k, "/") {
 			out.Prefixes = append(out.Prefixes, p+k)
 		} else {
@@ -81,4 +68,28 @@ func (c *Client) List(ctx context.Context, prefix string) (Listing, error) {
 	}
 	sort.Strings(out.Prefixes)
 	return out, nil
+}
+
+// listKeys LISTs path and returns its keys. Vault answers a LIST of
+// nothing with 404 and no error message: that is an empty list, not an
+// error.
+func (c *Client) listKeys(ctx context.Context, op, path string) ([]string, error) {
+	resp, err := c.do(ctx, request{op: op, method: "LIST", path: path})
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Status == http.StatusNotFound && len(e.Messages) == 0 {
+			return nil, nil
+		}
+		return nil, err
+	}
+	defer closeBody(resp)
+	var body struct {
+		Data struct {
+			Keys []string `json:"keys"`
+		} `json:"data"`
+	}
+	if err := decode(resp, &body); err != nil {
+		return nil, &Error{Kind: KindOther, Op: op, Path: path, Err: err}
+	}
+	return body.Data.Keys, nil
 }

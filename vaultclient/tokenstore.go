@@ -41,25 +41,7 @@ type AccessorInfo struct {
 // ListAccessors lists the accessors of every token in the namespace (LIST
 // auth/token/accessors; needs list and sudo).
 func (c *Client) ListAccessors(ctx context.Context) ([]string, error) {
-	const path = "auth/token/accessors"
-	resp, err := c.do(ctx, request{op: "list accessors", method: "LIST", path: path})
-	if err != nil {
-		var e *Error
-		if errors.As(err, &e) && e.Status == http.StatusNotFound && len(e.Messages) == 0 {
-			return nil, nil
-		}
-		return nil, err
-	}
-	defer closeBody(resp)
-	var body struct {
-		Data struct {
-			Keys []string `json:"keys"`
-		} `json:"data"`
-	}
-	if err := decode(resp, &body); err != nil {
-		return nil, &Error{Kind: KindOther, Op: "list accessors", Path: path, Err: err}
-	}
-	return body.Data.Keys, nil
+	return c.listKeys(ctx, "list accessors", "auth/token/accessors")
 }
 
 // accessorData is the data object of a lookup-accessor answer.

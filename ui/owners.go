@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 	"time"
@@ -187,7 +189,7 @@ func (o *ownersScreen) update(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, false
 		}
 		if msg.err != nil {
-			o.err = "audit log: " + msg.err.Error()
+			o.err = auditWords(o.c.opt.VaultAudit, msg.err)
 		} else {
 			o.err = ""
 		}
@@ -612,4 +614,16 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// auditWords is a problem with the audit log in words: what is wrong and
+// what leasetop does about it, not a Go error string.
+func auditWords(path string, err error) string {
+	switch {
+	case errors.Is(err, fs.ErrPermission):
+		return "audit log " + path + ": leasetop may not read it (permission denied); give it read access, or feed the log through stdin (--vault-audit -)"
+	case errors.Is(err, fs.ErrNotExist):
+		return "audit log " + path + ": not there (moved or rotated away?); leasetop keeps looking for it"
+	}
+	return "audit log " + path + ": " + strings.TrimPrefix(err.Error(), "audit: ")
 }

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"errors"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -138,5 +140,23 @@ func TestOwnersNameTheirEntities(t *testing.T) {
 	}
 	if m = send(m, tickMsg(t0)); len(o.pending) != 0 {
 		t.Error("entities were looked up again")
+	}
+}
+
+// A problem with the audit log reads as words, not a Go error string.
+func TestAuditLogProblemsInWords(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{&fs.PathError{Op: "open", Path: "/var/log/a.log", Err: fs.ErrPermission}, "may not read it (permission denied)"},
+		{&fs.PathError{Op: "stat", Path: "/var/log/a.log", Err: fs.ErrNotExist}, "leasetop keeps looking for it"},
+		{errors.New("audit: /var/log is a folder: follow the live file in it"), "audit log /var/log/a.log: /var/log is a folder"},
+	} {
+		m := newTest(t, &recorder{}, Options{VaultAudit: "/var/log/a.log"})
+		m = keys(send(m, auditMsg{err: tt.err}), "w")
+		if out := text(m); !strings.Contains(out, tt.want) || strings.Contains(out, "open /var") {
+			t.Errorf("%v: the screen lacks %q:\n%s", tt.err, tt.want, out)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,8 +10,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/leasetop/leasetop/crawl"
-	"github.com/leasetop/leasetop/leaseid"
-	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
@@ -44,47 +41,6 @@ type crawlState struct {
 	// restListed is when the part of the tree this refresh left alone was
 	// listed last (the oldest of it); zero when it listed everything.
 	restListed time.Time
-}
-
-// relistEvery is how often a refresh re-lists the part of the tree the
-// operator is not looking at, in refresh intervals.
-const relistEvery = 4
-
-// relistPlan decides, before a refresh, what it lists: the prefixes on the
-// way to the selection and everything under it (so new leases there show
-// within one refresh), their siblings (the rows the tree shows), prefixes
-// never listed, and any prefix not listed for relistEvery refreshes. The
-// rest waits: an unchanged tree of a million leases costs Vault little
-// per refresh. skip runs on the walk's goroutines, so it reads only what
-// is computed here.
-func (r *root) relistPlan() (skip func(string) bool, restListed time.Time) {
-	c := r.c
-	focus, now := c.prefix, c.now()
-	if c.opt.Refresh <= 0 {
-		return nil, time.Time{}
-	}
-	fresh := map[string]bool{} // listed recently enough to wait
-	var visit func(path string)
-	visit = func(path string) {
-		for _, n := range c.idx.Children(path, model.ByName) {
-			if at := n.ListedAt(); !at.IsZero() && now.Sub(at) < relistEvery*c.opt.Refresh {
-				fresh[n.Path()] = true
-			}
-			visit(n.Path())
-		}
-	}
-	visit(c.opt.Prefix)
-	wanted := func(p string) bool {
-		return !fresh[p] || strings.HasPrefix(focus, leaseid.Parent(p)) || strings.HasPrefix(p, focus)
-	}
-	for p := range fresh {
-		if !wanted(p) {
-			if at := c.idx.Node(p).ListedAt(); restListed.IsZero() || at.Before(restListed) {
-				restListed = at
-			}
-		}
-	}
-	return func(p string) bool { return !wanted(p) }, restListed
 }
 
 // startCrawl begins a walk of the starting prefix. The first one looks

@@ -1,0 +1,118 @@
+package ui
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/leasetop/leasetop/model"
+)
+
+// What a refresh re-lists. Vault's LIST costs it in proportion to the keys
+// it returns, and nothing cheaper says whether a prefix changed: re-listing
+// a million leases every 15 s cost Vault 13% of a core. So a refresh lists
+// every prefix that is cheap to list (they reveal new prefixes, the way an
+// explosion from a new role starts), every prefix that changed lately
+// (where the growth is, followed at every refresh), the selection's
+// subtree (new leases there show at once) when it fits in the budget, and
+// then the rest oldest first, as much as the budget allows: at most a
+// share of the tree per refresh, and nothing left unlisted for longer than
+// relistEvery refreshes. Under relistFloor leases the budget covers the
+// whole tree, as it always did.
+var (
+	// relistFloor is the budget's least, in leases per refresh.
+	relistFloor = 50_000
+	// relistShare is the budget's share of the tree per refresh.
+	relistShare = 0.1
+	// relistCheap: a prefix holding fewer leases than this (directly) is
+	// listed at every refresh.
+	relistCheap = 64
+)
+
+// relistEvery bounds, in refresh intervals, how long any prefix goes
+// without a listing.
+const relistEvery = 10
+
+// relistPlan decides, before a refresh, what it lists (see above). skip
+// runs on the walk's goroutines, so it reads only what is computed here.
+// restListed is the oldest listing among the prefixes left alone, zero
+// when the refresh lists everything.
+func (r *root) relistPlan() (skip func(string) bool, restListed time.Time) {
+	c := r.c
+	if c.opt.Refresh <= 0 {
+		return nil, time.Time{}
+	}
+	start := c.idx.Node(c.opt.Prefix)
+	if start == nil {
+		return nil, time.Time{}
+	}
+	focus, now := c.prefix, c.now()
+	budget := max(relistFloor, int(relistShare*float64(c.idx.Len())))
+	stale := time.Duration(relistEvery) * c.opt.Refresh
+
+	list := map[string]bool{}
+	spent := 0
+	take := func(n *model.Node) {
+		for ; n != nil && !list[n.Path()]; n = n.Parent() {
+			list[n.Path()] = true
+			spent += n.Direct()
+		}
+	}
+	var rest []*model.Node
+	var visit func(n *model.Node)
+	visit = func(n *model.Node) {
+		p := n.Path()
+		switch {
+		case !n.Listed() || n.ListedAt().IsZero(),
+			n.Direct() < relistCheap,
+			strings.HasPrefix(focus, p), // on the way to the selection
+			now.Sub(n.ListedAt()) >= stale:
+			take(n)
+		default:
+			if created, gone := c.churn.Rate(p, now, churnWindow); created+gone > 0 {
+				take(n)
+			} else {
+				rest = append(rest, n)
+			}
+		}
+		for _, ch := range n.Children() {
+			visit(ch)
+		}
+	}
+	visit(start)
+	if f := c.idx.Node(focus); f != nil && f.Count() <= budget {
+		var all func(n *model.Node)
+		all = func(n *model.Node) {
+			take(n)
+			for _, ch := range n.Children() {
+				all(ch)
+			}
+		}
+		all(f)
+	}
+	slices.SortFunc(rest, func(a, b *model.Node) int { return a.ListedAt().Compare(b.ListedAt()) })
+	for _, n := range rest {
+		if list[n.Path()] {
+			continue
+		}
+		if spent+n.Direct() <= budget {
+			take(n)
+			continue
+		}
+		if at := n.ListedAt(); restListed.IsZero() || at.Before(restListed) {
+			restListed = at
+		}
+	}
+	if restListed.IsZero() {
+		return nil, time.Time{}
+	}
+	// Skip only what is known and left alone: a prefix new since the plan
+	// is listed.
+	skipped := map[string]bool{}
+	for _, n := range rest {
+		if !list[n.Path()] {
+			skipped[n.Path()] = true
+		}
+	}
+	return func(p string) bool { return skipped[p] }, restListed
+}

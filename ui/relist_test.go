@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+// relistKnobs sets the refresh budget for one test.
+func relistKnobs(t *testing.T, floor, cheap int) {
+	t.Helper()
+	oldFloor, oldCheap := relistFloor, relistCheap
+	relistFloor, relistCheap = floor, cheap
+	t.Cleanup(func() { relistFloor, relistCheap = oldFloor, oldCheap })
+}
+
+// relistEstate is ten prefixes of 100 leases under big/ and one of 3
+// under small/, listed at t0.
+func relistEstate() []vaultclient.Event {
+	ls := func(prefix string, prefixes, ids []string) vaultclient.Event {
+		return vaultclient.Event{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: prefix, Prefixes: prefixes, LeaseIDs: ids}}
+	}
+	var bigs []string
+	ev := []vaultclient.Event{ls("", []string{"big/", "small/"}, nil), ls("small/", []string{"small/s/"}, nil),
+		ls("small/s/", nil, []string{"small/s/1", "small/s/2", "small/s/3"})}
+	for b := range 10 {
+		p := fmt.Sprintf("big/b%02d/", b)
+		bigs = append(bigs, p)
+		var ids []string
+		for i := range 100 {
+			ids = append(ids, fmt.Sprintf("%s%03d", p, i))
+		}
+		ev = append(ev, ls(p, nil, ids))
+	}
+	return append(ev, ls("big/", bigs, nil))
+}
+
+// planned lists which of the known prefixes a refresh would list.
+func planned(m Model) (listed []string, restListed time.Time) {
+	skip, rest := m.relistPlan()
+	var walk func(path string)
+	walk = func(path string) {
+		if skip != nil && skip(path) {
+			return
+		}
+		listed = append(listed, path)
+		for _, n := range m.c.idx.Node(path).Children() {
+			walk(n.Path())
+		}
+	}
+	walk("")
+	return listed, rest
+}
+
+func bigListed(listed []string) (out []string) {
+	for _, p := range listed {
+		if len(p) > len("big/") && p[:4] == "big/" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// A refresh lists the cheap prefixes, what changed lately, the selection's
+// subtree when it fits in the budget, and the rest oldest first as far as
+// the budget goes (here 150 leases: one big prefix of 100).
+func TestRelistPlanSpendsABudgetOnWhatIsLookedAt(t *testing.T) {
+	relistKnobs(t, 150, 10)
+	for _, tc := range []struct {
+		name     string
+		select_  string
+		hot      string
+		later    time.Duration
+		wantBig  int    // big prefixes listed
+		wantOne  string // one that must be among them
+		wantRest bool   // some prefix left for later
+	}{
+		{name: "root selected: one big prefix in rotation", select_: "", wantBig: 1, wantRest: true},
+		{name: "a big prefix selected: it, and nothing else fits", select_: "big/b03/", wantBig: 1, wantOne: "big/b03/", wantRest: true},
+		{name: "a prefix that grew lately is followed", select_: "", hot: "big/b07/", wantBig: 1, wantOne: "big/b07/", wantRest: true},
+		{name: "nothing waits longer than relistEvery refreshes", select_: "", later: relistEvery * time.Minute, wantBig: 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := t0
+			m := New(&recorder{}, Options{Refresh: time.Minute, Now: func() time.Time { return now }})
+			m = send(m, tea.WindowSizeMsg{Width: 120, Height: 24})
+			m = refresh(m, 1, false, relistEstate())
+			m.c.prefix = tc.select_
+			if tc.hot != "" {
+				m.c.churn.Record(tc.hot, 5, 0, now)
+			}
+			now = now.Add(tc.later)
+			listed, rest := planned(m)
+			for _, must := range []string{"", "big/", "small/", "small/s/"} {
+				if !slices.Contains(listed, must) {
+					t.Errorf("%q not listed (cheap, or on the way): %v", must, listed)
+				}
+			}
+			big := bigListed(listed)
+			if len(big) != tc.wantBig || (tc.wantOne != "" && !slices.Contains(big, tc.wantOne)) {
+				t.Errorf("big prefixes listed %v, want %d including %q", big, tc.wantBig, tc.wantOne)
+			}
+			if rest.IsZero() == tc.wantRest {
+				t.Errorf("restListed %v, want some: %v", rest, tc.wantRest)
+			}
+		})
+	}
+}
+
+// Over relistEvery refreshes the rotation lists every prefix, each once,
+// oldest first; a prefix new since the plan is always listed.
+func TestRelistPlanRotatesThroughTheTree(t *testing.T) {
+	relistKnobs(t, 150, 10)
+	now := t0
+	m := New(&recorder{}, Options{Refresh: time.Minute, Now: func() time.Time { return now }})
+	m = send(m, tea.WindowSizeMsg{Width: 120, Height: 24})
+	m = refresh(m, 1, false, relistEstate())
+	seen := map[string]int{}
+	for round := range relistEvery {
+		now = now.Add(time.Minute)
+		listed, _ := planned(m)
+		big := bigListed(listed)
+		if len(big) != 1 {
+			t.Fatalf("round %d listed %v, want one big prefix", round, big)
+		}
+		seen[big[0]]++
+		var ids []string
+		m.c.idx.Each(big[0], func(l *model.Lease) { ids = append(ids, l.ID()) })
+		m.c.idx.ApplyListing(big[0], nil, ids, now)
+	}
+	if len(seen) != 10 {
+		t.Errorf("%d of the 10 big prefixes listed in %d refreshes: %v", len(seen), relistEvery, seen)
+	}
+	skip, _ := m.relistPlan()
+	if skip != nil && skip("big/new/") {
+		t.Error("a prefix new since the plan is skipped")
+	}
+}

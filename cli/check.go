@@ -92,8 +92,8 @@ func (a *app) runCheck(pos []string, f checkFlags) int {
 	defer cancel()
 	prefix = leaseid.AsPrefix(prefix)
 	idx, failures := crawlIndex(ctx, c, prefix, stderr)
-	if len(failures) > 0 {
-		return unknown("the crawl of %s failed: %v", displayPrefix(prefix), failures[0])
+	if why := incomplete(idx, prefix, failures, ctx.Err() != nil); why != "" {
+		return unknown("%s", why)
 	}
 	now := time.Now()
 	soon := idx.Leases(prefix, model.Query{Recursive: true, ExpiringWithin: limit, Now: now})
@@ -140,6 +140,24 @@ func (a *app) runCheck(pos []string, f checkFlags) int {
 	}
 	fmt.Fprintf(stdout, "LEASETOP %s - %s | expiring=%d;%s;%s;0 total=%d;;;0%s\n", state, summary, n, thr(*warn), thr(*crit), total, growthPerf)
 	return code
+}
+
+// incomplete says why a crawl cannot give a verdict, with how complete it
+// was, or "" when every listed lease was looked up. The walk ends early
+// and silently when ctx is cancelled (an interrupt, a monitoring system's
+// SIGTERM), and a failed lookup leaves its lease's TTL unknown: either
+// way the leases expiring soon would be undercounted.
+func incomplete(idx *model.Index, prefix string, failures []error, interrupted bool) string {
+	known := fmt.Sprintf("TTLs known for %s of %s leases", model.FormatCount(idx.Known()), model.FormatCount(idx.Len()))
+	switch {
+	case len(failures) > 0:
+		return fmt.Sprintf("the crawl of %s failed (%s): %v", displayPrefix(prefix), known, failures[0])
+	case interrupted:
+		return fmt.Sprintf("the crawl of %s was interrupted: %s", displayPrefix(prefix), known)
+	case idx.Known() < idx.Len():
+		return fmt.Sprintf("the crawl of %s did not finish: %s", displayPrefix(prefix), known)
+	}
+	return ""
 }
 
 // parseRate reads a rate such as "500/m", "30/s" or "2000/h" as per

@@ -42,6 +42,10 @@ func NewIndex() *Index {
 // the total a header shows, read in O(1).
 func (x *Index) Len() int { return x.root.count }
 
+// Known is the number of live leases that were looked up, whose expiry is
+// known; Len minus Known are listed and still pending. Read in O(1).
+func (x *Index) Known() int { return x.root.known }
+
 // Root is the node for "", the top of the tree.
 func (x *Index) Root() *Node { return x.root }
 
@@ -138,6 +142,7 @@ func (x *Index) reconcileChildren(n *Node, childPrefixes []string, gone []string
 			gone = x.drop(c, gone)
 			for a := n; a != nil; a = a.parent {
 				a.count -= c.count
+				a.known -= c.known
 			}
 			n.markDirty(false)
 			i++
@@ -190,12 +195,16 @@ func (x *Index) ApplyLease(info LeaseInfo) {
 		l = &Lease{node: n, key: strings.Clone(key)}
 		n.leases.add(l)
 		n.addLive(1)
+		n.addKnown(1)
 	case !l.live():
 		if l.flags&flagPurged != 0 {
 			n.leases.dead--
 		}
 		l.flags &^= flagGone | flagPurged
 		n.addLive(1)
+		n.addKnown(1)
+	case l.Pending():
+		n.addKnown(1)
 	default:
 		n.expiryRemoved(l.expire)
 	}
@@ -216,6 +225,9 @@ func (x *Index) MarkGone(id string, at time.Time) {
 
 func (x *Index) markGone(l *Lease, at int64) {
 	x.version++
+	if !l.Pending() {
+		l.node.addKnown(-1)
+	}
 	l.flags = l.flags&^flagPending | flagGone
 	l.goneAt = at
 	l.node.addLive(-1)

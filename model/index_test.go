@@ -469,3 +469,132 @@ func TestManyLeasesInOnePrefix(t *testing.T) {
 		})
 	}
 }
+
+func TestKnownCountsLookedUpLeases(t *testing.T) {
+	ro := listing{"database/creds/ro/", nil, []string{"database/creds/ro/a", "database/creds/ro/b"}}
+	tests := []struct {
+		name  string
+		do    func(*Index)
+		known map[string]int // path -> Known
+	}{
+		{"listings alone know no TTL", func(*Index) {},
+			map[string]int{"": 0, "database/": 0, "database/creds/ro/": 0, "secret/": 0}},
+		{"a lookup is known at every level",
+			func(x *Index) { x.ApplyLease(info("database/creds/ro/a", time.Hour, true)) },
+			map[string]int{"": 1, "database/": 1, "database/creds/": 1, "database/creds/ro/": 1, "database/creds/rw/": 0}},
+		{"a lease that never expires is known too",
+			func(x *Index) { x.ApplyLease(info("secret/k", 0, false)) },
+			map[string]int{"": 1, "secret/": 1}},
+		{"a lookup again (a renewal) counts once",
+			func(x *Index) {
+				x.ApplyLease(info("database/creds/ro/a", time.Hour, true))
+				x.ApplyLease(info("database/creds/ro/a", 2*time.Hour, true))
+			},
+			map[string]int{"": 1, "database/creds/ro/": 1}},
+		{"a lookup without a listing is known",
+			func(x *Index) { x.ApplyLease(info("pki/issue/web/x", time.Hour, false)) },
+			map[string]int{"": 1, "pki/": 1, "pki/issue/web/": 1}},
+		{"a known lease that vanishes from its listing is no longer known",
+			func(x *Index) {
+				x.ApplyLease(info("database/creds/ro/a", time.Hour, true))
+				x.ApplyLease(info("database/creds/ro/b", time.Hour, true))
+				x.ApplyListing(ro.prefix, nil, []string{"database/creds/ro/b"}, t0)
+			},
+			map[string]int{"": 1, "database/": 1, "database/creds/ro/": 1}},
+		{"a pending lease that vanishes changes nothing known",
+			func(x *Index) {
+				x.ApplyLease(info("database/creds/ro/b", time.Hour, true))
+				x.MarkGone("database/creds/ro/a", t0)
+			},
+			map[string]int{"": 1, "database/creds/ro/": 1}},
+		{"MarkGone twice is once",
+			func(x *Index) {
+				x.ApplyLease(info("secret/k", time.Hour, true))
+				x.MarkGone("secret/k", t0)
+				x.MarkGone("secret/k", t0)
+			},
+			map[string]int{"": 0, "secret/": 0}},
+		{"a vanished lease listed again is pending until looked up",
+			func(x *Index) {
+				x.ApplyLease(info("database/creds/ro/a", time.Hour, true))
+				x.ApplyListing(ro.prefix, nil, []string{"database/creds/ro/b"}, t0)
+				x.ApplyListing(ro.prefix, nil, ro.leases, t0)
+			},
+			map[string]int{"": 0, "database/creds/ro/": 0}},
+		{"a re-listed lease is known again once looked up",
+			func(x *Index) {
+				x.ApplyLease(info("database/creds/ro/a", time.Hour, true))
+				x.ApplyListing(ro.prefix, nil, nil, t0)
+				x.ApplyListing(ro.prefix, nil, ro.leases, t0)
+				x.ApplyLease(info("database/creds/ro/a", time.Hour, true))
+			},
+			map[string]int{"": 1, "database/creds/ro/": 1}},
+		{"a purged lease re-listed is pending, then known",
+			func(x *Index) {
+				x.ApplyLease(info("database/creds/ro/a", time.Hour, true))
+				x.MarkGone("database/creds/ro/a", t0)
+				x.PurgeGone(t0.Add(time.Second))
+				x.ApplyListing(ro.prefix, nil, ro.leases, t0)
+				x.ApplyLease(info("database/creds/ro/b", time.Hour, true))
+			},
+			map[string]int{"": 1, "database/creds/ro/": 1}},
+		{"a gone lease a lookup brings back is known",
+			func(x *Index) {
+				x.ApplyLease(info("secret/k", time.Hour, true))
+				x.MarkGone("secret/k", t0)
+				x.ApplyLease(info("secret/k", time.Hour, true))
+			},
+			map[string]int{"": 1, "secret/": 1}},
+		{"a vanished prefix takes its known leases with it",
+			func(x *Index) {
+				x.ApplyLease(info("database/creds/ro/a", time.Hour, true))
+				x.ApplyLease(info("database/creds/rw/c", time.Hour, true))
+				x.ApplyLease(info("secret/k", time.Hour, true))
+				x.ApplyListing("database/creds/", []string{"database/creds/rw/"}, nil, t0)
+			},
+			map[string]int{"": 2, "database/": 1, "database/creds/": 1, "database/creds/rw/": 1, "secret/": 1}},
+		{"a vanished prefix listed again is pending",
+			func(x *Index) {
+				x.ApplyLease(info("database/creds/ro/a", time.Hour, true))
+				x.ApplyListing("database/creds/", []string{"database/creds/rw/"}, nil, t0)
+				x.ApplyListing("database/creds/", []string{"database/creds/ro/", "database/creds/rw/"}, nil, t0)
+				x.ApplyListing(ro.prefix, nil, ro.leases, t0)
+			},
+			map[string]int{"": 0, "database/creds/": 0, "database/creds/ro/": 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := build(nested)
+			tt.do(x)
+			for path, want := range tt.known {
+				if n := x.Node(path); n == nil || n.Known() != want {
+					t.Errorf("Node(%q).Known() = %v, want %d", path, n, want)
+				}
+			}
+			if x.Known() != x.Root().Known() {
+				t.Errorf("Known %d != root %d", x.Known(), x.Root().Known())
+			}
+			// Brute force: the live, looked-up leases below each node.
+			for path, n := range x.nodes {
+				want := 0
+				for _, l := range x.Leases(path, Query{Recursive: true}) {
+					if !l.Pending() && !l.Gone() {
+						want++
+					}
+				}
+				if n.Known() != want || n.Known() > n.Count() {
+					t.Errorf("Node(%q): Known %d, Count %d; %d leases looked up", path, n.Known(), n.Count(), want)
+				}
+			}
+		})
+	}
+}
+
+func TestFormatCount(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 412000: "412,000",
+		1000000: "1,000,000", -1234567: "-1,234,567"} {
+		if got := FormatCount(n); got != want {
+			t.Errorf("FormatCount(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -19,6 +19,7 @@ type Node struct {
 
 	count  int // live leases at any depth below (pending included)
 	direct int // live leases directly here
+	known  int // live leases at any depth below that were looked up
 
 	listed   bool   // listed successfully at least once
 	listedAt int64  // when it was last listed successfully (unix ns)
@@ -59,6 +60,12 @@ func (n *Node) Children() []*Node { return n.children }
 // included, so totals fill in before lookups finish. It is kept up to
 // date as data arrives, so reading it costs nothing.
 func (n *Node) Count() int { return n.count }
+
+// Known is the live leases at any depth below the node that were looked
+// up, so their expiry (or that they never expire) is known: Count minus
+// Known are still pending. Like Count it is kept up to date as data
+// arrives, so a screen can say how complete its TTLs are at no cost.
+func (n *Node) Known() int { return n.known }
 
 // Direct is the live leases directly under the node, not in its children.
 func (n *Node) Direct() int { return n.direct }
@@ -137,6 +144,13 @@ func (n *Node) addLive(delta int) {
 	n.direct += delta
 	for a := n; a != nil; a = a.parent {
 		a.count += delta
+	}
+}
+
+// addKnown changes the looked-up count of n and its ancestors.
+func (n *Node) addKnown(delta int) {
+	for a := n; a != nil; a = a.parent {
+		a.known += delta
 	}
 }
 

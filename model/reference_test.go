@@ -234,12 +234,15 @@ func compare(t *testing.T, where string, x *Index, r *ref, rng *rand.Rand, now t
 			t.Errorf("%s: no node %q", where, p)
 			continue
 		}
-		count, direct, soonest := 0, 0, int64(0)
+		count, direct, known, soonest := 0, 0, 0, int64(0)
 		for id, l := range r.leases {
 			if l.gone || !strings.HasPrefix(id, p) {
 				continue
 			}
 			count++
+			if !l.pending {
+				known++
+			}
 			if leaseid.Prefix(id) == p {
 				direct++
 			}
@@ -247,9 +250,9 @@ func compare(t *testing.T, where string, x *Index, r *ref, rng *rand.Rand, now t
 				soonest = l.expire
 			}
 		}
-		if n.Count() != count || n.Direct() != direct || toNanos(n.Soonest()) != soonest {
-			t.Errorf("%s: node %q count %d direct %d soonest %v; want %d %d %v",
-				where, p, n.Count(), n.Direct(), n.Soonest(), count, direct, fromNanos(soonest))
+		if n.Count() != count || n.Direct() != direct || n.Known() != known || toNanos(n.Soonest()) != soonest {
+			t.Errorf("%s: node %q count %d direct %d known %d soonest %v; want %d %d %d %v",
+				where, p, n.Count(), n.Direct(), n.Known(), n.Soonest(), count, direct, known, fromNanos(soonest))
 		}
 	}
 	for id, rl := range r.leases {

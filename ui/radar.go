@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/dialog"
@@ -24,6 +25,10 @@ type radar struct {
 	// what the panel draws, computed with the rows in Sync, never per frame
 	buckets []timelineBucket
 	rollup  []prefixRollup
+	// partial says how many leases under the prefix have a known TTL
+	// while some are listed and not looked up yet, wrapped to the panel;
+	// empty when all are.
+	partial []string
 }
 
 // windowPresets are the radar's "expiring within" choices on the Window
@@ -58,6 +63,21 @@ func (r *radar) Sync() {
 		r.buckets = timeline(r.table.rows, r.c.now(), r.table.window)
 		r.rollup = rollup(r.table.rows)
 	}
+	r.partial = nil
+	if n := r.c.idx.Node(r.table.prefix); n != nil && n.Known() < n.Count() {
+		line := ttlsKnown(n.Known(), n.Count(), r.c.crawlRunning())
+		r.partial = strings.Split(ansi.Wordwrap(line, r.c.treeWidth()-2, ""), "\n")
+	}
+}
+
+// ttlsKnown says that only known of total leases have been looked up, so
+// the radar shows only those: the rest fill in as the crawl goes.
+func ttlsKnown(known, total int, crawling bool) string {
+	rest := "the rest are not looked up yet"
+	if crawling {
+		rest = "the radar fills in as the crawl goes"
+	}
+	return fmt.Sprintf("TTLs known for %s of %s leases — %s", model.FormatCount(known), model.FormatCount(total), rest)
 }
 
 func (r *radar) Update(msg tea.Msg) (tea.Cmd, bool) {
@@ -223,6 +243,9 @@ func (r *radar) viewPanel() string {
 	window := r.table.window
 	var lines []string
 	lines = append(lines, s.Bold.Render(fmt.Sprintf("%d leases expire within %s", len(r.table.rows), model.FormatDuration(window))))
+	for _, l := range r.partial {
+		lines = append(lines, s.Pending.Render(l))
+	}
 	lines = append(lines, s.Dim.Render("keys 1 5m · 2 1h · 3 24h · 4 custom"), "")
 	peak := 1
 	for _, b := range r.buckets {

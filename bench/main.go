@@ -40,12 +40,18 @@ func main() {
 	conc := flag.Int("concurrency", 16, "requests in flight, for leasetop and the raw loop alike")
 	cliSample := flag.Int("cli-sample", 40, "leases the vault CLI baseline looks up one process at a time")
 	idle := flag.Duration("idle", 30*time.Second, "how long to measure an idle leasetop's CPU")
-	flag.StringVar(&only, "only", "", "run only these figures, e.g. 5,7 (seeding runs when any of 1-7 is asked for)")
+	flag.StringVar(&only, "only", "", "run only these figures, e.g. 5,7 or 11-17 (seeding runs when any of 1-7 is asked for; 11-17, a million leases, only when asked for)")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the idle measurement (figure 7) here")
 	flag.IntVar(&auditOpt.mb, "audit-mb", 1024, "figures 8 and 9: the generated audit log holds at least this many MiB")
 	flag.IntVar(&auditOpt.live, "audit-live", 100000, "figures 8 and 9: lease creations in the log whose leases are live")
 	flag.IntVar(&auditOpt.gone, "audit-gone", 50000, "figures 8 and 9: at least this many older creations in the log, of leases long gone")
 	flag.StringVar(&auditOpt.dir, "audit-dir", "", "figures 8 and 9: where the temporary log goes (default: the system's temp folder)")
+	flag.IntVar(&bigOpt.leases, "big-leases", 1000000, "figures 11-17: leases to seed, token leases included")
+	flag.IntVar(&bigOpt.prefixes, "big-prefixes", 520, "figures 11-17: prefixes of uneven sizes to spread them over")
+	flag.IntVar(&bigOpt.tokens, "big-tokens", 5000, "figures 11-17: token leases among them")
+	flag.IntVar(&bigOpt.selected, "big-selected", 1000, "figure 12: the size of the prefix selected mid-crawl")
+	flag.IntVar(&bigOpt.growth, "big-growth", 5000, "figure 17: leases a minute the growth loop adds")
+	flag.DurationVar(&bigOpt.idle, "big-idle", 2*time.Minute, "figure 15: how long Vault's CPU is measured, idle and with leasetop attached")
 	auditReadPath := flag.String("audit-read", "", "internal: read this audit log into an Attribution and exit (the program figure 8 times)")
 	flag.Parse()
 	if *auditReadPath != "" {
@@ -66,14 +72,21 @@ type figure struct{ name, value, target string }
 var (
 	only, cpuProfile string
 	auditOpt         auditOpts
+	bigOpt           = bigOpts{refresh: 15 * time.Second}
 )
 
-// want reports whether figure n is to be measured.
+// want reports whether figure n is to be measured: -only lists figures
+// and ranges (5,7 or 11-17); without it, 1 to 10 (the million, 11-17,
+// takes half an hour and is asked for by name).
 func want(n int) bool {
 	if only == "" {
-		return true
+		return n <= 10
 	}
 	for _, f := range strings.Split(only, ",") {
+		var a, b int
+		if k, _ := fmt.Sscanf(strings.TrimSpace(f), "%d-%d", &a, &b); k == 2 && a <= n && n <= b {
+			return true
+		}
 		if strings.TrimSpace(f) == fmt.Sprint(n) {
 			return true
 		}
@@ -91,7 +104,7 @@ func run(n, nprefix, conc, cliSample int, idle time.Duration) error {
 		rootAPI *api.Client
 		err     error
 	)
-	if wantAny(1, 9) {
+	if wantAny(1, 9) || wantAny(11, 17) {
 		if bin, err = devvault.Binary(); err != nil {
 			return err
 		}
@@ -111,6 +124,14 @@ func run(n, nprefix, conc, cliSample int, idle time.Duration) error {
 	}
 	if want(8) || want(9) {
 		f, err := auditFigures(ctx, rootAPI, auditOpt)
+		if err != nil {
+			return err
+		}
+		figs = append(figs, f...)
+	}
+	if wantAny(11, 17) {
+		bigOpt.conc = conc
+		f, err := bigFigures(ctx, srv, rootAPI, bigOpt)
 		if err != nil {
 			return err
 		}
@@ -500,8 +521,11 @@ func ownersViewRatio() string {
 
 // uiBench runs benchmarks of the ui package, 200 frames each, and returns
 // ns/op by name (without the -GOMAXPROCS suffix).
-func uiBench(pattern string) (map[string]float64, error) {
-	cmd := exec.Command("go", "test", "-run", "^$", "-bench", pattern, "-benchtime", "200x", "./ui")
+func uiBench(pattern string) (map[string]float64, error) { return uiBenchTime(pattern, "200x") }
+
+// uiBenchTime is uiBench with a -benchtime of its own.
+func uiBenchTime(pattern, benchtime string) (map[string]float64, error) {
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", pattern, "-benchtime", benchtime, "-timeout", "30m", "./ui")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("error: %s", strings.TrimSpace(string(out)))

@@ -85,10 +85,17 @@ type Query struct {
 // is unknown. It costs O(n log n) in the leases it looks at, once per call:
 // the UI calls it when the data or the query change, not per frame, and
 // keeps the slice (which is the caller's).
-func (x *Index) Leases(path string, q Query) []*Lease {
+func (x *Index) Leases(path string, q Query) []*Lease { return x.Collect(path, q)() }
+
+// Collect gathers the leases under path that match q, each with its sort
+// key, in O(n), and returns the O(n log n) rest: the sort, which reads
+// nothing the index changes (keys and ids only), so it may run on another
+// goroutine while the index goes on changing. The UI sorts a million rows
+// that way, off the key path.
+func (x *Index) Collect(path string, q Query) (sort func() []*Lease) {
 	n := x.nodes[path]
 	if n == nil {
-		return nil
+		return func() []*Lease { return nil }
 	}
 	now := q.Now
 	if now.IsZero() {
@@ -129,17 +136,19 @@ func (x *Index) Leases(path string, q Query) []*Lease {
 		ends[num] = int32(len(ends) - 1)
 	}
 	visit(n)
-	slices.SortFunc(rows, func(a, b sortRow) int {
-		if a.k != b.k {
-			return cmp.Compare(a.k, b.k)
+	return func() []*Lease {
+		slices.SortFunc(rows, func(a, b sortRow) int {
+			if a.k != b.k {
+				return cmp.Compare(a.k, b.k)
+			}
+			return compareRowIDs(a, b, ends)
+		})
+		out := make([]*Lease, len(rows))
+		for i, r := range rows {
+			out[i] = r.l
 		}
-		return compareRowIDs(a, b, ends)
-	})
-	out := make([]*Lease, len(rows))
-	for i, r := range rows {
-		out[i] = r.l
+		return out
 	}
-	return out
 }
 
 // sortRow is a lease with its sort key worked out once, so that most of

@@ -178,6 +178,8 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		c.spin, cmd = c.spin.Update(msg)
 		return cmd
+	case sortedMsg:
+		msg.t.onSorted(msg)
 	case walkBatchMsg:
 		return r.onWalkBatch(msg)
 	case lookupsMsg:

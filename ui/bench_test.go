@@ -112,3 +112,33 @@ func BenchmarkOwnersRegroup(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkViewMillion is BenchmarkView at 1k and at a million leases
+// (bench figure 14b; apart, as building a million takes a while).
+func BenchmarkViewMillion(b *testing.B) {
+	for _, n := range []int{1000, 1000000} {
+		b.Run(fmt.Sprintf("leases=%d", n), func(b *testing.B) {
+			m, _ := benchModel(b, n, Options{})
+			b.ResetTimer()
+			for b.Loop() {
+				_ = m.render()
+			}
+		})
+	}
+}
+
+// BenchmarkSortKey is the time from the sort key (s, in the lease table)
+// to the next frame, at 1k and at a million leases: what an operator
+// waits for.
+func BenchmarkSortKey(b *testing.B) {
+	for _, n := range []int{1000, 1000000} {
+		b.Run(fmt.Sprintf("leases=%d", n), func(b *testing.B) {
+			m, _ := benchModel(b, n, Options{})
+			b.ResetTimer()
+			for b.Loop() {
+				m = keys(m, "s")
+				_ = m.render()
+			}
+		})
+	}
+}

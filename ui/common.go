@@ -22,7 +22,10 @@ import (
 // how things look, and a way back to the root. There is one per program;
 // components hold a pointer to it.
 type Common struct {
-	ctx    context.Context // cancelled on quit: every Vault call takes it
+	ctx context.Context // cancelled on quit: every Vault call takes it
+	// later holds what a component started while it synced (a big
+	// table's sort): the root sends it on after the step.
+	later  []tea.Cmd
 	opt    Options
 	be     Backend
 	idx    *model.Index

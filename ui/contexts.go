@@ -108,6 +108,10 @@ func (r *root) step(msg tea.Msg) tea.Cmd {
 	cmd := r.update(msg)
 	r.screen().Sync()
 	r.crawl.focus.Store(r.c.prefix)
+	if later := r.c.later; len(later) > 0 {
+		r.c.later = nil
+		cmd = tea.Batch(append(later, cmd)...)
+	}
 	return cmd
 }
 

@@ -50,6 +50,20 @@ type table struct {
 	prefix   string
 	at       time.Time
 	dirty    bool
+	// A sort that takes long (a million rows) runs off the key path: the
+	// rows are gathered at once, sorted on another goroutine, and shown
+	// when they come back (sortedMsg); seq names the one awaited.
+	seq     int
+	sorting bool
+	fresh   bool // sorted rows came back since the last Sync
+}
+
+// sortedMsg brings a table the rows its background sort ordered.
+type sortedMsg struct {
+	t    *table
+	seq  int
+	rows []*model.Lease
+	took time.Duration // gathering and sorting
 }
 
 type leaseRows []*model.Lease
@@ -85,26 +99,62 @@ func (t *table) Sync() (changed bool) {
 	// to feel (20 ms: a table of about 50,000 rows), the data alone
 	// changing waits until 10× that time has passed; a change of query or
 	// prefix (a key press) is answered at once, and small tables always.
-	if !t.dirty && t.ver != c.idx.Version() && t.sortTook >= slowSort && time.Since(t.sortedAt) < 10*t.sortTook {
+	if !t.dirty && t.ver != c.idx.Version() && t.sortTook >= slowSort && (t.sorting || time.Since(t.sortedAt) < 10*t.sortTook) {
 		t.cur.Clamp(t.rows, t.visible())
-		return false
+		return t.takeFresh()
 	}
 	if t.dirty || t.ver != c.idx.Version() || (t.window > 0 && !now.Equal(t.at)) {
-		start := time.Now()
-		defer func() { t.sortedAt, t.sortTook = time.Now(), time.Since(start) }()
 		q := model.Query{Recursive: true, Filter: t.filter, Sort: sortKeys[t.sortIdx], Now: now}
 		if t.window > 0 {
 			q.ExpiringWithin, q.Sort = t.window, model.BySoonestExpiry
 		}
-		t.rows = c.idx.Leases(prefix, q)
-		if t.keep != nil {
-			t.rows = slices.DeleteFunc(t.rows, func(l *model.Lease) bool { return !t.keep(l) })
-		}
+		start := time.Now()
+		sorted := c.idx.Collect(prefix, q)
 		t.ver, t.prefix, t.at, t.dirty = c.idx.Version(), prefix, now, false
+		if t.sortTook >= slowSort {
+			// The last sort was long: this one goes to the background
+			// and the rows on screen stay until it is done.
+			gathered := time.Since(start)
+			t.seq++
+			seq := t.seq
+			t.sorting = true
+			c.later = append(c.later, func() tea.Msg {
+				start := time.Now()
+				rows := sorted()
+				return sortedMsg{t: t, seq: seq, rows: rows, took: gathered + time.Since(start)}
+			})
+			t.cur.Clamp(t.rows, t.visible())
+			return t.takeFresh()
+		}
+		t.setRows(sorted(), time.Since(start))
 		changed = true
 	}
 	t.cur.Clamp(t.rows, t.visible())
-	return changed
+	return t.takeFresh() || changed
+}
+
+// setRows shows sorted rows, narrowed by keep (which reads the owners, so
+// it runs here, not with the sort).
+func (t *table) setRows(rows []*model.Lease, took time.Duration) {
+	if t.keep != nil {
+		rows = slices.DeleteFunc(rows, func(l *model.Lease) bool { return !t.keep(l) })
+	}
+	t.rows, t.sortedAt, t.sortTook, t.sorting = rows, time.Now(), took, false
+}
+
+// onSorted takes a background sort's rows, if they are the ones awaited.
+func (t *table) onSorted(msg sortedMsg) {
+	if msg.seq != t.seq || !t.sorting {
+		return // a later sort superseded it
+	}
+	t.setRows(msg.rows, msg.took)
+	t.fresh = true
+}
+
+func (t *table) takeFresh() bool {
+	f := t.fresh
+	t.fresh = false
+	return f
 }
 
 // slowSort is a sort long enough to spread out while data streams in.
@@ -271,6 +321,9 @@ func (t *table) click(row int) {
 func (t *table) title(base string) string {
 	if base == "" {
 		base = fmt.Sprintf("leases · %d shown · sort %s", len(t.rows), sortNames[sortKeys[t.sortIdx]])
+	}
+	if t.sorting {
+		base += " · sorting…"
 	}
 	if t.filter != "" {
 		base += fmt.Sprintf(" · filter %q", t.filter)

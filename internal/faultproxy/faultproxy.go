@@ -8,6 +8,7 @@ package faultproxy
 import (
 	"bytes"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -57,6 +58,12 @@ const MaxBody = 64 << 10
 // Proxy forwards to a Vault server.
 type Proxy struct {
 	URL string
+	// OnAnswer, if set, hears every request once it is answered (from the
+	// proxy's goroutines): a benchmark times what it waits for with it.
+	OnAnswer func(Request)
+	// NoLog keeps no requests (Requests is empty): a million of them
+	// would weigh on the benchmark that sends them.
+	NoLog bool
 
 	srv      *httptest.Server
 	mu       sync.Mutex
@@ -73,6 +80,9 @@ func New(target string) (*Proxy, error) {
 	}
 	p := &Proxy{}
 	rp := httputil.NewSingleHostReverseProxy(u)
+	// A client that hangs up mid-request (a test's program quitting) is
+	// no news.
+	rp.ErrorLog = log.New(io.Discard, "", 0)
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := strings.TrimPrefix(r.URL.Path, "/v1/")
 		method := r.Method
@@ -89,7 +99,9 @@ func New(target string) (*Proxy, error) {
 		f, faulty := p.match(method, path)
 		req.Fault = faulty && (f.Status != 0 || f.Drop)
 		p.mu.Lock()
-		p.log = append(p.log, req)
+		if !p.NoLog {
+			p.log = append(p.log, req)
+		}
 		p.inFlight++
 		p.mu.Unlock()
 		sw := &statusWriter{ResponseWriter: w}
@@ -98,6 +110,9 @@ func New(target string) (*Proxy, error) {
 			req.Status = sw.status
 			p.inFlight--
 			p.mu.Unlock()
+			if p.OnAnswer != nil {
+				p.OnAnswer(*req)
+			}
 		}()
 		if faulty {
 			if f.Delay > 0 {

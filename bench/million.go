@@ -1,0 +1,701 @@
+package main
+
+// Figures 11-17: a million leases (issue 12). They measure the program
+// the operator runs — the leasetop binary in a terminal (tmux), read off
+// its screen — against the plainest loops over the api package, on one
+// dev Vault seeded with -big-leases real leases over -big-prefixes
+// prefixes of uneven sizes plus token leases.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/leasetop/leasetop/internal/devvault"
+	"github.com/leasetop/leasetop/internal/faultproxy"
+	"github.com/leasetop/leasetop/internal/seed"
+	"github.com/leasetop/leasetop/model"
+)
+
+type bigOpts struct {
+	leases, prefixes, tokens int
+	selected                 int           // the size of the prefix selected mid-crawl (figure 12)
+	growth                   int           // leases a minute the growth loop adds (figure 17)
+	idle                     time.Duration // how long Vault's CPU is measured (figure 15)
+	conc                     int
+	refresh                  time.Duration // leasetop's default
+}
+
+// bigLayout spreads n leases over p prefixes of uneven sizes (a Zipf-like
+// fall from the biggest), with prefix sel holding exactly selSize.
+func bigLayout(n, p, sel, selSize int) []int {
+	sizes := make([]int, p)
+	w := make([]float64, p)
+	sum := 0.0
+	for i := range p {
+		if i != sel {
+			w[i] = 1 / math.Pow(float64(i+1), 0.9)
+			sum += w[i]
+		}
+	}
+	rest := n - selSize
+	given := 0
+	for i := range p {
+		if i != sel {
+			sizes[i] = max(1, int(float64(rest)*w[i]/sum))
+			given += sizes[i]
+		}
+	}
+	sizes[sel] = selSize
+	sizes[0] += rest - given // rounding
+	return sizes
+}
+
+func bigPrefix(i int) string { return fmt.Sprintf("big/p%03d", i) }
+
+// bigFigures seeds the million and measures figures 11 to 17.
+func bigFigures(ctx context.Context, srv *devvault.Server, rootAPI *api.Client, o bigOpts) ([]figure, error) {
+	sel := o.prefixes / 2
+	sizes := bigLayout(o.leases-o.tokens, o.prefixes, sel, o.selected)
+	start := time.Now()
+	s := &seed.Seeder{C: rootAPI, Concurrency: 32}
+	done := 0
+	for i, n := range sizes {
+		if _, err := s.LeasedKV(ctx, bigPrefix(i), 48*time.Hour, n); err != nil {
+			return nil, err
+		}
+		if done += n; i%50 == 0 {
+			fmt.Printf("  seeded %d leases (%s)\n", done, time.Since(start).Round(time.Second))
+		}
+	}
+	if _, err := s.Tokens(ctx, 48*time.Hour, o.tokens); err != nil {
+		return nil, err
+	}
+	fmt.Printf("seeded %d leases over %d prefixes (%d to %d leases each) and %d token leases in %s\n",
+		o.leases-o.tokens, o.prefixes, slices.Min(sizes), slices.Max(sizes), o.tokens, time.Since(start).Round(time.Second))
+
+	bin, err := buildLeasetop()
+	if err != nil {
+		return nil, err
+	}
+	selPrefix := "secret/" + bigPrefix(sel) + "/"
+	var figs []figure
+	add := func(name, value, target string) {
+		fmt.Printf("  %s: %s\n", name, value)
+		figs = append(figs, figure{name, value, target})
+	}
+
+	// The baselines: a LIST-only walk, then every lease looked up.
+	listTook, listings, err := rawListWalk(ctx, rootAPI, o.conc)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, l := range listings {
+		ids = append(ids, l.ids...)
+	}
+	total := len(ids)
+	fmt.Printf("raw LIST-only walk: %d leases in %s\n", total, listTook.Round(time.Millisecond))
+	rawTook, err := rawLookups(ctx, rootAPI, ids, o.conc)
+	if err != nil {
+		return nil, err
+	}
+	rawRate := float64(total) / (listTook + rawTook).Seconds()
+	fmt.Printf("raw lookup loop: %s (%.0f leases/s)\n", (listTook + rawTook).Round(time.Second), rawRate)
+
+	// `leasetop ls -r`, the same crawl without the UI.
+	lsTook, lsLines, err := timeLs(ctx, bin, srv)
+	if err != nil {
+		return nil, err
+	}
+	if lsLines != total {
+		return nil, fmt.Errorf("ls -r printed %d leases, want %d", lsLines, total)
+	}
+	lsRate := float64(total) / lsTook.Seconds()
+
+	// 12 (before the growth of 17 adds a prefix to the tree): select a prefix of o.selected leases while the crawl runs; time
+	// its lookups at a proxy, against looking them up alone.
+	if fig, err := focusFigure(ctx, bin, srv, rootAPI, listings, selPrefix, sel, o); err != nil {
+		add("12. TTLs of a selected 1,000-lease prefix during the 1M crawl vs alone", "error: "+err.Error(), "<= 2x")
+	} else {
+		figs = append(figs, fig)
+		fmt.Printf("  %s: %s\n", fig.name, fig.value)
+	}
+
+	// Vault idle, before any leasetop.
+	vaultIdle := vaultCPU(srv.Pid(), o.idle)
+	fmt.Printf("Vault idle: %.2f%% of a core\n", vaultIdle)
+
+	// The UI, start to finish: counts, the full crawl, memory, idle cost, growth.
+	t, err := startTerm(bin, srv.Addr, srv.RootToken)
+	if err != nil {
+		return nil, err
+	}
+	countsAt, err := t.waitCount(total, 10*time.Minute)
+	if err != nil {
+		t.stop()
+		return nil, err
+	}
+	add("11. whole-tree counts on screen vs raw LIST-only walk ("+o.size()+")",
+		fmt.Sprintf("%.2fx (%s vs %s)", countsAt.Seconds()/listTook.Seconds(), countsAt.Round(time.Millisecond), listTook.Round(time.Millisecond)), "<= 1.5x")
+	crawlAt, err := t.waitFor("refreshed", 30*time.Minute, 250*time.Millisecond)
+	if err != nil {
+		t.stop()
+		return nil, err
+	}
+	uiRate := float64(total) / crawlAt.Seconds()
+	add("13. full crawl at "+o.size()+": the UI (to \"refreshed\"); ls -r; vs raw lookup loop",
+		fmt.Sprintf("UI %.2fx, ls -r %.2fx (%.0f, %.0f vs %.0f leases/s)", uiRate/rawRate, lsRate/rawRate, uiRate, lsRate, rawRate), ">= 0.9x each")
+	time.Sleep(3 * time.Second)
+	rss, hwm := procMem(t.pid())
+	heap, err := indexHeap(listings)
+	if err != nil {
+		t.stop()
+		return nil, err
+	}
+	add("14a. index heap per lease at "+o.size()+"; leasetop's RSS after the crawl (peak)",
+		fmt.Sprintf("%.0f B; %d MB (peak %d MB)", heap, rss>>20, hwm>>20), "<= 128 B; <= 256 MB")
+	withUI := vaultCPU(srv.Pid(), o.idle)
+	add(fmt.Sprintf("15. Vault CPU with an idle leasetop attached (%s, %s, refresh %s) above Vault idle", o.size(), o.idle, o.refresh),
+		fmt.Sprintf("%.2f%% of a core (%.2f%% vs %.2f%%)", withUI-vaultIdle, withUI, vaultIdle), "<= 2%")
+	status := t.screen()
+	if i := strings.LastIndex(status, "refreshed"); i >= 0 {
+		fmt.Printf("  status bar: %s\n", strings.TrimSpace(status[i:min(len(status), i+150)]))
+	}
+
+	// 17: growth of o.growth a minute, under a new prefix, then under an
+	// existing quiet one; how long until the status bar names it.
+	for _, g := range []struct{ what, path string }{{"a new prefix", "big/burst"}, {"an existing quiet prefix", bigPrefix(o.prefixes - 7)}} {
+		took, err := growthNamed(ctx, s, t, g.path, o.growth, 2*relistWait(o.refresh))
+		if err != nil {
+			add("17. "+o.growthLabel()+" under "+g.what+" named in the status bar", "not named: "+err.Error(), "<= one refresh ("+o.refresh.String()+")")
+			continue
+		}
+		add("17. "+o.growthLabel()+" under "+g.what+" named in the status bar",
+			fmt.Sprintf("after %s (%.1f refresh intervals)", took.Round(100*time.Millisecond), took.Seconds()/o.refresh.Seconds()), "<= one refresh ("+o.refresh.String()+")")
+	}
+	t.stop()
+
+	// 16: a second client's lookups while leasetop crawls, limiter on and off.
+	if fig, err := limiterFigure(ctx, bin, srv, rootAPI, ids); err != nil {
+		add("16. second client's lookup p99 during a crawl", "error: "+err.Error(), "<= 3x idle; crawl >= 0.5x")
+	} else {
+		figs = append(figs, fig)
+		fmt.Printf("  %s: %s\n", fig.name, fig.value)
+	}
+
+	// 14b: View and a key press at 1M, from the ui package's benchmarks.
+	figs = append(figs, figure{"14b. View() at 1M / at 1k; the sort key (s) at 1M: Update and next frame", bigViewFigures(), "<= 1.5; off the key path"})
+	return figs, nil
+}
+
+// size is the lease count in short: 1M, 30k.
+func (o bigOpts) size() string {
+	if o.leases >= 1000000 && o.leases%1000000 == 0 {
+		return fmt.Sprintf("%dM", o.leases/1000000)
+	}
+	return fmt.Sprintf("%dk", o.leases/1000)
+}
+
+func (o bigOpts) growthLabel() string { return fmt.Sprintf("growth of %d/min", o.growth) }
+
+// relistWait is the longest a quiet prefix waits for a re-listing: ten
+// refreshes (ui.relistEvery).
+func relistWait(refresh time.Duration) time.Duration { return 10 * refresh }
+
+// buildLeasetop builds the binary the operator runs.
+func buildLeasetop() (string, error) {
+	dir, err := os.MkdirTemp("", "leasetop-bench-bin")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "leasetop")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v: %s", err, out)
+	}
+	return bin, nil
+}
+
+type rawListing struct {
+	prefix string
+	ids    []string
+}
+
+// rawListWalk lists every prefix under sys/leases/lookup/, conc LISTs in
+// flight: the least any tool must do to count the leases.
+func rawListWalk(ctx context.Context, c *api.Client, conc int) (time.Duration, []rawListing, error) {
+	start := time.Now()
+	var (
+		mu       sync.Mutex
+		out      []rawListing
+		firstErr error
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, conc)
+	)
+	var list func(prefix string)
+	list = func(prefix string) {
+		defer wg.Done()
+		sem <- struct{}{}
+		sec, err := c.Logical().ListWithContext(ctx, "sys/leases/lookup/"+prefix)
+		<-sem
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			firstErr = err
+			return
+		}
+		if sec == nil {
+			return
+		}
+		keys, _ := sec.Data["keys"].([]any)
+		l := rawListing{prefix: prefix}
+		for _, k := range keys {
+			k := k.(string)
+			if strings.HasSuffix(k, "/") {
+				wg.Add(1)
+				go list(prefix + k)
+			} else {
+				l.ids = append(l.ids, prefix+k)
+			}
+		}
+		out = append(out, l)
+	}
+	wg.Add(1)
+	go list("")
+	wg.Wait()
+	return time.Since(start), out, firstErr
+}
+
+// rawLookups looks every id up, conc at a time.
+func rawLookups(ctx context.Context, c *api.Client, ids []string, conc int) (time.Duration, error) {
+	start := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(ids) {
+					return
+				}
+				if _, err := c.Logical().WriteWithContext(ctx, "sys/leases/lookup", map[string]any{"lease_id": ids[i]}); err != nil {
+					firstErr.Store(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err, ok := firstErr.Load().(error); ok {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+// benchEnv is the environment of a leasetop run: Vault's address and
+// token, and a HOME of its own so no config file or token helper of this
+// machine's user gets in.
+func benchEnv(addr, token string) []string {
+	home, _ := os.MkdirTemp("", "leasetop-bench-home")
+	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "VAULT_ADDR=" + addr, "VAULT_TOKEN=" + token}
+	return env
+}
+
+// timeLs runs `leasetop ls -r -o jsonl` over everything and counts lines.
+func timeLs(ctx context.Context, bin string, srv *devvault.Server) (time.Duration, int, error) {
+	cmd := exec.CommandContext(ctx, bin, "ls", "-r", "-o", "jsonl")
+	cmd.Env = benchEnv(srv.Addr, srv.RootToken)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, 0, err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return 0, 0, err
+	}
+	lines := 0
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		lines++
+	}
+	if err := cmd.Wait(); err != nil {
+		return 0, 0, fmt.Errorf("ls -r: %v: %s", err, stderr.String())
+	}
+	return time.Since(start), lines, nil
+}
+
+// term is leasetop running in a tmux session of its own, 200x50.
+type term struct {
+	sock, name string
+	started    time.Time
+}
+
+func startTerm(bin, addr, token string, args ...string) (*term, error) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		return nil, fmt.Errorf("figures 11-17 drive leasetop in tmux: %w", err)
+	}
+	t := &term{sock: fmt.Sprintf("leasetop-bench-%d", os.Getpid()), name: "b"}
+	line := strings.Join(append([]string{bin}, args...), " ")
+	cmd := exec.Command("tmux", "-L", t.sock, "new-session", "-d", "-s", t.name, "-x", "200", "-y", "50", line)
+	cmd.Env = benchEnv(addr, token)
+	t.started = time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("tmux: %v: %s", err, out)
+	}
+	return t, nil
+}
+
+func (t *term) screen() string {
+	out, _ := exec.Command("tmux", "-L", t.sock, "capture-pane", "-p", "-t", t.name).Output()
+	return string(out)
+}
+
+// waitFor polls the screen every poll until it shows s; the time is from
+// the program's start.
+func (t *term) waitFor(s string, limit, poll time.Duration) (time.Duration, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		if strings.Contains(t.screen(), s) {
+			return time.Since(t.started), nil
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("the screen did not show %q within %s:\n%s", s, limit, t.screen())
+		}
+		time.Sleep(poll)
+	}
+}
+
+// waitCount polls the screen until the title counts at least n leases.
+func (t *term) waitCount(n int, limit time.Duration) (time.Duration, error) {
+	re := regexp.MustCompile(`│  (\d+) leases`)
+	deadline := time.Now().Add(limit)
+	for {
+		if m := re.FindStringSubmatch(t.screen()); m != nil {
+			if got, _ := strconv.Atoi(m[1]); got >= n {
+				return time.Since(t.started), nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("the screen did not count %d leases within %s:\n%s", n, limit, t.screen())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (t *term) keys(keys ...string) error {
+	return exec.Command("tmux", append([]string{"-L", t.sock, "send-keys", "-t", t.name}, keys...)...).Run()
+}
+
+func (t *term) pid() int {
+	out, _ := exec.Command("tmux", "-L", t.sock, "list-panes", "-t", t.name, "-F", "#{pane_pid}").Output()
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	return pid
+}
+
+func (t *term) stop() { _ = exec.Command("tmux", "-L", t.sock, "kill-server").Run() }
+
+// procMem is a process's resident set now and at its peak, in bytes.
+func procMem(pid int) (rss, hwm int64) {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 {
+			v, _ := strconv.ParseInt(f[1], 10, 64)
+			switch f[0] {
+			case "VmRSS:":
+				rss = v << 10
+			case "VmHWM:":
+				hwm = v << 10
+			}
+		}
+	}
+	return rss, hwm
+}
+
+// procCPU is a process's user+system CPU time so far.
+func procCPU(pid int) time.Duration {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		f := strings.Fields(s[i+1:])
+		if len(f) > 13 {
+			ut, _ := strconv.ParseInt(f[11], 10, 64)
+			st, _ := strconv.ParseInt(f[12], 10, 64)
+			return time.Duration(ut+st) * time.Second / 100 // USER_HZ
+		}
+	}
+	return 0
+}
+
+// vaultCPU is Vault's CPU over d, in % of one core.
+func vaultCPU(pid int, d time.Duration) float64 {
+	before := procCPU(pid)
+	time.Sleep(d)
+	return 100 * (procCPU(pid) - before).Seconds() / d.Seconds()
+}
+
+// indexHeap builds the index as the UI holds it from the real listings
+// (every lease looked up, with times) and measures the heap it adds.
+func indexHeap(listings []rawListing) (float64, error) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	idx := model.NewIndex()
+	now := time.Now()
+	children := map[string][]string{}
+	for _, l := range listings {
+		if l.prefix != "" {
+			parent := l.prefix[:strings.LastIndexByte(strings.TrimSuffix(l.prefix, "/"), '/')+1]
+			children[parent] = append(children[parent], l.prefix)
+		}
+	}
+	for _, l := range listings {
+		idx.ApplyListing(l.prefix, children[l.prefix], l.ids, now)
+	}
+	n := 0
+	for _, l := range listings {
+		for _, id := range l.ids {
+			n++
+			idx.ApplyLease(model.LeaseInfo{ID: id, IssueTime: now.Add(-time.Hour), ExpireTime: now.Add(time.Duration(n) * time.Second), Renewable: true})
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if idx.Len() != n {
+		return 0, fmt.Errorf("index holds %d leases, want %d", idx.Len(), n)
+	}
+	per := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n)
+	runtime.KeepAlive(idx)
+	return per, nil
+}
+
+// growthNamed adds leases under path at perMin a minute until the status
+// bar names the prefix, and says how long that took.
+func growthNamed(ctx context.Context, s *seed.Seeder, t *term, path string, perMin int, limit time.Duration) (time.Duration, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	short := path[strings.LastIndexByte(path, '/')+1:] + "/"
+	if _, err := s.LeasedKV(ctx, path, 48*time.Hour, 1); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	go func() {
+		tick := time.NewTicker(time.Minute / time.Duration(perMin))
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				_, _ = s.ReadLeasedKV(ctx, path, 1)
+			}
+		}
+	}()
+	re := regexp.MustCompile(`fastest growth: \S*` + regexp.QuoteMeta(short))
+	for time.Since(start) < limit {
+		if re.MatchString(t.screen()) {
+			return time.Since(start), nil
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("within %s", limit)
+}
+
+// focusFigure starts leasetop behind a counting proxy, selects the prefix
+// of sel's leases as soon as the counts are on screen, and times its
+// lookups at the proxy against looking them up alone through it.
+func focusFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI *api.Client, listings []rawListing, selPrefix string, sel int, o bigOpts) (figure, error) {
+	name := fmt.Sprintf("12. TTLs of a selected %d-lease prefix during the %s crawl vs alone", o.selected, o.size())
+	var selIDs []string
+	for _, l := range listings {
+		if l.prefix == selPrefix {
+			selIDs = l.ids
+		}
+	}
+	if len(selIDs) != o.selected {
+		return figure{}, fmt.Errorf("%s holds %d leases, want %d", selPrefix, len(selIDs), o.selected)
+	}
+	p, err := faultproxy.New(srv.Addr)
+	if err != nil {
+		return figure{}, err
+	}
+	defer p.Close()
+	p.NoLog = true
+	var (
+		mu      sync.Mutex
+		answers = map[string]bool{}
+		lastAt  time.Time
+		counted atomic.Bool
+	)
+	p.OnAnswer = func(r faultproxy.Request) {
+		if !counted.Load() || r.Path != "sys/leases/lookup" || r.Status != 200 {
+			return
+		}
+		var body struct {
+			LeaseID string `json:"lease_id"`
+		}
+		if json.Unmarshal(r.Body, &body) == nil && strings.HasPrefix(body.LeaseID, selPrefix) {
+			mu.Lock()
+			if !answers[body.LeaseID] {
+				answers[body.LeaseID] = true
+				lastAt = time.Now()
+			}
+			mu.Unlock()
+		}
+	}
+	// Alone, through the same proxy.
+	a, err := srv.Client()
+	if err != nil {
+		return figure{}, err
+	}
+	if err := a.SetAddress(p.URL); err != nil {
+		return figure{}, err
+	}
+	alone, err := rawLookups(ctx, a, selIDs, o.conc)
+	if err != nil {
+		return figure{}, err
+	}
+
+	t, err := startTerm(bin, p.URL, srv.RootToken)
+	if err != nil {
+		return figure{}, err
+	}
+	defer t.stop()
+	total := 0
+	for _, l := range listings {
+		total += len(l.ids)
+	}
+	if _, err := t.waitCount(total, 10*time.Minute); err != nil {
+		return figure{}, err
+	}
+	// tab to the tree; the rows are the root, auth/, secret/: down twice,
+	// open secret/, down to big/, open it, and down to the prefix.
+	_ = t.keys("Tab", "j", "j", "l", "j", "l")
+	time.Sleep(300 * time.Millisecond)
+	_ = t.keys("-N", strconv.Itoa(sel+1), "j")
+	counted.Store(true)
+	selectedAt := time.Now()
+	if _, err := t.waitFor("after "+selPrefix, 30*time.Second, 50*time.Millisecond); err != nil {
+		return figure{}, fmt.Errorf("could not select %s: %w", selPrefix, err)
+	}
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		mu.Lock()
+		n, at := len(answers), lastAt
+		mu.Unlock()
+		if n == len(selIDs) {
+			took := at.Sub(selectedAt)
+			return figure{name, fmt.Sprintf("%.2fx (%s vs %s alone; %d of %d answered after the selection)", took.Seconds()/alone.Seconds(),
+				took.Round(time.Millisecond), alone.Round(time.Millisecond), n, len(selIDs)), "<= 2x"}, nil
+		}
+		if time.Now().After(deadline) {
+			return figure{}, fmt.Errorf("%d of %d looked up within 10 minutes of the selection", n, len(selIDs))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// limiterFigure runs `leasetop ls -r` for a while, with the adaptive limit
+// and with --fixed-concurrency, while a second client looks leases up one
+// at a time; its p99 against the same client's with Vault idle, and the
+// crawl's rate against the unthrottled one.
+func limiterFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI *api.Client, ids []string) (figure, error) {
+	const window = 60 * time.Second
+	probe := func(d time.Duration) (p99 time.Duration, err error) {
+		var lat []time.Duration
+		end := time.Now().Add(d)
+		for i := 0; time.Now().Before(end); i++ {
+			start := time.Now()
+			if _, err := rootAPI.Logical().WriteWithContext(ctx, "sys/leases/lookup", map[string]any{"lease_id": ids[(i*7919)%len(ids)]}); err != nil {
+				return 0, err
+			}
+			lat = append(lat, time.Since(start))
+			time.Sleep(50 * time.Millisecond)
+		}
+		slices.Sort(lat)
+		return lat[len(lat)*99/100], nil
+	}
+	crawl := func(args ...string) (rate float64, p99 time.Duration, err error) {
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		cmd := exec.CommandContext(cctx, bin, append([]string{"ls", "-r", "-o", "jsonl"}, args...)...)
+		cmd.Env = benchEnv(srv.Addr, srv.RootToken)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			return 0, 0, err
+		}
+		if err := cmd.Start(); err != nil {
+			return 0, 0, err
+		}
+		var lines atomic.Int64
+		go func() {
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				lines.Add(1)
+			}
+		}()
+		// Past the listing, into the lookups.
+		time.Sleep(10 * time.Second)
+		from := lines.Load()
+		start := time.Now()
+		p99, err = probe(window)
+		rate = float64(lines.Load()-from) / time.Since(start).Seconds()
+		cancel()
+		_ = cmd.Wait()
+		return rate, p99, err
+	}
+	idle, err := probe(30 * time.Second)
+	if err != nil {
+		return figure{}, err
+	}
+	adaptRate, adaptP99, err := crawl()
+	if err != nil {
+		return figure{}, err
+	}
+	fixedRate, fixedP99, err := crawl("--fixed-concurrency")
+	if err != nil {
+		return figure{}, err
+	}
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+	return figure{"16. second client's lookup p99 during a crawl of everything, vs idle; crawl rate vs unthrottled",
+		fmt.Sprintf("limiter on: p99 %.1fx (%s), crawl %.2fx (%.0f/s); off: p99 %.1fx (%s), %.0f/s; idle p99 %s",
+			adaptP99.Seconds()/idle.Seconds(), ms(adaptP99), adaptRate/fixedRate, adaptRate,
+			fixedP99.Seconds()/idle.Seconds(), ms(fixedP99), fixedRate, ms(idle)), "p99 <= 3x idle; crawl >= 0.5x"}, nil
+}
+
+// bigViewFigures runs the ui package's million-lease benchmarks.
+func bigViewFigures() string {
+	ns, err := uiBenchTime("^Benchmark(ViewMillion|SortKey)$", "5x")
+	if err != nil {
+		return err.Error()
+	}
+	v := func(n string) float64 { return ns["BenchmarkViewMillion/leases="+n] }
+	s := ns["BenchmarkSortKey/leases=1000000"]
+	if v("1000") == 0 || v("1000000") == 0 || s == 0 {
+		return "could not read the benchmark: " + benchNames(ns)
+	}
+	return fmt.Sprintf("%.2f (1k %.0f µs, 1M %.0f µs); sort key %.0f ms", v("1000000")/v("1000"), v("1000")/1000, v("1000000")/1000, s/1e6)
+}

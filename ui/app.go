@@ -65,6 +65,7 @@ type root struct {
 	overlay dialog.Dialog
 
 	crawl  *crawlState
+	hints  growthHints
 	act    *action
 	opSeq  int
 	paused bool     // another context is shown: no polls
@@ -188,6 +189,15 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 		if msg.gen != r.crawl.gen || r.crawl.running || r.paused {
 			return nil
 		}
+		if cmd := r.hints.fetch(r); cmd != nil {
+			return cmd // then hintsMsg starts the refresh
+		}
+		return tea.Batch(r.startCrawl(true), c.spin.Tick)
+	case hintsMsg:
+		if msg.gen != r.crawl.gen || r.crawl.running || r.paused {
+			return nil
+		}
+		r.hints.update(msg.creations, msg.err)
 		return tea.Batch(r.startCrawl(true), c.spin.Tick)
 	case mountsMsg:
 		if msg.err == nil {

@@ -73,6 +73,7 @@ func (r *root) newStats(poll bool) crawl.Stats {
 	c := r.c
 	return crawl.Stats{ErrorText: plainError, Poll: poll, Changed: func(prefix string, created, gone int) {
 		c.churn.Record(prefix, created, gone, c.now())
+		r.hints.saw(prefix, created)
 	}}
 }
 

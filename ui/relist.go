@@ -12,8 +12,10 @@ import (
 // it returns, and nothing cheaper says whether a prefix changed: re-listing
 // a million leases every 15 s cost Vault 13% of a core. So a refresh lists
 // every prefix that is cheap to list (they reveal new prefixes, the way an
-// explosion from a new role starts), every prefix that changed lately
-// (where the growth is, followed at every refresh), the selection's
+// explosion from a new role starts), every prefix growing lately (where
+// an explosion is, followed at every refresh), every mount where Vault's
+// telemetry says leases were made that no listing found (growthHints),
+// the selection's
 // subtree (new leases there show at once) when it fits in the budget, and
 // then the rest oldest first, as much as the budget allows: at most a
 // share of the tree per refresh, and nothing left unlisted for longer than
@@ -27,11 +29,15 @@ var (
 	// relistCheap: a prefix holding fewer leases than this (directly) is
 	// listed at every refresh.
 	relistCheap = 64
+	// relistHot: a prefix whose leases grew by this many a minute or more
+	// (net, over the churn window) is listed at every refresh. Steady
+	// churn, as many made as gone, is not growth.
+	relistHot = 60.0
 )
 
 // relistEvery bounds, in refresh intervals, how long any prefix goes
-// without a listing.
-const relistEvery = 10
+// without a listing (a variable for tests).
+var relistEvery = 10
 
 // relistPlan decides, before a refresh, what it lists (see above). skip
 // runs on the walk's goroutines, so it reads only what is computed here.
@@ -68,12 +74,11 @@ func (r *root) relistPlan() (skip func(string) bool, restListed time.Time) {
 			strings.HasPrefix(focus, p), // on the way to the selection
 			now.Sub(n.ListedAt()) >= stale:
 			take(n)
+		case r.hints.covers(p), // Vault made leases there that no listing found
+			c.churn.Growth(p, now, churnWindow) >= relistHot: // growing
+			take(n)
 		default:
-			if created, gone := c.churn.Rate(p, now, churnWindow); created+gone > 0 {
-				take(n)
-			} else {
-				rest = append(rest, n)
-			}
+			rest = append(rest, n)
 		}
 		for _, ch := range n.Children() {
 			visit(ch)

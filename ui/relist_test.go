@@ -75,7 +75,9 @@ func TestRelistPlanSpendsABudgetOnWhatIsLookedAt(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		select_  string
-		hot      string
+		hot      string // grew by 500
+		churn    string // 500 made, 500 gone
+		mount    string // Vault's figures point at it
 		later    time.Duration
 		wantBig  int    // big prefixes listed
 		wantOne  string // one that must be among them
@@ -84,7 +86,9 @@ func TestRelistPlanSpendsABudgetOnWhatIsLookedAt(t *testing.T) {
 		{name: "root selected: one big prefix in rotation", select_: "", wantBig: 1, wantRest: true},
 		{name: "a big prefix selected: it, and nothing else fits", select_: "big/b03/", wantBig: 1, wantOne: "big/b03/", wantRest: true},
 		{name: "a prefix that grew lately is followed", select_: "", hot: "big/b07/", wantBig: 1, wantOne: "big/b07/", wantRest: true},
-		{name: "nothing waits longer than relistEvery refreshes", select_: "", later: relistEvery * time.Minute, wantBig: 10},
+		{name: "steady churn is not growth", select_: "", churn: "big/b07/", wantBig: 1, wantRest: true},
+		{name: "a mount where Vault made leases no listing found is re-listed whole", select_: "", mount: "big/", wantBig: 10},
+		{name: "nothing waits longer than relistEvery refreshes", select_: "", later: 10 * time.Minute, wantBig: 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			now := t0
@@ -93,7 +97,13 @@ func TestRelistPlanSpendsABudgetOnWhatIsLookedAt(t *testing.T) {
 			m = refresh(m, 1, false, relistEstate())
 			m.c.prefix = tc.select_
 			if tc.hot != "" {
-				m.c.churn.Record(tc.hot, 5, 0, now)
+				m.c.churn.Record(tc.hot, 500, 0, now)
+			}
+			if tc.churn != "" {
+				m.c.churn.Record(tc.churn, 500, 500, now)
+			}
+			if tc.mount != "" {
+				m.hints.hot = []string{tc.mount}
 			}
 			now = now.Add(tc.later)
 			listed, rest := planned(m)

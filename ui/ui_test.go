@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -27,9 +29,10 @@ var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 type recorder struct {
 	irrevocable vaultclient.IrrevocableList
 	tokens      []vaultclient.AccessorInfo
-	limit       int               // the adaptive limit it reports; 0: the ceiling
-	entities    map[string]string // entity id -> name
-	accessors   []string          // revoked by accessor
+	limit       int                // the adaptive limit it reports; 0: the ceiling
+	entities    map[string]string  // entity id -> name
+	accessors   []string           // revoked by accessor
+	creations   map[string]float64 // Vault's telemetry; nil: none
 
 	mu      sync.Mutex
 	revoked []string
@@ -104,6 +107,14 @@ func (r *recorder) Entity(ctx context.Context, id string) (vaultclient.Entity, e
 		return vaultclient.Entity{ID: id, Name: n}, nil
 	}
 	return vaultclient.Entity{}, &vaultclient.Error{Kind: vaultclient.KindNotFound}
+}
+func (r *recorder) LeaseCreations(ctx context.Context) (map[string]float64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.creations == nil {
+		return nil, errors.New("no telemetry")
+	}
+	return maps.Clone(r.creations), nil
 }
 func (r *recorder) Self(ctx context.Context) (vaultclient.TokenInfo, error) {
 	return vaultclient.TokenInfo{Path: "auth/approle/login"}, nil

@@ -83,6 +83,7 @@ var (
 	polCount        = Policy{"sys/leases/count", []string{"read"}, "counting irrevocable leases"}
 	polMounts       = Policy{"sys/mounts", []string{"read"}, "reading mounts"}
 	polAuthMounts   = Policy{"sys/auth", []string{"read"}, "reading mounts"}
+	polMetrics      = Policy{"sys/metrics", []string{"read"}, "reading lease creations per mount"}
 
 	// The token store, which names the owners of token leases.
 	polAccessors      = Policy{"auth/token/accessors", []string{"list", "sudo"}, "listing tokens"}
@@ -111,6 +112,7 @@ var policyTable = []policyRule{
 	{path: "sys/leases", Policy: polIrrevocable},
 	{path: "sys/mounts", Policy: polMounts},
 	{path: "sys/auth", Policy: polAuthMounts},
+	{path: "sys/metrics", Policy: polMetrics},
 	{path: "auth/token/accessors", Policy: polAccessors},
 	{path: "auth/token/lookup-accessor", Policy: polLookupAccessor},
 	{path: "auth/token/revoke-accessor", Policy: polRevokeAccessor},

@@ -1,0 +1,59 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leasetop/leasetop/internal/faultproxy"
+	"github.com/leasetop/leasetop/internal/vaulttest"
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+// Leases made under a prefix that refreshes leave alone are found from
+// Vault's own telemetry (sys/metrics, read at each refresh), not by
+// waiting for the prefix's turn: here no turn ever comes (relistEvery is
+// a thousand refreshes, the budget nothing), and the new leases still
+// show, counted at a proxy in front of a real Vault.
+func TestEndToEndVaultsFiguresFindGrowthUnderAQuietPrefix(t *testing.T) {
+	relistKnobs(t, 0, 1)
+	oldEvery, oldMin := relistEvery, hintMin
+	relistEvery, hintMin = 1000, 1
+	t.Cleanup(func() { relistEvery, hintMin = oldEvery, oldMin })
+
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, p := range []string{"hint/a/x", "hint/b/x", "hint/c/x"} {
+		if _, err := env.Seed.LeasedKV(ctx, p, time.Hour, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, a := proxied(t, env)
+	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/hint/", Refresh: 500 * time.Millisecond})
+	r.waitFor("9 leases")
+	metrics := func(req faultproxy.Request) bool {
+		return req.Path == "sys/metrics" && strings.Contains(req.Query, "prometheus")
+	}
+	listed := func(prefix string) func(faultproxy.Request) bool {
+		return func(req faultproxy.Request) bool {
+			return req.Method == "LIST" && strings.TrimSuffix(req.Path, "/") == "sys/leases/lookup/"+strings.TrimSuffix(prefix, "/")
+		}
+	}
+	// Two refreshes read the figures (the first sets the baseline) and
+	// leave the quiet prefixes alone.
+	p.Reset()
+	r.waitUntil("two refreshes", time.Minute, func(string) bool { return p.Count(metrics) >= 3 })
+	if n := p.Count(listed("secret/hint/c/x/")); n != 0 {
+		t.Fatalf("refreshes listed the quiet c/x %d times before anything happened there", n)
+	}
+
+	if _, err := env.Seed.ReadLeasedKV(ctx, "hint/c/x", 4); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("13 leases")
+	if p.Count(listed("secret/hint/c/x/")) == 0 {
+		t.Error("the new leases showed without a listing of c/x at the proxy")
+	}
+}

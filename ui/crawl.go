@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -121,6 +122,12 @@ func (r *root) onWalkBatch(msg walkBatchMsg) tea.Cmd {
 	}
 
 	cr.running = false
+	if !msg.poll {
+		// The first crawl's garbage (a million ids queued, the listings'
+		// JSON) is gone: hand it back to the system now, not whenever
+		// the runtime gets to it, so what stays resident is the index.
+		go debug.FreeOSMemory()
+	}
 	var cmds []tea.Cmd
 	if cr.stats.Errors > 0 && cr.stats.Listed == 0 {
 		// Nothing could be listed: keep the last good data, marked stale.

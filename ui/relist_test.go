@@ -88,7 +88,6 @@ func TestRelistPlanSpendsABudgetOnWhatIsLookedAt(t *testing.T) {
 		{name: "a prefix that grew lately is followed", select_: "", hot: "big/b07/", wantBig: 1, wantOne: "big/b07/", wantRest: true},
 		{name: "steady churn is not growth", select_: "", churn: "big/b07/", wantBig: 1, wantRest: true},
 		{name: "a mount where Vault made leases no listing found is re-listed whole", select_: "", mount: "big/", wantBig: 10},
-		{name: "nothing waits longer than relistEvery refreshes", select_: "", later: 10 * time.Minute, wantBig: 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			now := t0
@@ -150,5 +149,33 @@ func TestRelistPlanRotatesThroughTheTree(t *testing.T) {
 	skip, _ := m.relistPlan()
 	if skip != nil && skip("big/new/") {
 		t.Error("a prefix new since the plan is skipped")
+	}
+}
+
+// A prefix bigger than the budget waits, but not forever: once it has
+// waited relistEvery refreshes it goes beyond the budget, one at a time,
+// oldest first (the whole stale tree at once would be the very cost the
+// budget spares).
+func TestRelistPlanTakesTheOldestBeyondTheBudgetOnceItWaited(t *testing.T) {
+	relistKnobs(t, 0, 10)
+	oldShare := relistShare
+	relistShare = 0.04 // 40 leases: no big prefix fits
+	t.Cleanup(func() { relistShare = oldShare })
+	for _, tc := range []struct {
+		later   time.Duration
+		wantBig int
+	}{{time.Minute, 0}, {time.Duration(relistEvery) * time.Minute, 1}, {10 * time.Duration(relistEvery) * time.Minute, 1}} {
+		now := t0
+		m := New(&recorder{}, Options{Refresh: time.Minute, Now: func() time.Time { return now }})
+		m = send(m, tea.WindowSizeMsg{Width: 120, Height: 24})
+		m = refresh(m, 1, false, relistEstate())
+		now = now.Add(tc.later)
+		listed, rest := planned(m)
+		if big := bigListed(listed); len(big) != tc.wantBig {
+			t.Errorf("%s later: listed %v, want %d big prefixes", tc.later, big, tc.wantBig)
+		}
+		if rest.IsZero() {
+			t.Errorf("%s later: nothing left for later", tc.later)
+		}
 	}
 }

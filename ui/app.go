@@ -363,8 +363,17 @@ func (r *root) setStatus(lv level, format string, args ...any) tea.Cmd {
 // Minimum screen leasetop draws on; below it says so instead of garbling.
 const minWidth, minHeight = 60, 12
 
-// View draws the screen.
+// View draws the screen (or shows the last frame again, see frameEvery).
 func (m Model) View() tea.View {
+	a := m.app
+	if a.frameLazy && time.Since(a.frameAt) < frameEvery && a.frame.Content != "" {
+		return a.frame
+	}
+	a.frame, a.frameAt = m.draw(), time.Now()
+	return a.frame
+}
+
+func (m Model) draw() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion

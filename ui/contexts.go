@@ -3,8 +3,10 @@ package ui
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -37,6 +39,34 @@ type app struct {
 	width    int
 	height   int
 	dark     *bool // the terminal's background, once it said
+
+	// Bubble Tea draws after every message. A crawl's batches and the
+	// spinner arrive tens of times a second, and a frame costs a few
+	// milliseconds: drawing each would spend a fifth of the UI's CPU,
+	// taken from Vault on a shared machine. So while only those arrive,
+	// the last frame is shown again until frameEvery has passed; anything
+	// else (a key, a result, the crawl's end) draws at once.
+	frame     tea.View
+	frameAt   time.Time
+	frameLazy bool // the last message was a batch or a spinner tick
+}
+
+// frameEvery is how stale a frame may be while a crawl streams in.
+const frameEvery = 100 * time.Millisecond
+
+// lazyFrame reports whether msg only moves a crawl along: its frame may wait.
+func lazyFrame(msg tea.Msg) bool {
+	rm, ok := msg.(rootMsg)
+	if !ok {
+		return false
+	}
+	switch m := rm.msg.(type) {
+	case walkBatchMsg:
+		return !m.done
+	case spinner.TickMsg:
+		return true
+	}
+	return false
 }
 
 // rootMsg is a message for the root that started the command.
@@ -74,6 +104,7 @@ func rootKey(ctxName, ns string) string { return ctxName + "\x00" + ns }
 // line or the shown root, sizes and colours to every root.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	a := m.app
+	a.frameLazy = lazyFrame(msg)
 	switch msg := msg.(type) {
 	case rootMsg:
 		return m, tag(msg.r, msg.r.step(msg.msg))

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
@@ -69,5 +72,34 @@ func TestALongSortRunsOffTheKeyPath(t *testing.T) {
 	}
 	if strings.Contains(text(m), "sorting…") {
 		t.Error("still says sorting after the rows came back")
+	}
+}
+
+// While a crawl streams in, a frame is drawn at most every frameEvery:
+// a batch right after a frame shows that frame again; a key, or the
+// crawl's last batch, draws at once.
+func TestCrawlBatchesRedrawAtMostEveryFrameEvery(t *testing.T) {
+	m := newTest(t, &recorder{}, Options{})
+	first := m.View().Content
+	batch := func(done bool, ids ...string) tea.Msg {
+		m.crawl.running = true
+		return rootMsg{r: m.root, msg: walkBatchMsg{gen: m.crawl.gen, events: []vaultclient.Event{
+			{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "secret/aws/", LeaseIDs: append([]string{"secret/aws/k1", "secret/aws/k2"}, ids...)}},
+		}, done: done}}
+	}
+	m = send(m, batch(false, "secret/aws/k3"))
+	if got := m.View().Content; got != first {
+		t.Error("a batch right after a frame drew a new one")
+	}
+	if !strings.Contains(text(m), "8 leases") {
+		t.Fatalf("the batch did not reach the index:\n%s", text(m))
+	}
+	m = send(m, keyMsg("j"))
+	if got := m.View().Content; !strings.Contains(ansi.Strip(got), "8 leases") {
+		t.Errorf("a key did not draw at once:\n%s", ansi.Strip(got))
+	}
+	m = send(m, batch(true, "secret/aws/k3", "secret/aws/k4"))
+	if got := m.View().Content; !strings.Contains(ansi.Strip(got), "9 leases") {
+		t.Errorf("the crawl's last batch did not draw at once:\n%s", ansi.Strip(got))
 	}
 }

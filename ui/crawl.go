@@ -60,7 +60,7 @@ func (r *root) startCrawl(poll bool) tea.Cmd {
 		Focus: func() string { return cr.focus.Load().(string) }}
 	cr.restListed = time.Time{}
 	if poll {
-		opt.Skip, cr.restListed = r.relistPlan()
+		opt.Roots, opt.Skip, cr.restListed = r.relistPlan()
 	}
 	cr.ch = c.be.Walk(ctx, c.opt.Prefix, opt)
 	cr.cancel, cr.running, cr.poll, cr.started = cancel, true, poll, c.now()

@@ -5,35 +5,37 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 )
 
-// What a refresh re-lists. Vault's LIST costs it in proportion to the keys
-// it returns, and nothing cheaper says whether a prefix changed: re-listing
-// a million leases every 15 s cost Vault 13% of a core. So a refresh lists
-// every prefix that is cheap to list (they reveal new prefixes, the way an
-// explosion from a new role starts), every prefix growing lately (where
-// an explosion is, followed at every refresh), every mount where Vault's
-// telemetry says leases were made that no listing found (growthHints),
-// the selection's
-// subtree (new leases there show at once) when it fits in the budget, and
-// then the rest oldest first, as much as the budget allows: at most a
-// share of the tree per refresh, and nothing left unlisted for longer than
-// relistEvery refreshes. Under relistFloor leases the budget covers the
-// whole tree, as it always did.
+// What a refresh re-lists. Nothing cheaper than a LIST says whether a
+// prefix changed, and a LIST costs Vault a pass over the prefix's whole
+// subtree in its storage: the root of a million leases costs what the
+// million do (95 ms of Vault's time at 200,000 here), however few keys it
+// returns. So a refresh spends a budget counted in subtree sizes, and its
+// walk starts at the prefixes it chose, not at the top: prefixes never
+// listed or nearly empty, prefixes growing lately by themselves (where an
+// explosion is, followed at every refresh), every mount where Vault's
+// telemetry says leases were made that no listing found (growthHints:
+// listed whole, which finds new prefixes too), the selection's subtree
+// when it fits (new leases there show at once), and then the rest oldest
+// first, as much as the budget allows, the oldest beyond it once it has
+// waited relistEvery refreshes. Under relistFloor leases the budget
+// covers the whole tree, as it always did.
 var (
 	// relistFloor is the budget's least, in leases per refresh.
 	relistFloor = 50_000
 	// relistShare is the budget's share of the tree per refresh: at a
-	// million leases 50,000, which costs Vault about 1.5% of a core at
-	// the default 15 s (bench figure 15).
+	// million leases 50,000 (bench figure 15 measures what that costs).
 	relistShare = 0.05
-	// relistCheap: a prefix holding fewer leases than this (directly) is
-	// listed at every refresh.
+	// relistCheap: a prefix holding fewer leases than this (its whole
+	// subtree) is listed at every refresh.
 	relistCheap = 64
 	// relistHot: a prefix whose leases grew by this many a minute or more
-	// (net, over the churn window) is listed at every refresh. Steady
-	// churn, as many made as gone, is not growth.
+	// (net, over the churn window, and not only through a child) is
+	// listed at every refresh. Steady churn, as many made as gone, is not
+	// growth.
 	relistHot = 60.0
 )
 
@@ -41,43 +43,54 @@ var (
 // without a listing (a variable for tests).
 var relistEvery = 20
 
-// relistPlan decides, before a refresh, what it lists (see above). skip
-// runs on the walk's goroutines, so it reads only what is computed here.
-// restListed is the oldest listing among the prefixes left alone, zero
-// when the refresh lists everything.
-func (r *root) relistPlan() (skip func(string) bool, restListed time.Time) {
+// relistPlan decides, before a refresh, what it lists (see above). A
+// LIST costs Vault a pass over the prefix's whole subtree in its storage
+// (a branch over a million leases costs what the million do), so each
+// prefix is counted at its subtree's size, and the walk starts at the
+// prefixes chosen (roots) rather than at the top: a quiet leaf is listed
+// without its ancestors. skip runs on the walk's goroutines, so it reads
+// only what is computed here. restListed is the oldest listing among the
+// prefixes left alone; nil roots and skip, and a zero restListed, mean
+// the whole tree.
+func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed time.Time) {
 	c := r.c
 	if c.opt.Refresh <= 0 {
-		return nil, time.Time{}
+		return nil, nil, time.Time{}
 	}
 	start := c.idx.Node(c.opt.Prefix)
 	if start == nil {
-		return nil, time.Time{}
+		return nil, nil, time.Time{}
 	}
 	focus, now := c.prefix, c.now()
 	budget := max(relistFloor, int(relistShare*float64(c.idx.Len())))
 	stale := time.Duration(relistEvery) * c.opt.Refresh
 
-	list := map[string]bool{}
+	list := map[string]bool{} // listed alone
+	var whole []string        // listed with everything under them
 	spent := 0
 	take := func(n *model.Node) {
-		for ; n != nil && !list[n.Path()]; n = n.Parent() {
+		if !list[n.Path()] {
 			list[n.Path()] = true
-			spent += n.Direct()
+			spent += n.Count()
 		}
 	}
+	growing := func(n *model.Node) bool { return c.churn.Growth(n.Path(), now, churnWindow) >= relistHot }
 	var rest []*model.Node
 	var visit func(n *model.Node)
 	visit = func(n *model.Node) {
 		p := n.Path()
 		switch {
 		case !n.Listed() || n.ListedAt().IsZero(),
-			n.Direct() < relistCheap,
-			strings.HasPrefix(focus, p): // on the way to the selection
+			n.Count() < relistCheap,
+			// growing, itself rather than through a child (its ancestors
+			// grow too, and each costs its whole subtree)
+			growing(n) && !slices.ContainsFunc(n.Children(), growing):
 			take(n)
-		case r.hints.covers(p), // Vault made leases there that no listing found
-			c.churn.Growth(p, now, churnWindow) >= relistHot: // growing
-			take(n)
+		case r.hints.covers(p): // Vault made leases there that no listing found
+			if !r.hints.covers(leaseid.Parent(p)) || p == start.Path() {
+				whole = append(whole, p)
+				spent += n.Count()
+			}
 		default:
 			rest = append(rest, n)
 		}
@@ -87,14 +100,16 @@ func (r *root) relistPlan() (skip func(string) bool, restListed time.Time) {
 	}
 	visit(start)
 	if f := c.idx.Node(focus); f != nil && f.Count() <= budget {
-		var all func(n *model.Node)
-		all = func(n *model.Node) {
-			take(n)
-			for _, ch := range n.Children() {
-				all(ch)
+		whole = append(whole, focus) // new leases under the selection show at once
+		spent += f.Count()
+	}
+	under := func(p string) bool {
+		for _, w := range whole {
+			if strings.HasPrefix(p, w) {
+				return true
 			}
 		}
-		all(f)
+		return false
 	}
 	// The rest, oldest first, while the budget lasts; the oldest goes
 	// even beyond it once it has waited relistEvery refreshes (a prefix
@@ -105,10 +120,10 @@ func (r *root) relistPlan() (skip func(string) bool, restListed time.Time) {
 	slices.SortFunc(rest, func(a, b *model.Node) int { return a.ListedAt().Compare(b.ListedAt()) })
 	tookRest := false
 	for _, n := range rest {
-		if list[n.Path()] {
+		if list[n.Path()] || under(n.Path()) {
 			continue
 		}
-		if spent+n.Direct() <= budget || !tookRest && now.Sub(n.ListedAt()) >= stale {
+		if spent+n.Count() <= budget || !tookRest && now.Sub(n.ListedAt()) >= stale {
 			take(n)
 			tookRest = true
 			continue
@@ -118,15 +133,31 @@ func (r *root) relistPlan() (skip func(string) bool, restListed time.Time) {
 		}
 	}
 	if restListed.IsZero() {
-		return nil, time.Time{}
+		return nil, nil, time.Time{}
 	}
-	// Skip only what is known and left alone: a prefix new since the plan
-	// is listed.
+	listed := func(p string) bool { return list[p] || under(p) }
 	skipped := map[string]bool{}
 	for _, n := range rest {
-		if !list[n.Path()] {
+		if !listed(n.Path()) {
 			skipped[n.Path()] = true
 		}
 	}
-	return func(p string) bool { return skipped[p] }, restListed
+	// A walk reaches a prefix through its parent when the parent is
+	// listed too; the others are roots of their own.
+	for p := range list {
+		if !under(p) && (p == start.Path() || !listed(leaseid.Parent(p))) {
+			roots = append(roots, p)
+		}
+	}
+	for _, w := range whole {
+		if w == start.Path() || !listed(leaseid.Parent(w)) {
+			roots = append(roots, w)
+		}
+	}
+	if len(roots) == 0 {
+		roots = []string{start.Path()} // its known children skipped
+	}
+	slices.Sort(roots)
+	roots = slices.Compact(roots)
+	return roots, func(p string) bool { return skipped[p] }, restListed
 }

@@ -10,9 +10,8 @@ import (
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
-// A refresh re-lists the selected prefix's subtree and the prefixes that
-// hold no leases, and leaves the rest for a later round when they exceed
-// its budget (here lowered to 4 leases, so that 9 behave like a million):
+// A refresh re-lists the selected prefix's subtree, starting there, and
+// leaves the rest for a later round when they exceed its budget (here lowered to 4 leases, so that 9 behave like a million):
 // counted at a proxy in front of a real Vault. New leases under the
 // selection still show at once.
 func TestEndToEndRefreshRelistsWhatIsLookedAt(t *testing.T) {
@@ -44,14 +43,16 @@ func TestEndToEndRefreshRelistsWhatIsLookedAt(t *testing.T) {
 			listed[strings.TrimSuffix(path, "/")+"/"] = true // the path as the proxy saw it, slash or not
 		}
 	}
-	for _, want := range []string{"secret/relist/", "secret/relist/a/", "secret/relist/a/x/", "secret/relist/b/", "secret/relist/c/"} {
+	for _, want := range []string{"secret/relist/a/", "secret/relist/a/x/"} {
 		if !listed[want] {
 			t.Errorf("the refresh did not list %s (listed %v)", want, listed)
 		}
 	}
-	for _, not := range []string{"secret/relist/b/x/", "secret/relist/c/x/"} {
+	// Not even the way to a/: a LIST of a prefix costs Vault its whole
+	// subtree, and the walk starts at a/.
+	for _, not := range []string{"secret/relist/", "secret/relist/b/", "secret/relist/c/", "secret/relist/b/x/", "secret/relist/c/x/"} {
 		if listed[not] {
-			t.Errorf("the refresh listed %s, under a prefix nobody looks at, listed moments ago", not)
+			t.Errorf("the refresh listed %s, which nobody looks at and was listed moments ago", not)
 		}
 	}
 	if !strings.Contains(r.screen(), "the rest of the tree") {

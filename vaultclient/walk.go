@@ -26,6 +26,11 @@ type WalkOptions struct {
 	// everything under it): a refresh re-lists what the operator looks at
 	// often and the rest less often. It runs on the walk's goroutines.
 	Skip func(prefix string) bool
+	// Roots, if set, are the prefixes (under the walk's prefix) the walk
+	// lists first instead of the prefix itself: a refresh lists a quiet
+	// prefix without its ancestors, whose LIST costs Vault a pass over
+	// their whole subtree in storage.
+	Roots []string
 }
 
 // EventKind says what a walk Event carries.
@@ -70,7 +75,10 @@ func (c *Client) Walk(ctx context.Context, prefix string, opt WalkOptions) <-cha
 	w := &walker{c: c, ctx: ctx, out: out, listOnly: opt.ListOnly, focus: opt.Focus, skip: opt.Skip, queues: map[string][]string{}}
 	w.cond = sync.NewCond(&w.mu)
 	w.lists = append(w.lists, prefix)
-	w.pending = 1
+	if len(opt.Roots) > 0 {
+		w.lists = slices.Clone(opt.Roots)
+	}
+	w.pending = len(w.lists)
 
 	var wg sync.WaitGroup
 	for range n {

@@ -142,3 +142,22 @@ func BenchmarkSortKey(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFilterKey is the time from a key typed in the lease table's
+// filter to the next frame, at 1k and at a million leases: each op types
+// a character that narrows the filter and deletes it again (two keys).
+func BenchmarkFilterKey(b *testing.B) {
+	for _, n := range []int{1000, 1000000} {
+		b.Run(fmt.Sprintf("leases=%d", n), func(b *testing.B) {
+			m, _ := benchModel(b, n, Options{})
+			m = keys(m, "/")
+			b.ResetTimer()
+			for b.Loop() {
+				m = keys(m, "7")
+				_ = m.render()
+				m = keys(m, "backspace")
+				_ = m.render()
+			}
+		})
+	}
+}

@@ -2,7 +2,6 @@ package vaultclient_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,19 +15,20 @@ func walkWatchingLimit(t *testing.T, c *vaultclient.Client, prefix string) (lowe
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	_, lowest = c.Concurrency()
-	var mu sync.Mutex
+	// The watcher keeps its own lowest and hands it over when it stops,
+	// so nothing is shared while it runs.
 	done := make(chan struct{})
+	seen := make(chan int)
 	go func() {
+		_, low := c.Concurrency()
 		for {
 			select {
 			case <-done:
+				seen <- low
 				return
 			case <-time.After(time.Millisecond):
 				cur, _ := c.Concurrency()
-				mu.Lock()
-				lowest = min(lowest, cur)
-				mu.Unlock()
+				low = min(low, cur)
 			}
 		}
 	}()
@@ -41,9 +41,7 @@ func walkWatchingLimit(t *testing.T, c *vaultclient.Client, prefix string) (lowe
 		}
 	}
 	close(done)
-	mu.Lock()
-	defer mu.Unlock()
-	return lowest, leases
+	return <-seen, leases
 }
 
 // Through a proxy in front of a real Vault: a 429 storm and then a sudden

@@ -17,7 +17,6 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -297,31 +296,10 @@ func timeRawLoop(ctx context.Context, c *api.Client, conc int) (time.Duration, i
 			ids = append(ids, "secret/bench/"+k.(string)+id.(string))
 		}
 	}
-	var next, done atomic.Int64
-	var wg sync.WaitGroup
-	var firstErr atomic.Value
-	for range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(ids) {
-					return
-				}
-				if _, err := c.Logical().WriteWithContext(ctx, "sys/leases/lookup", map[string]any{"lease_id": ids[i]}); err != nil {
-					firstErr.Store(err)
-					return
-				}
-				done.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	if err, ok := firstErr.Load().(error); ok {
+	if _, err := rawLookups(ctx, c, ids, conc); err != nil {
 		return 0, 0, err
 	}
-	return time.Since(start), int(done.Load()), nil
+	return time.Since(start), len(ids), nil
 }
 
 // timeCLI runs `vault list` once and `vault lease lookup` per lease, one

@@ -501,7 +501,8 @@ func ownersViewRatio() string {
 // ns/op by name (without the -GOMAXPROCS suffix).
 func uiBench(pattern string) (map[string]float64, error) { return uiBenchTime(pattern, "200x") }
 
-// uiBenchTime is uiBench with a -benchtime of its own.
+// uiBenchTime is uiBench with a -benchtime of its own; a metric a
+// benchmark reports is under "name unit".
 func uiBenchTime(pattern, benchtime string) (map[string]float64, error) {
 	cmd := exec.Command("go", "test", "-run", "^$", "-bench", pattern, "-benchtime", benchtime, "-timeout", "30m", "./ui")
 	out, err := cmd.CombinedOutput()
@@ -513,9 +514,17 @@ func uiBenchTime(pattern, benchtime string) (map[string]float64, error) {
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Fields(line)
 		if len(f) >= 3 && strings.HasPrefix(f[0], "Benchmark") {
+			name := strings.TrimSuffix(f[0], suffix)
 			var v float64
 			fmt.Sscan(f[2], &v)
-			ns[strings.TrimSuffix(f[0], suffix)] = v
+			ns[name] = v
+			// Reported metrics follow as value-unit pairs: "name unit".
+			for i := 4; i+1 < len(f); i += 2 {
+				var m float64
+				if _, err := fmt.Sscan(f[i], &m); err == nil {
+					ns[name+" "+f[i+1]] = m
+				}
+			}
 		}
 	}
 	return ns, nil

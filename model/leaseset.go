@@ -94,9 +94,22 @@ func (s *leaseSet) remove(l *Lease) {
 
 // compact drops tombstones, and lets go of a backing array the set has
 // shrunk far below.
+//
+// A set larger than directInsertMax is never edited in place, only
+// replaced, so that a Gathering reading it across steps reads one version.
 func (s *leaseSet) compact() {
-	s.sorted = slices.DeleteFunc(s.sorted, func(l *Lease) bool { return l.flags&flagPurged != 0 })
 	s.dead = 0
+	if len(s.sorted) > directInsertMax {
+		kept := make([]*Lease, 0, len(s.sorted)*3/4)
+		for _, l := range s.sorted {
+			if l.flags&flagPurged == 0 {
+				kept = append(kept, l)
+			}
+		}
+		s.sorted = kept
+		return
+	}
+	s.sorted = slices.DeleteFunc(s.sorted, func(l *Lease) bool { return l.flags&flagPurged != 0 })
 	if cap(s.sorted) > 64 && len(s.sorted) < cap(s.sorted)/4 {
 		s.sorted = slices.Clone(s.sorted)
 	}

@@ -90,18 +90,60 @@ func (x *Index) Leases(path string, q Query) []*Lease { return x.Collect(path, q
 // Collect gathers the leases under path that match q, each with its sort
 // key, in O(n), and returns the O(n log n) rest: the sort, which reads
 // nothing the index changes (keys and ids only), so it may run on another
-// goroutine while the index goes on changing. The UI sorts a million rows
-// that way, off the key path.
+// goroutine while the index goes on changing.
 func (x *Index) Collect(path string, q Query) (sort func() []*Lease) {
+	g := x.Gather(path, q)
+	g.Step(-1)
+	return g.Sort
+}
+
+// A Gathering is a Collect done in steps, for a UI that must answer keys
+// while it gathers a million rows (about 100 ms at once): each Step looks
+// at a bounded number of leases, and the index may change between steps.
+// Changes between steps cost only staleness, never a lease twice: a
+// prefix it has not reached is read as it is then, one it has read stays
+// as it was, and a large prefix read across steps is read from the slice
+// it had when the gathering reached it (the index replaces a large
+// prefix's slice rather than editing it; see leaseSet). The caller
+// gathers again when the data changed, as it would after Collect.
+type Gathering struct {
+	q     Query
+	f     *filter
+	rows  []sortRow
+	ends  []int32 // by node number: the number of its last descendant
+	stack []gatherItem
+	part  gatherPart // the prefix being read, if its leases are not all read
+	done  bool
+}
+
+// gatherItem is a prefix to visit, or (close) the end of node num's
+// subtree in the depth-first numbering.
+type gatherItem struct {
+	n     *Node
+	close bool
+	num   int32
+}
+
+type gatherPart struct {
+	leases []*Lease
+	off    int
+	num    int32
+	all    bool
+	tail   string
+}
+
+// Gather starts a Collect that is done by Step. An unknown path gathers
+// nothing.
+func (x *Index) Gather(path string, q Query) *Gathering {
+	if q.Now.IsZero() {
+		q.Now = time.Now()
+	}
+	g := &Gathering{q: q, f: newFilter(q, toNanos(q.Now))}
 	n := x.nodes[path]
 	if n == nil {
-		return func() []*Lease { return nil }
+		g.done = true
+		return g
 	}
-	now := q.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	f := newFilter(q, toNanos(now))
 	size := n.direct
 	if q.Recursive {
 		size = n.count
@@ -109,46 +151,94 @@ func (x *Index) Collect(path string, q Query) (sort func() []*Lease) {
 	if q.Filter != "" || q.ExpiringWithin > 0 || q.RenewableOnly {
 		size = min(size, 1024) // likely a few: let append grow it
 	}
-	rows := make([]sortRow, 0, size)
-	var ends []int32 // by node number: the number of its last descendant
-	var visit func(*Node)
-	visit = func(n *Node) {
-		num := int32(len(ends))
-		ends = append(ends, num)
-		if !(q.RenewableOnly && leaseid.IsToken(n.path)) {
-			all, tail := f.node(n.path)
-			for i, l := range n.leases.sorted {
-				if l.flags&flagPurged == 0 && f.keep(l, all, tail) {
-					rows = append(rows, newSortRow(l, q.Sort, num, int32(i)))
+	g.rows = make([]sortRow, 0, size)
+	g.stack = []gatherItem{{n: n}}
+	return g
+}
+
+// Step reads about budget leases (all of them when budget < 0) and
+// reports whether the gathering is complete.
+func (g *Gathering) Step(budget int) (done bool) {
+	if budget < 0 {
+		budget = math.MaxInt
+	}
+	for !g.done && budget > 0 {
+		if p := &g.part; p.off < len(p.leases) {
+			end := min(len(p.leases), p.off+budget)
+			for i := p.off; i < end; i++ {
+				if l := p.leases[i]; l.flags&flagPurged == 0 && g.f.keep(l, p.all, p.tail) {
+					g.rows = append(g.rows, newSortRow(l, g.q.Sort, p.num, int32(i)))
 				}
 			}
-			for _, l := range n.leases.extra {
-				if f.keep(l, all, tail) {
-					rows = append(rows, newSortRow(l, q.Sort, num, -1))
-				}
-			}
+			budget -= end - p.off
+			p.off = end
+			continue
 		}
-		if q.Recursive {
-			for _, c := range n.children {
-				visit(c)
-			}
+		if len(g.stack) == 0 {
+			g.done = true
+			break
 		}
-		ends[num] = int32(len(ends) - 1)
+		it := g.stack[len(g.stack)-1]
+		g.stack = g.stack[:len(g.stack)-1]
+		if it.close {
+			g.ends[it.num] = int32(len(g.ends) - 1)
+			continue
+		}
+		budget--
+		g.visit(it.n)
 	}
-	visit(n)
-	return func() []*Lease {
-		slices.SortFunc(rows, func(a, b sortRow) int {
-			if a.k != b.k {
-				return cmp.Compare(a.k, b.k)
-			}
-			return compareRowIDs(a, b, ends)
-		})
-		out := make([]*Lease, len(rows))
-		for i, r := range rows {
-			out[i] = r.l
+	return g.done
+}
+
+// visit numbers n, queues its subtree, and starts on its own leases.
+func (g *Gathering) visit(n *Node) {
+	q := g.q
+	num := int32(len(g.ends))
+	g.ends = append(g.ends, num)
+	g.stack = append(g.stack, gatherItem{close: true, num: num})
+	if q.Recursive {
+		for i := len(n.children) - 1; i >= 0; i-- {
+			g.stack = append(g.stack, gatherItem{n: n.children[i]})
 		}
-		return out
 	}
+	if q.RenewableOnly && leaseid.IsToken(n.path) {
+		return
+	}
+	all, tail := g.f.node(n.path)
+	for _, l := range n.leases.extra {
+		if g.f.keep(l, all, tail) {
+			g.rows = append(g.rows, newSortRow(l, q.Sort, num, -1))
+		}
+	}
+	leases := n.leases.sorted
+	if len(leases) <= directInsertMax {
+		// A small set may be edited in place (see leaseSet.add): read it now.
+		for i, l := range leases {
+			if l.flags&flagPurged == 0 && g.f.keep(l, all, tail) {
+				g.rows = append(g.rows, newSortRow(l, q.Sort, num, int32(i)))
+			}
+		}
+		leases = nil
+	}
+	g.part = gatherPart{leases: leases, num: num, all: all, tail: tail}
+}
+
+// Sort orders what was gathered (all of it, once Step reported done). It
+// reads no lease field the index changes, so it may run on another
+// goroutine; call it once.
+func (g *Gathering) Sort() []*Lease {
+	rows, ends := g.rows, g.ends
+	slices.SortFunc(rows, func(a, b sortRow) int {
+		if a.k != b.k {
+			return cmp.Compare(a.k, b.k)
+		}
+		return compareRowIDs(a, b, ends)
+	})
+	out := make([]*Lease, len(rows))
+	for i, r := range rows {
+		out[i] = r.l
+	}
+	return out
 }
 
 // sortRow is a lease with its sort key worked out once, so that most of

@@ -181,6 +181,8 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	case sortedMsg:
 		msg.t.onSorted(msg)
+	case gatherMsg:
+		msg.t.onGather(msg)
 	case walkBatchMsg:
 		return r.onWalkBatch(msg)
 	case lookupsMsg:

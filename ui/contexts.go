@@ -63,7 +63,7 @@ func lazyFrame(msg tea.Msg) bool {
 	switch m := rm.msg.(type) {
 	case walkBatchMsg:
 		return !m.done
-	case spinner.TickMsg:
+	case spinner.TickMsg, gatherMsg:
 		return true
 	}
 	return false

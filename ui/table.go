@@ -51,11 +51,20 @@ type table struct {
 	at       time.Time
 	dirty    bool
 	// A sort that takes long (a million rows) runs off the key path: the
-	// rows are gathered at once, sorted on another goroutine, and shown
-	// when they come back (sortedMsg); seq names the one awaited.
-	seq     int
-	sorting bool
-	fresh   bool // sorted rows came back since the last Sync
+	// rows are gathered in steps between other messages (gatherMsg),
+	// sorted on another goroutine, and shown when they come back
+	// (sortedMsg); seq names the one awaited.
+	seq        int
+	sorting    bool
+	gather     *model.Gathering // the rows being read, step by step (gatherMsg)
+	gatherTook time.Duration
+	fresh      bool // sorted rows came back since the last Sync
+}
+
+// gatherMsg asks a table for the next step of the gathering seq.
+type gatherMsg struct {
+	t   *table
+	seq int
 }
 
 // sortedMsg brings a table the rows its background sort ordered.
@@ -109,28 +118,56 @@ func (t *table) Sync() (changed bool) {
 			q.ExpiringWithin, q.Sort = t.window, model.BySoonestExpiry
 		}
 		start := time.Now()
-		sorted := c.idx.Collect(prefix, q)
+		g := c.idx.Gather(prefix, q)
 		t.ver, t.prefix, t.at, t.dirty = c.idx.Version(), prefix, now, false
 		if t.sortTook >= slowSort {
-			// The last sort was long: this one goes to the background
-			// and the rows on screen stay until it is done.
-			gathered := time.Since(start)
+			// The last sort was long: this one is gathered in steps and
+			// sorted in the background, and the rows on screen stay
+			// until it is done.
 			t.seq++
-			seq := t.seq
-			t.sorting = true
-			c.later = append(c.later, func() tea.Msg {
-				start := time.Now()
-				rows := sorted()
-				return sortedMsg{t: t, seq: seq, rows: rows, took: gathered + time.Since(start)}
-			})
+			t.sorting, t.gather, t.gatherTook = true, g, 0
+			t.gatherStep()
 			t.cur.Clamp(t.rows, t.visible())
 			return t.takeFresh()
 		}
-		t.setRows(sorted(), time.Since(start))
+		g.Step(-1)
+		t.setRows(g.Sort(), time.Since(start))
 		changed = true
 	}
 	t.cur.Clamp(t.rows, t.visible())
 	return t.takeFresh() || changed
+}
+
+// gatherStep reads the awaited gathering for about gatherSlice, then asks
+// for the next step or, when all is read, for the sort. Messages waiting
+// (keys) are handled between steps: a million rows take about ten.
+func (t *table) gatherStep() {
+	start := time.Now()
+	g, seq := t.gather, t.seq
+	done := g.Step(gatherBudget)
+	for !done && time.Since(start) < gatherSlice {
+		done = g.Step(gatherBudget)
+	}
+	t.gatherTook += time.Since(start)
+	gathered := t.gatherTook
+	if !done {
+		t.c.later = append(t.c.later, func() tea.Msg { return gatherMsg{t: t, seq: seq} })
+		return
+	}
+	t.gather = nil
+	t.c.later = append(t.c.later, func() tea.Msg {
+		start := time.Now()
+		rows := g.Sort()
+		return sortedMsg{t: t, seq: seq, rows: rows, took: gathered + time.Since(start)}
+	})
+}
+
+// onGather takes the next step of a gathering, if it is still the one
+// awaited.
+func (t *table) onGather(msg gatherMsg) {
+	if msg.seq == t.seq && t.gather != nil {
+		t.gatherStep()
+	}
 }
 
 // setRows shows sorted rows, narrowed by keep (which reads the owners, so
@@ -157,8 +194,16 @@ func (t *table) takeFresh() bool {
 	return f
 }
 
-// slowSort is a sort long enough to spread out while data streams in.
+// slowSort is a sort long enough to spread out while data streams in, and
+// to gather in steps off the key path.
 const slowSort = 20 * time.Millisecond
+
+// A gathering step reads gatherBudget leases at a time (well under a
+// millisecond) until gatherSlice has passed. Variables for tests.
+var (
+	gatherSlice  = 8 * time.Millisecond
+	gatherBudget = 4096
+)
 
 // visible is the rows the pane shows below its header.
 func (t *table) visible() int { return t.c.paneRows() - 1 }

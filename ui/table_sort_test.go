@@ -103,3 +103,98 @@ func TestCrawlBatchesRedrawAtMostEveryFrameEvery(t *testing.T) {
 		t.Errorf("the crawl's last batch did not draw at once:\n%s", ansi.Strip(got))
 	}
 }
+
+// A long gathering reads the rows in steps, one message each, and the
+// keys pressed between steps are answered at once: the cursor moves while
+// the old rows stay on screen. A key that changes the query again starts
+// a new gathering, and the old one's next step is dropped.
+func TestALongGatheringTakesStepsBetweenKeys(t *testing.T) {
+	defer func(s time.Duration, b int) { gatherSlice, gatherBudget = s, b }(gatherSlice, gatherBudget)
+	gatherSlice, gatherBudget = 0, 2 // two leases a step
+	m := newTest(t, &recorder{}, Options{})
+	tb := m.screen().(*browser).table
+	before := ids(tb.rows)
+
+	tb.sortTook = slowSort // as if the last sort had taken that long
+	m, jobs := update(t, m, keyMsg("s"))
+	if len(jobs) != 1 || !isGather(jobs[0]) {
+		t.Fatalf("the sort key gave %v, want one gathering step", jobs)
+	}
+	stale := jobs[0]
+	m, jobs = update(t, m, keyMsg("s")) // a second sort key: issued
+	if len(jobs) != 1 || !isGather(jobs[0]) {
+		t.Fatalf("the second sort key gave %v, want one gathering step", jobs)
+	}
+	if _, old := update(t, m, stale); len(old) != 0 {
+		t.Errorf("the superseded gathering took a step: %v", old)
+	}
+
+	steps, moved := 0, 0
+	for !isSorted(jobs[0]) {
+		if !strings.Contains(text(m), "sorting…") || !slices.Equal(ids(tb.rows), before) {
+			t.Fatalf("during the gathering the old rows or the title went:\n%s", text(m))
+		}
+		at := tb.cur.Index(tb.rows)
+		var between []tea.Msg
+		if m, between = update(t, m, keyMsg("j")); len(between) != 0 {
+			t.Fatalf("j between steps started %v", between)
+		}
+		if tb.cur.Index(tb.rows) != at {
+			moved++
+		}
+		m, jobs = update(t, m, jobs[0])
+		if len(jobs) != 1 {
+			t.Fatalf("step %d gave %d jobs, want 1", steps, len(jobs))
+		}
+		steps++
+	}
+	if steps < m.c.idx.Len()/2-1 || moved == 0 {
+		t.Errorf("%d steps of two leases for %d leases, and the cursor moved %d times between them", steps, m.c.idx.Len(), moved)
+	}
+	m, _ = update(t, m, jobs[0])
+	got := ids(tb.rows)
+	if len(got) != m.c.idx.Len() || slices.Equal(got, before) || strings.Contains(text(m), "sorting…") {
+		t.Errorf("after the gathering and the sort: %d rows (index %d), same order %v, title:\n%s", len(got), m.c.idx.Len(), slices.Equal(got, before), text(m))
+	}
+}
+
+// update sends one message and returns the gathering steps and sorts the
+// step asked for (a table's own jobs; other commands are not run).
+func update(t *testing.T, m Model, msg tea.Msg) (Model, []tea.Msg) {
+	t.Helper()
+	next, cmd := m.Update(msg)
+	var jobs []tea.Msg
+	var run func(tea.Cmd)
+	run = func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		got := make(chan tea.Msg, 1)
+		go func() { got <- c() }()
+		select {
+		case msg := <-got:
+			if batch, ok := msg.(tea.BatchMsg); ok {
+				for _, c := range batch {
+					run(c)
+				}
+			} else if isGather(msg) || isSorted(msg) {
+				jobs = append(jobs, msg)
+			}
+		case <-time.After(200 * time.Millisecond): // a timer: not a job
+		}
+	}
+	run(cmd)
+	return next.(Model), jobs
+}
+
+func isGather(msg tea.Msg) bool {
+	rm, ok := msg.(rootMsg)
+	_, is := rm.msg.(gatherMsg)
+	return ok && is
+}
+
+func isSorted(msg tea.Msg) bool {
+	rm, ok := msg.(rootMsg)
+	_, is := rm.msg.(sortedMsg)
+	return ok && is
+}

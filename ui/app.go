@@ -201,6 +201,25 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 		}
 		r.hints.update(msg.creations, msg.err)
 		return tea.Batch(r.startCrawl(true), c.spin.Tick)
+	case probeMsg:
+		if msg.gen != r.crawl.gen || r.crawl.running || r.paused {
+			return nil
+		}
+		return r.hints.read(r, msg.gen)
+	case probedMsg:
+		if msg.gen != r.crawl.gen || r.crawl.running || r.paused || msg.err != nil {
+			return nil // an error here is the next refresh's to find
+		}
+		if r.hints.last == nil && !r.hints.off {
+			r.hints.update(msg.creations, nil) // the first figures: the baseline
+			return nil
+		}
+		if m := r.hints.probe(msg.creations); m != "" {
+			// Leases are being made where no listing looks: refresh now.
+			r.hints.update(msg.creations, nil)
+			return tea.Batch(r.startCrawl(true), c.spin.Tick, c.setStatus(lvInfo, "leases appearing under %s: refreshing now", m))
+		}
+		return nil
 	case mountsMsg:
 		if msg.err == nil {
 			c.mounts = msg.mounts

@@ -161,6 +161,7 @@ func (r *root) onWalkBatch(msg walkBatchMsg) tea.Cmd {
 	if c.opt.Refresh > 0 {
 		gen := cr.gen
 		cmds = append(cmds, tea.Tick(c.opt.Refresh, func(time.Time) tea.Msg { return pollMsg{gen: gen} }))
+		cmds = append(cmds, r.hints.probes(gen, c.opt.Refresh)...)
 	}
 	return tea.Batch(cmds...)
 }

@@ -57,3 +57,45 @@ func TestEndToEndVaultsFiguresFindGrowthUnderAQuietPrefix(t *testing.T) {
 		t.Error("the new leases showed without a listing of c/x at the proxy")
 	}
 }
+
+// Between refreshes the figures are read every hintEvery, and a mount
+// with news starts a refresh at once: with a refresh interval of a
+// minute, new leases under a quiet prefix show within seconds, and the
+// refresh that found them listed that prefix (counted at a proxy).
+func TestEndToEndGrowthStartsARefreshBetweenRefreshes(t *testing.T) {
+	relistKnobs(t, 0, 1)
+	oldEvery, oldMin, oldHint := relistEvery, hintMin, hintEvery
+	relistEvery, hintMin, hintEvery = 1000, 1, 200*time.Millisecond
+	t.Cleanup(func() { relistEvery, hintMin, hintEvery = oldEvery, oldMin, oldHint })
+
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, p := range []string{"probe/a/x", "probe/b/x"} {
+		if _, err := env.Seed.LeasedKV(ctx, p, time.Hour, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, a := proxied(t, env)
+	refresh := time.Minute
+	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/probe/", Refresh: refresh})
+	r.waitFor("6 leases")
+	metrics := func(req faultproxy.Request) bool { return req.Path == "sys/metrics" }
+	crawled := time.Now()
+	p.Reset()
+	r.waitUntil("the baseline and one more read of the figures", 30*time.Second, func(string) bool { return p.Count(metrics) >= 2 })
+
+	if _, err := env.Seed.ReadLeasedKV(ctx, "probe/b/x", 4); err != nil {
+		t.Fatal(err)
+	}
+	r.waitUntil("the new leases", refresh/2, func(s string) bool { return strings.Contains(s, "10 leases") })
+	if waited := time.Since(crawled); waited >= refresh {
+		t.Fatalf("the leases showed %s after the crawl: that was the refresh, not a probe", waited)
+	}
+	listedB := func(req faultproxy.Request) bool {
+		return req.Method == "LIST" && strings.TrimSuffix(req.Path, "/") == "sys/leases/lookup/secret/probe/b/x"
+	}
+	if p.Count(listedB) == 0 {
+		t.Error("the new leases showed without a listing of b/x at the proxy")
+	}
+}

@@ -74,3 +74,30 @@ func TestGrowthHintsStopWithoutFigures(t *testing.T) {
 		t.Errorf("after an error: off %v, hot %v", h.off, h.hot)
 	}
 }
+
+// A probe between refreshes names a mount whose gap is already news, and
+// changes nothing: the refresh it starts reads the same gap.
+func TestGrowthHintsProbeNamesNewsBetweenRefreshes(t *testing.T) {
+	var h growthHints
+	if got := h.probe(map[string]float64{"secret/": 5000}); got != "" {
+		t.Errorf("without a baseline the probe named %q", got)
+	}
+	h.update(map[string]float64{"secret/": 100, "db/": 10, "auth/approle/": 0}, nil)
+	h.saw("db/role/", 40)
+	for _, tc := range []struct {
+		made map[string]float64
+		want string
+	}{
+		{map[string]float64{"secret/": 150, "db/": 50, "auth/approle/": 0}, ""},                  // under hintMin; db's 40 were found
+		{map[string]float64{"secret/": 150, "db/": 250, "auth/approle/": 0}, "db/"},              // 200 made, 40 found
+		{map[string]float64{"secret/": 1100, "db/": 250, "auth/approle/": 500}, "auth/approle/"}, // several: the first by name
+		{map[string]float64{"secret/": 50}, ""},                                                  // a restarted Vault
+	} {
+		if got := h.probe(tc.made); got != tc.want {
+			t.Errorf("probe(%v) = %q, want %q", tc.made, got, tc.want)
+		}
+	}
+	if h.last["secret/"] != 100 || h.found["db/"] != 40 || h.hot != nil {
+		t.Errorf("the probes changed the hints: last %v found %v hot %v", h.last, h.found, h.hot)
+	}
+}

@@ -82,3 +82,46 @@ func TestLimiterHoldsRequestsAtTheLimit(t *testing.T) {
 		t.Error("a cancelled wait acquired")
 	}
 }
+
+// The answers of one sample (sampleSpan) are judged by their mean: a slow
+// answer among quick ones is noise, and the limit grows by one a sample,
+// not one an answer.
+func TestLimiterJudgesASampleByItsMean(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	l := NewLimiter(16)
+	l.now = func() time.Time { return now }
+	release := func(rtts ...time.Duration) {
+		for _, rtt := range rtts {
+			if err := l.Acquire(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			l.Release(rtt, false)
+		}
+	}
+	limit := func() int { c, _ := l.Limit(); return c }
+	ms := time.Millisecond
+
+	release(ms) // the baseline
+	now = now.Add(sampleSpan)
+	// Three samples queueing: 16 → 12.8 → 10.2 → 8.2 (a sample is judged
+	// at the first answer after it).
+	for range 3 {
+		release(20*ms, 20*ms)
+		now = now.Add(sampleSpan)
+	}
+	release(ms)
+	if got := limit(); got != 8 {
+		t.Fatalf("after three slow samples: limit %d, want 8", got)
+	}
+	// One 30 ms pause among forty 1 ms answers: a mean of under 2 ms.
+	quick := make([]time.Duration, 40)
+	for i := range quick {
+		quick[i] = ms
+	}
+	release(append(quick, 30*ms)...)
+	now = now.Add(sampleSpan)
+	release(ms) // closes the sample
+	if got := limit(); got != 9 {
+		t.Errorf("after a quick sample with one pause in it: limit %d, want 9 (one more, not one an answer)", got)
+	}
+}

@@ -214,10 +214,12 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 			r.hints.update(msg.creations, nil) // the first figures: the baseline
 			return nil
 		}
-		if m := r.hints.probe(msg.creations); m != "" {
+		if r.hints.probe(msg.creations) != "" {
 			// Leases are being made where no listing looks: refresh now.
+			// No status message: it would hide, for its 8 s, the status
+			// bar's "fastest growth" that this refresh is about to name.
 			r.hints.update(msg.creations, nil)
-			return tea.Batch(r.startCrawl(true), c.spin.Tick, c.setStatus(lvInfo, "leases appearing under %s: refreshing now", m))
+			return tea.Batch(r.startCrawl(true), c.spin.Tick)
 		}
 		return nil
 	case mountsMsg:

@@ -60,8 +60,9 @@ func TestEndToEndVaultsFiguresFindGrowthUnderAQuietPrefix(t *testing.T) {
 
 // Between refreshes the figures are read every hintEvery, and a mount
 // with news starts a refresh at once: with a refresh interval of a
-// minute, new leases under a quiet prefix show within seconds, and the
-// refresh that found them listed that prefix (counted at a proxy).
+// minute, new leases under a quiet prefix show within seconds, the status
+// bar names the growth with them, and the refresh that found them listed
+// that prefix (counted at a proxy).
 func TestEndToEndGrowthStartsARefreshBetweenRefreshes(t *testing.T) {
 	relistKnobs(t, 0, 1)
 	oldEvery, oldMin, oldHint := relistEvery, hintMin, hintEvery
@@ -89,6 +90,9 @@ func TestEndToEndGrowthStartsARefreshBetweenRefreshes(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.waitUntil("the new leases", refresh/2, func(s string) bool { return strings.Contains(s, "10 leases") })
+	// and the status bar names where they grew (no message of the
+	// refresh's own hides it; a status message stays 8 s)
+	r.waitUntil("the growth named", 4*time.Second, func(s string) bool { return strings.Contains(s, "fastest growth: ") })
 	if waited := time.Since(crawled); waited >= refresh {
 		t.Fatalf("the leases showed %s after the crawl: that was the refresh, not a probe", waited)
 	}

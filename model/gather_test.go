@@ -15,14 +15,18 @@ import (
 func gatherTree(rng *rand.Rand) *Index {
 	x := NewIndex()
 	x.ApplyListing("", []string{"a/", "b/", "c/"}, nil, t0)
-	x.ApplyListing("a/", []string{"a/x/"}, nil, t0)
-	sizes := map[string]int{"a/": 3, "a/x/": 1500, "b/": 40, "c/": 700}
-	for p, n := range sizes {
+	// In a fixed order (the rng's draws follow it), each listing with its
+	// children: a listing without them would drop them.
+	for _, p := range []struct {
+		path     string
+		children []string
+		n        int
+	}{{"a/", []string{"a/x/"}, 3}, {"a/x/", nil, 1500}, {"b/", nil, 40}, {"c/", nil, 700}} {
 		var ls []string
-		for i := range n {
-			ls = append(ls, fmt.Sprintf("%sK%05d", p, i))
+		for i := range p.n {
+			ls = append(ls, fmt.Sprintf("%sK%05d", p.path, i))
 		}
-		x.ApplyListing(p, nil, ls, t0)
+		x.ApplyListing(p.path, p.children, ls, t0)
 		for _, id := range ls {
 			if rng.IntN(5) > 0 { // a fifth stay pending
 				x.ApplyLease(info(id, time.Duration(rng.IntN(7200))*time.Second, rng.IntN(2) == 0))

@@ -165,11 +165,7 @@ func (g *Gathering) Step(budget int) (done bool) {
 	for !g.done && budget > 0 {
 		if p := &g.part; p.off < len(p.leases) {
 			end := min(len(p.leases), p.off+budget)
-			for i := p.off; i < end; i++ {
-				if l := p.leases[i]; l.flags&flagPurged == 0 && g.f.keep(l, p.all, p.tail) {
-					g.rows = append(g.rows, newSortRow(l, g.q.Sort, p.num, int32(i)))
-				}
-			}
+			g.read(p.leases, p.off, end, p.num, p.all, p.tail)
 			budget -= end - p.off
 			p.off = end
 			continue
@@ -213,14 +209,19 @@ func (g *Gathering) visit(n *Node) {
 	leases := n.leases.sorted
 	if len(leases) <= directInsertMax {
 		// A small set may be edited in place (see leaseSet.add): read it now.
-		for i, l := range leases {
-			if l.flags&flagPurged == 0 && g.f.keep(l, all, tail) {
-				g.rows = append(g.rows, newSortRow(l, q.Sort, num, int32(i)))
-			}
-		}
+		g.read(leases, 0, len(leases), num, all, tail)
 		leases = nil
 	}
 	g.part = gatherPart{leases: leases, num: num, all: all, tail: tail}
+}
+
+// read gathers leases[from:to] of node num, those the query keeps.
+func (g *Gathering) read(leases []*Lease, from, to int, num int32, all bool, tail string) {
+	for i := from; i < to; i++ {
+		if l := leases[i]; l.flags&flagPurged == 0 && g.f.keep(l, all, tail) {
+			g.rows = append(g.rows, newSortRow(l, g.q.Sort, num, int32(i)))
+		}
+	}
 }
 
 // Sort orders what was gathered (all of it, once Step reported done). It

@@ -41,18 +41,24 @@ type hintsMsg struct {
 
 // fetch reads the creations, then the refresh starts (onHints).
 func (h *growthHints) fetch(r *root) tea.Cmd {
-	ctx, be, gen := r.c.ctx, r.c.be, r.crawl.gen
+	be, gen := r.c.be, r.crawl.gen
 	if be.Namespace() != "" {
 		h.off = true // the figures are the root namespace's
 	}
 	if h.off {
 		return nil
 	}
+	return readCreations(r, func(n map[string]float64, err error) tea.Msg { return hintsMsg{gen: gen, creations: n, err: err} })
+}
+
+// readCreations reads Vault's lease figures within hintTimeout, off the
+// update loop, and answers with the message answer makes of them.
+func readCreations(r *root, answer func(map[string]float64, error) tea.Msg) tea.Cmd {
+	ctx, be := r.c.ctx, r.c.be
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, hintTimeout)
 		defer cancel()
-		n, err := be.LeaseCreations(ctx)
-		return hintsMsg{gen: gen, creations: n, err: err}
+		return answer(be.LeaseCreations(ctx))
 	}
 }
 
@@ -147,13 +153,7 @@ func (h *growthHints) probes(gen int, refresh time.Duration) []tea.Cmd {
 
 // read reads the figures between refreshes.
 func (h *growthHints) read(r *root, gen int) tea.Cmd {
-	ctx, be := r.c.ctx, r.c.be
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, hintTimeout)
-		defer cancel()
-		n, err := be.LeaseCreations(ctx)
-		return probedMsg{gen: gen, creations: n, err: err}
-	}
+	return readCreations(r, func(n map[string]float64, err error) tea.Msg { return probedMsg{gen: gen, creations: n, err: err} })
 }
 
 // saw counts new leases a listing found, under the mount it belongs to.

@@ -136,10 +136,15 @@ func (c *Common) missingCap(path string) string {
 	return fmt.Sprintf("the token may not do this: it needs %s", p.Line())
 }
 
-// churnWindow is what growth rates average over, and churnBuckets how
-// many minutes the sparklines show.
+// churnWindow is what the tree's growth rates average over, and
+// churnBuckets how many minutes the sparklines show. The status bar names
+// the growth of the last nowWindow: like top, what grows now, not a burst
+// that ended minutes ago (the tree and its sparklines keep those). Two
+// one-minute buckets, so a new minute's empty bucket does not hide a
+// growth until the next refresh records it.
 const (
 	churnWindow  = 5 * time.Minute
+	nowWindow    = 2 * time.Minute
 	churnBuckets = 6
 	growthWidth  = churnBuckets + 8 // " " + sparkline + " %6s"
 )

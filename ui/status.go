@@ -79,7 +79,7 @@ func (r *root) viewStatus() string {
 		parts = append(parts, st.Render(r.status))
 	} else if cr.pollErr != nil {
 		parts = append(parts, s.StatusErr.Render(plainError(cr.pollErr)))
-	} else if p, rate, ok := c.churn.Fastest(c.now(), churnWindow); ok && rate >= 1 {
+	} else if p, rate, ok := c.churn.Fastest(c.now(), nowWindow); ok && rate >= 1 {
 		parts = append(parts, s.StatusWarn.Render(fmt.Sprintf("fastest growth: %s %s", shortPrefix(p), perMinute(rate))))
 	}
 	if cur, ceiling := c.be.Concurrency(); cur < ceiling && r.busy() {

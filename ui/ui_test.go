@@ -663,6 +663,41 @@ func TestChurnNamesTheFastestGrowingPrefix(t *testing.T) {
 	}
 }
 
+// The status bar names what grows now: a burst that ended minutes ago
+// stays in the tree's rates and sparklines, but it does not hide a smaller
+// growth happening now (the tree's 5-minute window would).
+func TestStatusNamesTheGrowthOfNowNotAnEndedBurst(t *testing.T) {
+	m := newTest(t, &recorder{}, Options{})
+	now := t0
+	m.c.opt.Now = func() time.Time { return now }
+	burst := []string{"secret/aws/k1", "secret/aws/k2"}
+	for i := range 300 {
+		burst = append(burst, fmt.Sprintf("secret/aws/new%03d", i))
+	}
+	m = refresh(m, 2, true, []vaultclient.Event{
+		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "secret/aws/", LeaseIDs: burst}},
+	})
+	if out := text(m); !strings.Contains(out, "fastest growth: secret/aws/") {
+		t.Fatalf("the burst is not named:\n%s", out)
+	}
+	now = t0.Add(3 * time.Minute)
+	ids := []string{"database/creds/readonly/AAA"}
+	for i := range 20 {
+		ids = append(ids, fmt.Sprintf("database/creds/readonly/n%02d", i))
+	}
+	m = refresh(m, 3, true, []vaultclient.Event{
+		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "secret/aws/", LeaseIDs: burst}},
+		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "database/creds/readonly/", LeaseIDs: ids}},
+	})
+	out := text(m)
+	if !strings.Contains(out, "fastest growth: database/creds/readonly/") {
+		t.Errorf("the growth of now is not named over a burst that ended 3 minutes ago:\n%s", out)
+	}
+	if line := lineWith(out, "▸ secret/"); !strings.Contains(line, "/m") {
+		t.Errorf("the tree forgot the burst within its 5 minutes: %q", line)
+	}
+}
+
 func lineWith(screen, s string) string {
 	for _, l := range strings.Split(screen, "\n") {
 		if strings.Contains(l, s) {

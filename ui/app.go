@@ -107,7 +107,7 @@ func newRoot(be Backend, opt Options) *root {
 		idx:      model.NewIndex(),
 		styles:   theme.New(opt.Dark),
 		keys:     DefaultKeyMap(),
-		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		spin:     spinner.New(spinner.WithSpinner(busySpinner)),
 		width:    100,
 		height:   30,
 		prefix:   prefix,
@@ -382,6 +382,11 @@ func (r *root) setStatus(lv level, format string, args ...any) tea.Cmd {
 	}
 	return tea.Tick(8*time.Second, func(time.Time) tea.Msg { return statusExpiredMsg{seq: seq} })
 }
+
+// busySpinner turns five times a second (MiniDot's frames; it turns 12
+// times by itself): each turn is a message and, while a crawl streams, a
+// frame (see frameEvery).
+var busySpinner = spinner.Spinner{Frames: spinner.MiniDot.Frames, FPS: frameEvery}
 
 // Minimum screen leasetop draws on; below it says so instead of garbling.
 const minWidth, minHeight = 60, 12

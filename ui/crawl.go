@@ -18,7 +18,7 @@ import (
 // worth it, soon enough that the first rows appear at once.
 const (
 	batchMax  = 2048
-	batchWait = 50 * time.Millisecond
+	batchWait = 100 * time.Millisecond
 )
 
 // crawlState is the walk under way and what the last ones found.

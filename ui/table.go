@@ -102,13 +102,14 @@ func (t *table) Sync() (changed bool) {
 		t.cur.Reset()
 		t.dirty = true
 	}
-	// While a crawl streams in, the index changes every batch; re-sorting a
-	// large table on each would spend the UI's time (and so the crawl's)
-	// sorting rows that will change again. When a sort takes long enough
-	// to feel (20 ms: a table of about 50,000 rows), the data alone
-	// changing waits until 10× that time has passed; a change of query or
-	// prefix (a key press) is answered at once, and small tables always.
-	if !t.dirty && t.ver != c.idx.Version() && t.sortTook >= slowSort && (t.sorting || time.Since(t.sortedAt) < 10*t.sortTook) {
+	// While a crawl streams in, the index changes every batch (twenty a
+	// second); re-sorting on each would spend the UI's time sorting rows
+	// that change again 50 ms later, and on a machine Vault shares that
+	// time is the crawl's. So while a crawl runs, data alone changing
+	// re-sorts a table at most every streamGap; a change of query or
+	// prefix (a key press) is answered at once, and the crawl's end sorts
+	// what it brought.
+	if !t.dirty && t.ver != c.idx.Version() && c.crawlRunning() && (t.sorting || time.Since(t.sortedAt) < streamGap(t.sortTook)) {
 		t.cur.Clamp(t.rows, t.visible())
 		return t.takeFresh()
 	}
@@ -194,9 +195,16 @@ func (t *table) takeFresh() bool {
 	return f
 }
 
-// slowSort is a sort long enough to spread out while data streams in, and
-// to gather in steps off the key path.
+// slowSort is a sort long enough to gather in steps off the key path.
 const slowSort = 20 * time.Millisecond
+
+// streamGap is how long a table's rows may lag a streaming crawl: thirty
+// sorts' time, so re-sorting costs at most a thirtieth of a core (a
+// million rows every ten seconds or so), and at least a quarter second,
+// so a small table does not re-sort for every batch.
+func streamGap(sortTook time.Duration) time.Duration {
+	return max(30*sortTook, 250*time.Millisecond)
+}
 
 // A gathering step reads gatherBudget leases at a time (well under a
 // millisecond) until gatherSlice has passed. Variables for tests.

@@ -56,7 +56,7 @@ func TestALongSortRunsOffTheKeyPath(t *testing.T) {
 	for i := range 50 {
 		more = append(more, vaultclient.Event{Kind: vaultclient.EventLease, Lease: lease(fmt.Sprintf("secret/aws/k%d", i+3), time.Hour, true)})
 	}
-	m = refresh(m, 2, false, more) // the index changes while the sort runs
+	m = stream(m, 2, false, more, false) // the index changes while the sort runs, mid-crawl
 	msg := <-done
 
 	m = send(m, stale()) // superseded: ignored
@@ -64,8 +64,12 @@ func TestALongSortRunsOffTheKeyPath(t *testing.T) {
 		t.Error("a superseded sort ended the wait for the current one")
 	}
 	m = send(m, msg)
-	// The rows came back, and the same step picked the new batch up (the
-	// sort was quick after all): every lease, by id.
+	if strings.Contains(text(m), "sorting…") {
+		t.Error("still says sorting after the rows came back")
+	}
+	// The crawl ends: its data is sorted at once (the sort was quick
+	// after all): every lease, by id.
+	m = send(m, walkBatchMsg{gen: 2, done: true})
 	got := ids(tb.rows)
 	if !slices.IsSortedFunc(got, strings.Compare) || len(got) != m.c.idx.Len() {
 		t.Errorf("after the sort came back the rows are %v, want the index's %d leases by id", got, m.c.idx.Len())

@@ -177,6 +177,14 @@ func refresh(m Model, gen int, poll bool, events []vaultclient.Event) Model {
 	return send(m, walkBatchMsg{gen: gen, poll: poll, events: events, done: true})
 }
 
+// stream feeds events as one batch of a crawl (gen) that goes on, or, if
+// done, ends with it.
+func stream(m Model, gen int, poll bool, events []vaultclient.Event, done bool) Model {
+	cr := m.crawl
+	cr.gen, cr.running, cr.poll, cr.started, cr.stats = gen, true, poll, m.c.now(), m.newStats(poll)
+	return send(m, walkBatchMsg{gen: gen, poll: poll, events: events, done: done})
+}
+
 // rows are the lease table rows of the active screen.
 func rows(m Model) []*model.Lease {
 	switch s := m.screen().(type) {
@@ -736,15 +744,50 @@ func TestPrefixRevocationShowsRateAndETA(t *testing.T) {
 	}
 }
 
-// A table whose sort takes long re-sorts for streaming data at most every
-// 10× that time, but at once for a key press.
+// While a crawl streams in, a table re-sorts for new data at most every
+// streamGap (30 sorts' time, at least 250 ms), at once for a key press,
+// and at the crawl's end.
+func TestTablesLagAStreamingCrawlByTheirGap(t *testing.T) {
+	aws := []vaultclient.Event{
+		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "secret/aws/", LeaseIDs: []string{"secret/aws/k1", "secret/aws/k2", "secret/aws/k3"}}},
+	}
+	for _, tc := range []struct {
+		name   string
+		took   time.Duration // the last sort's time
+		ago    time.Duration // since it
+		done   bool          // the batch ends the crawl
+		resort bool
+	}{
+		{"a small table sorted just now waits", time.Millisecond, 0, false, false},
+		{"a small table sorted 300 ms ago re-sorts", time.Millisecond, 300 * time.Millisecond, false, true},
+		{"a million rows sorted 10 s ago wait", time.Second, 10 * time.Second, false, false},
+		{"a million rows sorted 31 s ago re-sort", time.Second, 31 * time.Second, false, true},
+		{"the crawl's end sorts at once", time.Millisecond, 0, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newTest(t, &recorder{}, Options{})
+			tb := m.screens["browser"].(*browser).table
+			tb.sortTook, tb.sortedAt = tc.took, time.Now().Add(-tc.ago)
+			m = stream(m, 2, true, aws, tc.done)
+			// A slow table's re-sort starts a gathering in the background;
+			// a quick one's rows change at once.
+			resorted := tb.sorting || len(rows(m)) == 8
+			if resorted != tc.resort {
+				t.Errorf("re-sorted %v, want %v (%d rows)", resorted, tc.resort, len(rows(m)))
+			}
+		})
+	}
+}
+
+// A table whose sort takes long re-sorts for streaming data later, but at
+// once (in the background) for a key press.
 func TestSlowSortsAreSpreadOutWhileDataStreams(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{})
 	tb := m.screens["browser"].(*browser).table
 	tb.sortTook, tb.sortedAt = time.Second, time.Now() // as if it held a million rows
-	m = refresh(m, 2, true, []vaultclient.Event{
+	m = stream(m, 2, true, []vaultclient.Event{
 		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "secret/aws/", LeaseIDs: []string{"secret/aws/k1", "secret/aws/k2", "secret/aws/k3"}}},
-	})
+	}, false)
 	if n := len(rows(m)); n != 7 {
 		t.Errorf("streaming data re-sorted a slow table at once: %d rows", n)
 	}

@@ -197,7 +197,15 @@ func finishSort(b *testing.B, m Model) {
 				tb.onSorted(msg)
 			}
 		default:
-			b.Fatal("the sort went out with the key's own command: the key's step gathered everything")
+			// The key's step gathered everything at once (a small table
+			// whose last sort happened to take 20 ms: a busy machine) and
+			// sent the sort with its own command, which keys drops: start
+			// it again to hold it.
+			tb.dirty = true
+			tb.Sync()
+			if len(m.c.later) == 0 {
+				b.Fatal("a background sort started no job")
+			}
 		}
 	}
 	m.c.later = nil

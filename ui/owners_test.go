@@ -138,7 +138,7 @@ func TestOwnersNameTheirEntities(t *testing.T) {
 	if out := text(m); !strings.Contains(out, "userpass-alice alice · entity alice-laptop (auth/userpass/alice)") || !strings.Contains(out, "approle billing · entity e-app") {
 		t.Errorf("entities not named (or named wrongly):\n%s", out)
 	}
-	if m = send(m, tickMsg(t0)); len(o.pending) != 0 {
+	if send(m, tickMsg(t0)); len(o.pending) != 0 {
 		t.Error("entities were looked up again")
 	}
 }

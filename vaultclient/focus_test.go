@@ -92,3 +92,53 @@ func TestWalkLooksUpTheFocusedPrefixFirst(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// Counts at LIST speed: no lookup starts while a LIST is in flight, even
+// with workers idle and ids queued (a LIST held at the proxy), and the
+// walk looks every lease up once the listing is done.
+func TestWalkLooksNothingUpWhileAListRuns(t *testing.T) {
+	env, p, c := proxied(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, path := range []string{"order/p0", "order/p1", "order/p2", "order/slow"} {
+		if _, err := env.Seed.LeasedKV(ctx, path, time.Hour, 20); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hold := make(chan struct{})
+	p.Add(faultproxy.Rule{PathPrefix: "sys/leases/lookup/secret/order/slow", Count: -1, Fault: faultproxy.Fault{Hold: hold}})
+	isList := func(r faultproxy.Request) bool {
+		return strings.HasPrefix(r.Path, "sys/leases/lookup/") && (r.Method == "LIST" || strings.Contains(r.Query, "list=true"))
+	}
+	isLookup := func(r faultproxy.Request) bool { return r.Path == "sys/leases/lookup" && r.Method == "PUT" }
+
+	events := c.Walk(ctx, "secret/order/", vaultclient.WalkOptions{Concurrency: 4})
+	// Every other LIST answered, the slow one held: 60 ids queued, three
+	// workers idle.
+	deadline := time.Now().Add(30 * time.Second)
+	for p.Count(func(r faultproxy.Request) bool { return isList(r) && r.Status != 0 }) < 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the listing did not reach the held prefix: %+v", p.Requests())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for range 30 { // idle workers would start a lookup within a millisecond
+		if n := p.Count(isLookup); n > 0 {
+			t.Fatalf("%d lookups started while a LIST was in flight", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(hold)
+	leases := 0
+	for ev := range events {
+		if ev.Kind == vaultclient.EventError {
+			t.Fatal(ev.Err)
+		}
+		if ev.Kind == vaultclient.EventLease {
+			leases++
+		}
+	}
+	if leases != 80 || p.Count(isLookup) != 80 {
+		t.Errorf("looked up %d leases (%d at the proxy), want all 80", leases, p.Count(isLookup))
+	}
+}

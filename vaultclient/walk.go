@@ -62,8 +62,9 @@ type Event struct {
 
 // Walk crawls everything under prefix and streams what it finds, as it
 // finds it, on the returned channel, which is closed when the walk ends or
-// ctx is cancelled. Lists run before lookups so the tree (and its counts)
-// fills in early; requests in flight never exceed the concurrency. A failed
+// ctx is cancelled. No lookup starts while a LIST runs, so the tree (and
+// its counts) fills in at LIST speed before any TTL; requests in flight
+// never exceed the concurrency. A failed
 // branch is reported as an EventError and the rest of the walk goes on;
 // walking that branch again resumes it.
 func (c *Client) Walk(ctx context.Context, prefix string, opt WalkOptions) <-chan Event {
@@ -114,6 +115,7 @@ type walker struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
 	lists   []string // prefixes to list (served first)
+	listing int      // LISTs in flight: no lookup starts while any is
 	pending int      // queued + in flight; the walk ends at zero
 	// Lease ids to look up, queued per prefix; order is the prefixes
 	// with ids queued, oldest first. current is the queue being served.
@@ -134,9 +136,15 @@ func (w *walker) next() (task string, isList, ok bool) {
 		if k := len(w.lists); k > 0 {
 			task = w.lists[k-1]
 			w.lists = w.lists[:k-1]
+			w.listing++
 			return task, true, true
 		}
-		if w.queued > 0 {
+		// Counts at LIST speed: while any LIST is in flight it may name
+		// more prefixes to list, and a lookup now would take Vault's time
+		// from the LISTs the tree's counts wait for (at a million leases,
+		// lookups started by idle workers made the counts half as slow
+		// again as a LIST-only walk). So lookups wait for the listing.
+		if w.queued > 0 && w.listing == 0 {
 			return w.nextLookup(), false, true
 		}
 		w.cond.Wait()
@@ -178,8 +186,13 @@ func (w *walker) nextLookup() string {
 	return id
 }
 
-func (w *walker) done(lists []string, prefix string, lookups []string) {
+// done ends a task: a LIST (wasList) with the prefixes it found to list
+// and the ids under prefix to look up, or a lookup.
+func (w *walker) done(wasList bool, lists []string, prefix string, lookups []string) {
 	w.mu.Lock()
+	if wasList {
+		w.listing--
+	}
 	w.lists = append(w.lists, lists...)
 	if len(lookups) > 0 {
 		if _, ok := w.queues[prefix]; !ok {
@@ -211,7 +224,7 @@ func (w *walker) list(prefix string) {
 	l, err := w.c.List(w.ctx, prefix)
 	if err != nil {
 		w.emit(Event{Kind: EventError, Prefix: prefix, Err: err})
-		w.done(nil, "", nil)
+		w.done(true, nil, "", nil)
 		return
 	}
 	// Emit before queueing the children, so a consumer always sees a
@@ -221,10 +234,10 @@ func (w *walker) list(prefix string) {
 		l.Prefixes = slices.DeleteFunc(slices.Clone(l.Prefixes), w.skip)
 	}
 	if w.listOnly {
-		w.done(l.Prefixes, "", nil)
+		w.done(true, l.Prefixes, "", nil)
 		return
 	}
-	w.done(l.Prefixes, l.Prefix, l.LeaseIDs)
+	w.done(true, l.Prefixes, l.Prefix, l.LeaseIDs)
 }
 
 func (w *walker) lookup(id string) {
@@ -237,7 +250,7 @@ func (w *walker) lookup(id string) {
 	default:
 		w.emit(Event{Kind: EventError, Prefix: leaseid.Prefix(id), LeaseID: id, Err: err})
 	}
-	w.done(nil, "", nil)
+	w.done(false, nil, "", nil)
 }
 
 func (w *walker) emit(e Event) {

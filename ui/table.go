@@ -102,9 +102,9 @@ func (t *table) Sync() (changed bool) {
 		t.cur.Reset()
 		t.dirty = true
 	}
-	// While a crawl streams in, the index changes every batch (twenty a
+	// While a crawl streams in, the index changes every batch (ten a
 	// second); re-sorting on each would spend the UI's time sorting rows
-	// that change again 50 ms later, and on a machine Vault shares that
+	// that change again 100 ms later, and on a machine Vault shares that
 	// time is the crawl's. So while a crawl runs, data alone changing
 	// re-sorts a table at most every streamGap; a change of query or
 	// prefix (a key press) is answered at once, and the crawl's end sorts

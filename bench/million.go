@@ -187,9 +187,9 @@ func bigFigures(ctx context.Context, srv *devvault.Server, rootAPI *api.Client, 
 	// 17: growth of o.growth a minute, under a new prefix, then under an
 	// existing quiet one; how long until the status bar names it.
 	// The status bar names the prefix that made the most leases over the
-	// last 5 minutes, so the second growth would have to out-count the
+	// last 2 minutes, so the second growth would have to out-count the
 	// first before it could be named: it starts once the first is no
-	// longer named.
+	// longer named (about 2 minutes after it stops).
 	for i, g := range []struct{ what, path string }{{"a new prefix", "big/burst"}, {"an existing quiet prefix", bigPrefix(o.prefixes - 7)}} {
 		if i > 0 {
 			// Gone for 20 s in a row: a refresh's own status hides the

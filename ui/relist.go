@@ -13,7 +13,8 @@ import (
 // prefix changed, and a LIST costs Vault a pass over the prefix's whole
 // subtree in its storage: the root of a million leases costs what the
 // million do (95 ms of Vault's time at 200,000 here), however few keys it
-// returns. So a refresh spends a budget counted in subtree sizes, and its
+// returns, and each request costs a little more (relistRequest). So a
+// refresh spends a budget counted in subtree sizes and requests, and its
 // walk starts at the prefixes it chose, not at the top: prefixes never
 // listed or nearly empty, prefixes growing lately by themselves (where an
 // explosion is, followed at every refresh), every mount where Vault's
@@ -21,8 +22,8 @@ import (
 // listed whole, which finds new prefixes too), the selection's subtree
 // when it fits (new leases there show at once), and then the rest oldest
 // first, as much as the budget allows, the oldest beyond it once it has
-// waited relistEvery refreshes. Under relistFloor leases the budget
-// covers the whole tree, as it always did.
+// waited relistEvery refreshes per budget it costs. Under relistFloor
+// leases a refresh lists the whole tree, as it always did.
 var (
 	// relistFloor is the budget's least, in leases per refresh.
 	relistFloor = 50_000
@@ -39,9 +40,19 @@ var (
 	relistHot = 60.0
 )
 
-// relistEvery bounds, in refresh intervals, how long any prefix goes
-// without a listing (a variable for tests).
+// relistEvery bounds, in refresh intervals, how long a prefix that costs
+// no more than the budget goes without a listing; one that costs k
+// budgets waits k times as long (a variable for tests).
 var relistEvery = 20
+
+// relistRequest is what one LIST costs Vault beyond its subtree, as a
+// share of the leases Vault holds: Vault keeps a timer per lease, and
+// each request's deadlines cost it a pass over the runtime's timer heap
+// (runtime.(*timers).adjust was most of an idle Vault's CPU at 300,000
+// leases), so at a million a request costs about 3 ms, as much as
+// listing 3,000 leases. Counting it makes a refresh list a few prefixes,
+// not a hundred small ones.
+var relistRequest = 0.003
 
 // relistPlan decides, before a refresh, what it lists (see above). A
 // LIST costs Vault a pass over the prefix's whole subtree in its storage
@@ -61,17 +72,22 @@ func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed 
 	if start == nil {
 		return nil, nil, time.Time{}
 	}
+	if c.idx.Len() <= relistFloor {
+		return nil, nil, time.Time{} // the whole tree costs little
+	}
 	focus, now := c.prefix, c.now()
 	budget := max(relistFloor, int(relistShare*float64(c.idx.Len())))
+	req := int(relistRequest * float64(c.idx.Len()))
 	stale := time.Duration(relistEvery) * c.opt.Refresh
 
 	list := map[string]bool{} // listed alone
 	var whole []string        // listed with everything under them
 	spent := 0
+	cost := func(n *model.Node) int { return n.Count() + req }
 	take := func(n *model.Node) {
 		if !list[n.Path()] {
 			list[n.Path()] = true
-			spent += n.Count()
+			spent += cost(n)
 		}
 	}
 	growing := func(n *model.Node) bool { return c.churn.Growth(n.Path(), now, churnWindow) >= relistHot }
@@ -89,7 +105,7 @@ func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed 
 		case r.hints.covers(p): // Vault made leases there that no listing found
 			if !r.hints.covers(leaseid.Parent(p)) || p == start.Path() {
 				whole = append(whole, p)
-				spent += n.Count()
+				spent += cost(n)
 			}
 		default:
 			rest = append(rest, n)
@@ -99,9 +115,9 @@ func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed 
 		}
 	}
 	visit(start)
-	if f := c.idx.Node(focus); f != nil && f.Count() <= budget {
+	if f := c.idx.Node(focus); f != nil && cost(f) <= budget {
 		whole = append(whole, focus) // new leases under the selection show at once
-		spent += f.Count()
+		spent += cost(f)
 	}
 	under := func(p string) bool {
 		for _, w := range whole {
@@ -111,19 +127,23 @@ func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed 
 		}
 		return false
 	}
-	// The rest, oldest first, while the budget lasts; the oldest goes
-	// even beyond it once it has waited relistEvery refreshes (a prefix
-	// bigger than the budget would wait forever otherwise). The first
-	// crawl listed everything at once: taking it in turns spreads that
-	// out for good, where listing all that is stale would list the whole
-	// tree again every relistEvery refreshes.
+	// The rest, oldest first, while the budget lasts; the oldest due goes
+	// even beyond it (a prefix bigger than the budget would wait forever
+	// otherwise): due once it has waited relistEvery refreshes for each
+	// budget it costs, so that the branches over the whole tree (at a
+	// million leases a LIST of the root costs Vault 0.6 s) come round
+	// as rarely as their cost is large. The first crawl listed
+	// everything at once: taking it in turns spreads that out for good,
+	// where listing all that is stale would list the whole tree again
+	// every relistEvery refreshes.
 	slices.SortFunc(rest, func(a, b *model.Node) int { return a.ListedAt().Compare(b.ListedAt()) })
 	tookRest := false
 	for _, n := range rest {
 		if list[n.Path()] || under(n.Path()) {
 			continue
 		}
-		if spent+n.Count() <= budget || !tookRest && now.Sub(n.ListedAt()) >= stale {
+		due := stale * time.Duration(max(1, (cost(n)+budget-1)/max(budget, 1)))
+		if spent+cost(n) <= budget || !tookRest && now.Sub(n.ListedAt()) >= due {
 			take(n)
 			tookRest = true
 			continue

@@ -157,10 +157,40 @@ func TestRelistPlanRotatesThroughTheTree(t *testing.T) {
 	}
 }
 
+// Each LIST costs Vault a request beyond its subtree (relistRequest, a
+// share of the tree), so the more a request costs the fewer prefixes a
+// refresh's budget lists: here 400 leases, the cheap small/ and small/s/
+// always, and of the big prefixes of 100 as many as the rest allows.
+func TestRelistPlanCountsEachListAsARequest(t *testing.T) {
+	relistKnobs(t, 400, 10)
+	old := relistRequest
+	t.Cleanup(func() { relistRequest = old })
+	for _, tc := range []struct {
+		share   float64 // of the 1,003 leases, per request
+		wantBig int
+	}{
+		{0, 3},    // 6 + 3×100
+		{0.05, 1}, // 2×(3+50) + 150
+		{0.1, 0},  // 2×(3+100), and a big prefix costs 200
+	} {
+		relistRequest = tc.share
+		now := t0
+		m := New(&recorder{}, Options{Refresh: time.Minute, Now: func() time.Time { return now }})
+		m = send(m, tea.WindowSizeMsg{Width: 120, Height: 24})
+		m = refresh(m, 1, false, relistEstate())
+		m.c.prefix = "small/s/" // the selection fits whatever a request costs
+		now = now.Add(time.Minute)
+		listed, _ := planned(m)
+		if big := bigListed(listed); len(big) != tc.wantBig {
+			t.Errorf("a request at %.0f%% of the tree: big prefixes listed %v, want %d", 100*tc.share, big, tc.wantBig)
+		}
+	}
+}
+
 // A prefix bigger than the budget waits, but not forever: once it has
-// waited relistEvery refreshes it goes beyond the budget, one at a time,
-// oldest first (the whole stale tree at once would be the very cost the
-// budget spares).
+// waited relistEvery refreshes for each budget it costs, it goes beyond
+// the budget, one at a time, oldest first (the whole stale tree at once
+// would be the very cost the budget spares).
 func TestRelistPlanTakesTheOldestBeyondTheBudgetOnceItWaited(t *testing.T) {
 	relistKnobs(t, 0, 10)
 	oldShare := relistShare
@@ -169,7 +199,14 @@ func TestRelistPlanTakesTheOldestBeyondTheBudgetOnceItWaited(t *testing.T) {
 	for _, tc := range []struct {
 		later   time.Duration
 		wantBig int
-	}{{time.Minute, 0}, {time.Duration(relistEvery) * time.Minute, 1}, {10 * time.Duration(relistEvery) * time.Minute, 1}} {
+	}{
+		{time.Minute, 0},
+		// a big prefix costs 103 (a request is 3 of the 1,003 leases),
+		// three budgets of 40: due after three times relistEvery
+		{time.Duration(relistEvery) * time.Minute, 0},
+		{3 * time.Duration(relistEvery) * time.Minute, 1},
+		{30 * time.Duration(relistEvery) * time.Minute, 1},
+	} {
 		now := t0
 		m := New(&recorder{}, Options{Refresh: time.Minute, Now: func() time.Time { return now }})
 		m = send(m, tea.WindowSizeMsg{Width: 120, Height: 24})

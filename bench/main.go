@@ -51,6 +51,13 @@ func main() {
 	flag.IntVar(&bigOpt.selected, "big-selected", 1000, "figure 12: the size of the prefix selected mid-crawl")
 	flag.IntVar(&bigOpt.growth, "big-growth", 5000, "figure 17: leases a minute the growth loop adds")
 	flag.DurationVar(&bigOpt.idle, "big-idle", 2*time.Minute, "figure 15: how long Vault's CPU is measured, idle and with leasetop attached")
+	flag.Func("leasetop-env", "figures 11-17: run the leasetop binary with this variable too, e.g. GOMAXPROCS=2 (repeatable)", func(kv string) error {
+		if !strings.Contains(kv, "=") {
+			return fmt.Errorf("want NAME=VALUE, got %q", kv)
+		}
+		leasetopEnv = append(leasetopEnv, kv)
+		return nil
+	})
 	auditReadPath := flag.String("audit-read", "", "internal: read this audit log into an Attribution and exit (the program figure 8 times)")
 	flag.Parse()
 	if *auditReadPath != "" {

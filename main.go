@@ -46,13 +46,14 @@ func profiled(path string, f func() int) int {
 }
 
 // shareCores runs leasetop on half the cores it may use (at least one),
-// unless GOMAXPROCS is set. Its work is waiting on Vault: at a million
-// leases it needs a third of a core, and the runtime's spare Ps spent
-// that much again looking for work (spinning, futex wake-ups), on cores
-// that a Vault on the same machine was short of (a dev server, a
-// bastion). With one P instead of two on 2 cores, the UI's crawl of
-// 200,000 leases went from 0.67x to 0.90x the raw loop's rate and its
-// CPU from 60 s to 34 s. It returns the number of Ps.
+// unless GOMAXPROCS is set. Its work is waiting on Vault: crawling a
+// million leases it needs 0.4 of a core, and the runtime's spare Ps
+// spent about as much again looking for work (spinning, futex
+// wake-ups), on cores that a Vault on the same machine was short of (a
+// dev server, a bastion). With one P instead of two on 2 cores, the
+// UI's crawl of 200,000 leases went from 0.63x to 0.83x the raw loop's
+// rate and its CPU from 63 s to 30 s (bench figure 13 with and without
+// -leasetop-env GOMAXPROCS=2). It returns the number of Ps.
 func shareCores(env string) int {
 	if env != "" {
 		return runtime.GOMAXPROCS(0)

@@ -61,8 +61,8 @@ var relistRequest = 0.003
 // prefixes chosen (roots) rather than at the top: a quiet leaf is listed
 // without its ancestors. skip runs on the walk's goroutines, so it reads
 // only what is computed here. restListed is the oldest listing among the
-// prefixes left alone; nil roots and skip, and a zero restListed, mean
-// the whole tree.
+// prefixes left alone that hold leases of their own (zero when none
+// does); nil roots and skip mean the whole tree.
 func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed time.Time) {
 	c := r.c
 	if c.opt.Refresh <= 0 {
@@ -137,7 +137,7 @@ func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed 
 	// where listing all that is stale would list the whole tree again
 	// every relistEvery refreshes.
 	slices.SortFunc(rest, func(a, b *model.Node) int { return a.ListedAt().Compare(b.ListedAt()) })
-	tookRest := false
+	tookRest, leftAlone := false, false
 	for _, n := range rest {
 		if list[n.Path()] || under(n.Path()) {
 			continue
@@ -148,11 +148,15 @@ func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed 
 			tookRest = true
 			continue
 		}
-		if at := n.ListedAt(); restListed.IsZero() || at.Before(restListed) {
+		leftAlone = true
+		// The age the status bar gives is the leases': a branch's own
+		// listing only names its children, and the branches over the
+		// whole tree come round rarely (above).
+		if at := n.ListedAt(); n.Direct() > 0 && (restListed.IsZero() || at.Before(restListed)) {
 			restListed = at
 		}
 	}
-	if restListed.IsZero() {
+	if !leftAlone {
 		return nil, nil, time.Time{}
 	}
 	listed := func(p string) bool { return list[p] || under(p) }

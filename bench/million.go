@@ -136,13 +136,13 @@ func bigFigures(ctx context.Context, srv *devvault.Server, rootAPI *api.Client, 
 
 	// 12 (before the growth of 17 adds a prefix to the tree): select a prefix of o.selected leases while the crawl runs; time
 	// its lookups at a proxy, against looking them up alone.
-	if !want(12) {
-		// not asked for
-	} else if fig, err := focusFigure(ctx, bin, srv, rootAPI, listings, selPrefix, sel, o); err != nil {
-		add("12. TTLs of a selected 1,000-lease prefix during the 1M crawl vs alone", "error: "+err.Error(), "<= 2x")
-	} else {
-		figs = append(figs, fig)
-		fmt.Printf("  %s: %s\n", fig.name, fig.value)
+	if want(12) {
+		if fig, err := focusFigure(ctx, bin, srv, rootAPI, listings, selPrefix, sel, o); err != nil {
+			add("12. TTLs of a selected 1,000-lease prefix during the 1M crawl vs alone", "error: "+err.Error(), "<= 2x")
+		} else {
+			figs = append(figs, fig)
+			fmt.Printf("  %s: %s\n", fig.name, fig.value)
+		}
 	}
 
 	// Vault idle, before any leasetop.
@@ -200,10 +200,11 @@ func bigFigures(ctx context.Context, srv *devvault.Server, rootAPI *api.Client, 
 	// last 2 minutes, so the second growth would have to out-count the
 	// first before it could be named: it starts once the first is no
 	// longer named (about 2 minutes after it stops).
-	for i, g := range []struct{ what, path string }{{"a new prefix", "big/burst"}, {"an existing quiet prefix", bigPrefix(o.prefixes - 7)}} {
-		if !want(17) {
-			break
-		}
+	growths := []struct{ what, path string }{{"a new prefix", "big/burst"}, {"an existing quiet prefix", bigPrefix(o.prefixes - 7)}}
+	if !want(17) {
+		growths = nil
+	}
+	for i, g := range growths {
 		if i > 0 {
 			// Gone for 20 s in a row: a refresh's own status hides the
 			// growth for a moment, which is not the growth leaving.
@@ -412,8 +413,7 @@ func timeLs(ctx context.Context, bin string, srv *devvault.Server) (time.Duratio
 	if err := cmd.Wait(); err != nil {
 		return 0, 0, 0, fmt.Errorf("ls -r: %v: %s", err, stderr.String())
 	}
-	took := time.Since(start)
-	return took, lines, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
+	return time.Since(start), lines, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
 // term is leasetop running in a tmux session of its own, 200x50.

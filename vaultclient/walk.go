@@ -64,9 +64,9 @@ type Event struct {
 // finds it, on the returned channel, which is closed when the walk ends or
 // ctx is cancelled. No lookup starts while a LIST runs, so the tree (and
 // its counts) fills in at LIST speed before any TTL; requests in flight
-// never exceed the concurrency. A failed
-// branch is reported as an EventError and the rest of the walk goes on;
-// walking that branch again resumes it.
+// never exceed the concurrency. A failed branch is reported as an
+// EventError and the rest of the walk goes on; walking that branch again
+// resumes it.
 func (c *Client) Walk(ctx context.Context, prefix string, opt WalkOptions) <-chan Event {
 	n := opt.Concurrency
 	if n <= 0 {

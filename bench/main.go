@@ -50,7 +50,7 @@ func main() {
 	flag.IntVar(&bigOpt.tokens, "big-tokens", 5000, "figures 11-17: token leases among them")
 	flag.IntVar(&bigOpt.selected, "big-selected", 1000, "figure 12: the size of the prefix selected mid-crawl")
 	flag.IntVar(&bigOpt.growth, "big-growth", 5000, "figure 17: leases a minute the growth loop adds")
-	flag.DurationVar(&bigOpt.idle, "big-idle", 2*time.Minute, "figure 15: how long Vault's CPU is measured, idle and with leasetop attached")
+	flag.DurationVar(&bigOpt.idle, "big-idle", 2*time.Minute, "figure 15: how long Vault's CPU is measured with leasetop attached, and as long with it stopped, in alternating windows")
 	flag.Func("leasetop-env", "figures 11-17: run the leasetop binary with this variable too, e.g. GOMAXPROCS=2 (repeatable)", func(kv string) error {
 		if !strings.Contains(kv, "=") {
 			return fmt.Errorf("want NAME=VALUE, got %q", kv)

@@ -13,7 +13,7 @@ import (
 // Lookup fetches one lease by its full id.
 func (c *Client) Lookup(ctx context.Context, id string) (Lease, error) {
 	resp, err := c.do(ctx, request{op: "lookup", method: http.MethodPut, path: "sys/leases/lookup",
-		body: map[string]any{"lease_id": id}})
+		body: map[string]any{"lease_id": id}, gauge: true})
 	if err != nil {
 		return Lease{}, withLease(err, id)
 	}

@@ -85,7 +85,9 @@ func (l *Limiter) Acquire(ctx context.Context) error {
 }
 
 // Release returns a request's room and learns from how it went: its round
-// trip, and whether Vault said it was overloaded (429, 503).
+// trip, and whether Vault said it was overloaded (429, 503). A zero rtt is
+// a request whose round trip says nothing of queueing (a LIST, which takes
+// as long as its keys): only its overload counts.
 func (l *Limiter) Release(rtt time.Duration, overloaded bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -102,6 +104,9 @@ func (l *Limiter) Release(rtt time.Duration, overloaded bool) {
 		if now.Sub(l.lastDrop) >= max(dropSpacing, rtt) {
 			l.limit, l.lastDrop = max(minLimit, l.limit*dropOnLoad), now
 		}
+		return
+	}
+	if rtt <= 0 {
 		return
 	}
 	// Latency is judged a sample at a time, by its mean: a slow answer

@@ -2,6 +2,7 @@ package vaultclient_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -85,5 +86,54 @@ func TestAdaptiveLimitBacksOffUnderFaultsAndRecovers(t *testing.T) {
 	lowest, n = walkWatchingLimit(t, c, "secret/limit/")
 	if n != 300 || lowest >= 4 {
 		t.Errorf("a latency rise: %d leases, lowest limit %d; want 300 and below 4", n, lowest)
+	}
+}
+
+// A LIST takes as long as the keys it returns (at a million leases, 0.2 to
+// 0.9 s), so the adaptive limit must not read it as queueing: a tree of
+// slow LISTs leaves the limit at the ceiling, and the counts come in at
+// full concurrency.
+func TestSlowListsLeaveTheAdaptiveLimitAlone(t *testing.T) {
+	env, p, c := proxied(t) // concurrency 4
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for i := range 8 {
+		if _, err := env.Seed.LeasedKV(ctx, fmt.Sprintf("slowlist/p%d", i), time.Hour, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Quick LISTs first, as the small prefixes of a big tree are: before
+	// LISTs were left out of the limit's judgement, they set the baseline
+	// that the slow ones were then judged against.
+	for range c.Walk(ctx, "secret/slowlist/", vaultclient.WalkOptions{ListOnly: true}) {
+	}
+	p.Add(faultproxy.Rule{Method: "LIST", PathPrefix: "sys/leases/lookup", Count: -1, Fault: faultproxy.Fault{Delay: 200 * time.Millisecond}})
+	lowest, listed := 4, 0
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range c.Walk(ctx, "secret/slowlist/", vaultclient.WalkOptions{ListOnly: true}) {
+			switch ev.Kind {
+			case vaultclient.EventListed:
+				listed++
+			case vaultclient.EventError:
+				t.Errorf("walk: %v", ev.Err)
+			}
+		}
+	}()
+	for waiting := true; waiting; {
+		select {
+		case <-done:
+			waiting = false
+		case <-time.After(time.Millisecond):
+		}
+		cur, _ := c.Concurrency()
+		lowest = min(lowest, cur)
+	}
+	if listed != 9 {
+		t.Errorf("listed %d prefixes, want the parent and its 8", listed)
+	}
+	if lowest != 4 {
+		t.Errorf("slow LISTs brought the limit down to %d; want it left at 4", lowest)
 	}
 }

@@ -90,7 +90,7 @@ func (c *Client) LookupAccessor(ctx context.Context, accessor string) (AccessorI
 		return AccessorInfo{}, &Error{Kind: KindBadRequest, Op: "lookup accessor", Path: path, Hint: "no accessor given"}
 	}
 	resp, err := c.do(ctx, request{op: "lookup accessor", method: http.MethodPost, path: path,
-		body: map[string]any{"accessor": accessor}})
+		body: map[string]any{"accessor": accessor}, gauge: true})
 	if err != nil {
 		return AccessorInfo{}, noSuchAccessor(err, accessor)
 	}

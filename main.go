@@ -6,9 +6,13 @@ package main
 
 import (
 	"io"
+	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
+	"time"
 
 	"github.com/leasetop/leasetop/cli"
 )
@@ -20,6 +24,7 @@ var version = "dev"
 
 func main() {
 	shareCores(os.Getenv("GOMAXPROCS"))
+	capHeap(os.Getenv("GOMEMLIMIT"), liveHeap, time.Second)
 	os.Exit(profiled(os.Getenv("LEASETOP_CPUPROFILE"), func() int {
 		return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	}))
@@ -61,6 +66,44 @@ func shareCores(env string) int {
 	n := max(1, runtime.GOMAXPROCS(0)/2)
 	runtime.GOMAXPROCS(n)
 	return n
+}
+
+// heapCap is the soft limit on leasetop's memory while its live data fits
+// well inside it; capLift is the live heap at which the limit is lifted.
+const (
+	heapCap = 224 << 20
+	capLift = heapCap * 3 / 4
+)
+
+// capHeap keeps leasetop's memory under heapCap (a soft limit for the
+// garbage collector), unless GOMEMLIMIT is set. Left to itself the
+// collector lets the heap grow to twice the live data before it collects:
+// crawling a million leases the live data (the index, the ids listed and
+// not yet looked up) came near 160 MB, and the process peaked at 409 MB
+// of RSS. Under a limit of 200 MiB the heap peaked at 199 MB, for about a
+// tenth more of leasetop's CPU. A limit that the live data outgrows would
+// make the collector run back to back, so once live (read every poll)
+// passes capLift the limit is lifted for good and the collector paces as
+// it would without it. It returns the limit in force.
+func capHeap(env string, live func() uint64, poll time.Duration) int64 {
+	if env != "" {
+		return debug.SetMemoryLimit(-1)
+	}
+	debug.SetMemoryLimit(heapCap)
+	go func() {
+		for live() <= capLift {
+			time.Sleep(poll)
+		}
+		debug.SetMemoryLimit(math.MaxInt64)
+	}()
+	return heapCap
+}
+
+// liveHeap is the heap the last garbage collection left live.
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // run is the whole program, for tests: the arguments without the program

@@ -73,7 +73,7 @@ func (c *Client) Walk(ctx context.Context, prefix string, opt WalkOptions) <-cha
 		n = c.concurrency
 	}
 	out := make(chan Event, 4*n)
-	w := &walker{c: c, ctx: ctx, out: out, listOnly: opt.ListOnly, focus: opt.Focus, skip: opt.Skip, queues: map[string][]string{}}
+	w := &walker{c: c, ctx: ctx, out: out, listOnly: opt.ListOnly, focus: opt.Focus, skip: opt.Skip, queues: map[string]*idQueue{}}
 	w.cond = sync.NewCond(&w.mu)
 	w.lists = append(w.lists, prefix)
 	if len(opt.Roots) > 0 {
@@ -119,11 +119,31 @@ type walker struct {
 	pending int      // queued + in flight; the walk ends at zero
 	// Lease ids to look up, queued per prefix; order is the prefixes
 	// with ids queued, oldest first. current is the queue being served.
-	queues  map[string][]string
+	queues  map[string]*idQueue
 	order   []string
 	current string
 	queued  int
 }
+
+// idQueue is one prefix's lease ids waiting for a lookup: the listings'
+// own id slices, not a copy (at a million leases a copy was 14 MB of the
+// crawl's heap, and more while append grew it). They are only read: the
+// Listed event that carried them shares them with the consumer.
+type idQueue struct {
+	chunks [][]string
+	next   int // in chunks[0]
+}
+
+func (q *idQueue) pop() string {
+	id := q.chunks[0][q.next]
+	if q.next++; q.next == len(q.chunks[0]) {
+		q.chunks[0] = nil
+		q.chunks, q.next = q.chunks[1:], 0
+	}
+	return id
+}
+
+func (q *idQueue) empty() bool { return q == nil || len(q.chunks) == 0 }
 
 // next blocks for a task; ok is false when the walk is over.
 func (w *walker) next() (task string, isList, ok bool) {
@@ -161,9 +181,9 @@ func (w *walker) nextLookup() string {
 		focus = w.focus()
 	}
 	q := w.queues[w.current]
-	if len(q) == 0 || !strings.HasPrefix(w.current, focus) {
+	if q.empty() || !strings.HasPrefix(w.current, focus) {
 		w.current = ""
-		w.order = slices.DeleteFunc(w.order, func(p string) bool { return len(w.queues[p]) == 0 })
+		w.order = slices.DeleteFunc(w.order, func(p string) bool { return w.queues[p].empty() })
 		for _, p := range w.order {
 			if strings.HasPrefix(p, focus) {
 				w.current = p
@@ -175,12 +195,9 @@ func (w *walker) nextLookup() string {
 		}
 		q = w.queues[w.current]
 	}
-	id := q[0]
-	q[0] = ""
-	if len(q) == 1 {
+	id := q.pop()
+	if q.empty() {
 		delete(w.queues, w.current)
-	} else {
-		w.queues[w.current] = q[1:]
 	}
 	w.queued--
 	return id
@@ -195,10 +212,13 @@ func (w *walker) done(wasList bool, lists []string, prefix string, lookups []str
 	}
 	w.lists = append(w.lists, lists...)
 	if len(lookups) > 0 {
-		if _, ok := w.queues[prefix]; !ok {
+		q := w.queues[prefix]
+		if q == nil {
+			q = &idQueue{}
+			w.queues[prefix] = q
 			w.order = append(w.order, prefix)
 		}
-		w.queues[prefix] = append(w.queues[prefix], lookups...)
+		q.chunks = append(q.chunks, lookups)
 		w.queued += len(lookups)
 	}
 	w.pending += len(lists) + len(lookups) - 1

@@ -180,9 +180,9 @@ func bigFigures(ctx context.Context, srv *devvault.Server, rootAPI *api.Client, 
 	add("14a. index heap per lease at "+o.size()+"; leasetop's RSS after the crawl (peak)",
 		fmt.Sprintf("%.0f B; %d MB (peak %d MB)", heap, rss>>20, hwm>>20), "<= 128 B; <= 256 MB")
 	if want(15) {
-		withUI, idle := vaultCPUPaired(srv.Pid(), t.pid(), o.idle)
+		withUI, idle, median := vaultCPUPaired(srv.Pid(), t.pid(), o.idle)
 		add(fmt.Sprintf("15. Vault CPU with an idle leasetop attached (%s, %s, refresh %s) above Vault idle", o.size(), o.idle, o.refresh),
-			fmt.Sprintf("%.2f%% of a core (%.2f%% attached vs %.2f%% with leasetop stopped, in alternating windows)", withUI-idle, withUI, idle), "<= 2%")
+			fmt.Sprintf("%.2f%% of a core (%.2f%% attached vs %.2f%% with leasetop stopped, in alternating windows; median of the pairs %.2f%%)", withUI-idle, withUI, idle, median), "<= 2%")
 	}
 	status := t.screen()
 	if i := strings.LastIndex(status, "refreshed"); i >= 0 {
@@ -509,10 +509,15 @@ func procCPU(pid int) time.Duration {
 // alternating windows in the order with, without, without, with, … so
 // that Vault's own idle work, which drifts by several points over minutes
 // at a million leases (33% and 25% of a core in two idle windows six
-// minutes apart), falls on both sides alike rather than on one.
-func vaultCPUPaired(vault, leasetop int, d time.Duration) (with, without float64) {
+// minutes apart), falls on both sides alike rather than on one. Vault
+// also has bursts of work of its own (a periodic job), which land in one
+// window: so the figure is also given as the median of the four pairs'
+// differences, which one such window cannot move, and the windows are
+// printed.
+func vaultCPUPaired(vault, leasetop int, d time.Duration) (with, without, median float64) {
 	var on, off time.Duration
 	win := d / 4
+	var used [8]float64
 	for i := range 8 {
 		running := i%4 == 0 || i%4 == 3
 		if !running {
@@ -520,16 +525,23 @@ func vaultCPUPaired(vault, leasetop int, d time.Duration) (with, without float64
 		}
 		before := procCPU(vault)
 		time.Sleep(win)
-		if used := procCPU(vault) - before; running {
-			on += used
+		u := procCPU(vault) - before
+		used[i] = 100 * u.Seconds() / win.Seconds()
+		if running {
+			on += u
 		} else {
-			off += used
+			off += u
 		}
 		if !running {
 			_ = syscall.Kill(leasetop, syscall.SIGCONT)
 		}
 	}
-	return 100 * on.Seconds() / d.Seconds(), 100 * off.Seconds() / d.Seconds()
+	// Pairs: (0,1), (3,2), (4,5), (7,6): each attached window with the
+	// stopped one beside it.
+	diffs := []float64{used[0] - used[1], used[3] - used[2], used[4] - used[5], used[7] - used[6]}
+	slices.Sort(diffs)
+	fmt.Printf("  Vault's CPU per %s window (attached, stopped, stopped, attached, …): %.1f\n", win, used)
+	return 100 * on.Seconds() / d.Seconds(), 100 * off.Seconds() / d.Seconds(), (diffs[1] + diffs[2]) / 2
 }
 
 // indexHeap builds the index as the UI holds it from the real listings

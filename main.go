@@ -83,7 +83,8 @@ const (
 // peaked at 409 MB of RSS. With a limit of 240 MiB it peaked at 258 MB
 // (the binary and what the runtime does not count come on top), the
 // crawl took 188 s of CPU against 202 s without, and 213 collections
-// against 136 (throwaway runs in tmux at 1M, one after the other). A
+// against 136 (throwaway runs in tmux at 1M, one after the other); with
+// 232 MiB, 248 MB (bench figure 14a). A
 // limit that the live data outgrows would make the collector run back to
 // back, so once live (read every poll) passes capLift the limit is lifted
 // for good and the collector paces as it would without it. It returns

@@ -84,11 +84,10 @@ const (
 // (the binary and what the runtime does not count come on top), the
 // crawl took 188 s of CPU against 202 s without, and 213 collections
 // against 136 (throwaway runs in tmux at 1M, one after the other); with
-// 232 MiB, 248 MB (bench figure 14a). A
-// limit that the live data outgrows would make the collector run back to
-// back, so once live (read every poll) passes capLift the limit is lifted
-// for good and the collector paces as it would without it. It returns
-// the limit in force.
+// 232 MiB, 248 MB (bench figure 14a). A limit that the live data outgrows
+// would make the collector run back to back, so once live (read every
+// poll) passes capLift the limit is lifted for good and the collector
+// paces as it would without it. It returns the limit in force.
 func capHeap(env string, live func() uint64, poll time.Duration) int64 {
 	if env != "" {
 		return debug.SetMemoryLimit(-1)

@@ -63,30 +63,25 @@ func (c *Client) List(ctx context.Context, prefix string) (Listing, error) {
 	// allocation per listing, not one per lease, and no size-class
 	// rounding (a 40-byte id took 48). A crawl of a million leases holds
 	// every id it has listed and not yet looked up.
-	size, n := 0, 0
+	leaseKeys, size := keys[:0], 0
 	for _, k := range keys {
 		if strings.HasSuffix(k, "/") {
 			out.Prefixes = append(out.Prefixes, p+k)
 		} else {
-			size, n = size+len(p)+len(k), n+1
+			leaseKeys, size = append(leaseKeys, k), size+len(p)+len(k)
 		}
 	}
-	if n > 0 {
+	if len(leaseKeys) > 0 {
 		var b strings.Builder
 		b.Grow(size)
-		for _, k := range keys {
-			if !strings.HasSuffix(k, "/") {
-				b.WriteString(p)
-				b.WriteString(k)
-			}
+		for _, k := range leaseKeys {
+			b.WriteString(p)
+			b.WriteString(k)
 		}
-		all, at := b.String(), 0
-		out.LeaseIDs = make([]string, 0, n)
-		for _, k := range keys {
-			if !strings.HasSuffix(k, "/") {
-				out.LeaseIDs = append(out.LeaseIDs, all[at:at+len(p)+len(k)])
-				at += len(p) + len(k)
-			}
+		all := b.String()
+		out.LeaseIDs = make([]string, len(leaseKeys))
+		for i, k := range leaseKeys {
+			out.LeaseIDs[i], all = all[:len(p)+len(k)], all[len(p)+len(k):]
 		}
 	}
 	sort.Strings(out.Prefixes)

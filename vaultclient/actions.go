@@ -12,8 +12,14 @@ import (
 
 // Lookup fetches one lease by its full id.
 func (c *Client) Lookup(ctx context.Context, id string) (Lease, error) {
+	return c.lookup(ctx, id, nil)
+}
+
+// lookup is Lookup, its first attempt sent in room the caller holds under
+// the limit (held: its release; nil to wait for room as any request does).
+func (c *Client) lookup(ctx context.Context, id string, held func()) (Lease, error) {
 	resp, err := c.do(ctx, request{op: "lookup", method: http.MethodPut, path: "sys/leases/lookup",
-		body: map[string]any{"lease_id": id}, gauge: true})
+		body: map[string]any{"lease_id": id}, gauge: true, held: held})
 	if err != nil {
 		return Lease{}, withLease(err, id)
 	}

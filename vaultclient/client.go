@@ -189,6 +189,23 @@ type request struct {
 	// from 16 to 1 within 1.5 s and the tree's counts came in one LIST at
 	// a time. Any request's 429 or 503 still lowers the limit.
 	gauge bool
+	// held, if set, says the caller already holds room under the limit
+	// for the first attempt (see room), and gives it back unused.
+	held func()
+}
+
+// room waits for room under the adaptive limit for one request, for a
+// caller that decides what to send only once it may go (the walk picks
+// the lease to look up then). The request takes it as held; release gives
+// it back unused.
+func (c *Client) room(ctx context.Context) (release func(), err error) {
+	if c.limiter == nil {
+		return func() {}, nil
+	}
+	if err := c.limiter.Acquire(ctx); err != nil {
+		return nil, err
+	}
+	return func() { c.limiter.Release(0, false) }, nil
 }
 
 // do sends r, retrying rate limits and transient failures with backoff. It
@@ -198,16 +215,20 @@ type request struct {
 func (c *Client) do(ctx context.Context, r request) (*api.Response, error) {
 	var last *Error
 	for attempt := 0; ; attempt++ {
+		held := attempt == 0 && r.held != nil
 		req := c.api.NewRequest(r.method, "/v1/"+r.path)
 		for k, v := range r.query {
 			req.Params.Set(k, v)
 		}
 		if r.body != nil {
 			if err := req.SetJSONBody(r.body); err != nil {
+				if held {
+					r.held()
+				}
 				return nil, &Error{Kind: KindOther, Op: r.op, Path: r.path, Err: err}
 			}
 		}
-		if c.limiter != nil {
+		if c.limiter != nil && !held {
 			if err := c.limiter.Acquire(ctx); err != nil {
 				return nil, &Error{Kind: KindUnreachable, Op: r.op, Path: r.path, Err: err, Hint: "cancelled"}
 			}

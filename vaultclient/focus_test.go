@@ -142,3 +142,59 @@ func TestWalkLooksNothingUpWhileAListRuns(t *testing.T) {
 		t.Errorf("looked up %d leases (%d at the proxy), want all 80", leases, p.Count(isLookup))
 	}
 }
+
+// A worker picks its lease id when its request may go, not before waiting
+// for room under the limit: with sixteen workers and room for one request
+// (the client's ceiling), moving the focus re-orders every lookup after
+// the one in flight. Workers that picked first held sixteen ids of the
+// old focus, which went out among the new one's.
+func TestWalkPicksEachLookupWhenItMayGo(t *testing.T) {
+	env, p, _ := proxied(t)
+	api, err := env.Server.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := api.SetAddress(p.URL); err != nil {
+		t.Fatal(err)
+	}
+	c := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for i := range 3 {
+		if _, err := env.Seed.LeasedKV(ctx, fmt.Sprintf("pick/p%d", i), time.Hour, 60); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.Add(faultproxy.Rule{PathPrefix: "sys/leases/lookup", Method: "PUT", Count: -1, Fault: faultproxy.Fault{Delay: 3 * time.Millisecond}})
+
+	var focus atomic.Value
+	focus.Store("secret/pick/p2/")
+	moveAt := -1
+	n := 0
+	for ev := range c.Walk(ctx, "secret/pick/", vaultclient.WalkOptions{Concurrency: 16, Focus: func() string { return focus.Load().(string) }}) {
+		if ev.Kind == vaultclient.EventError {
+			t.Fatal(ev.Err)
+		}
+		if ev.Kind == vaultclient.EventLease {
+			if n++; n == 20 {
+				focus.Store("secret/pick/p0/")
+				moveAt = len(lookedUp(p)) // sent so far, the one in flight included
+			}
+		}
+	}
+	ids := lookedUp(p)
+	if len(ids) != 180 || moveAt < 0 {
+		t.Fatalf("%d lookups, focus moved after %d; want 180, moved", len(ids), moveAt)
+	}
+	// After the move, p0's 60 come next; one worker may have picked just
+	// before the focus moved and sent just after.
+	stale := 0
+	for _, id := range ids[moveAt : moveAt+60] {
+		if !strings.HasPrefix(id, "secret/pick/p0/") {
+			stale++
+		}
+	}
+	if stale > 1 {
+		t.Errorf("%d of the 60 lookups after the move were not of the new focus, want at most 1:\n%v", stale, ids[moveAt:moveAt+60])
+	}
+}

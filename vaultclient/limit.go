@@ -41,6 +41,9 @@ type Limiter struct {
 	n         int
 	sampleEnd time.Time
 	now       func() time.Time
+	// ownBusy is the share of its processors this process kept busy over
+	// the sample just ended (see ownBusy); -1 when unknown.
+	ownBusy func() float64
 }
 
 // Limiter tuning: what counts as queueing, how hard to back off, and how
@@ -54,12 +57,13 @@ const (
 	minLimit    = 1.0                    // never below one request
 	dropSpacing = 100 * time.Millisecond // 429/503: at most one halving per this, or per round trip
 	sampleSpan  = 100 * time.Millisecond // answers judged together
+	ownBusyFull = 0.9                    // our processors this busy: a slow sample is ours
 )
 
 // NewLimiter starts at the ceiling: a healthy Vault runs the crawl at full
 // speed from the first request.
 func NewLimiter(ceiling int) *Limiter {
-	l := &Limiter{max: max(ceiling, 1), limit: float64(max(ceiling, 1)), now: time.Now}
+	l := &Limiter{max: max(ceiling, 1), limit: float64(max(ceiling, 1)), now: time.Now, ownBusy: newOwnBusy().share}
 	l.cond = sync.NewCond(&l.mu)
 	return l
 }
@@ -131,7 +135,14 @@ func (l *Limiter) judge() {
 	if l.prevMin > 0 && (base == 0 || l.prevMin < base) {
 		base = l.prevMin
 	}
+	busy := l.ownBusy() // read every sample, to cover this one alone
 	if base > 0 && mean > time.Duration(queueFactor*float64(base))+queueSlack {
+		// With our own processors busy, the round trips were slow on our
+		// side (see ownBusy): the sample says nothing of Vault's queueing,
+		// and the limit stays.
+		if busy >= ownBusyFull {
+			return
+		}
 		l.limit = max(minLimit, l.limit*dropOnQueue)
 		return
 	}

@@ -10,6 +10,7 @@ func TestLimiterBacksOffAndRecovers(t *testing.T) {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	l := NewLimiter(16)
 	l.now = func() time.Time { return now }
+	l.ownBusy = func() float64 { return 0.1 }
 	step := func(rtt time.Duration, overloaded bool) {
 		now = now.Add(200 * time.Millisecond)
 		if err := l.Acquire(context.Background()); err != nil {
@@ -90,6 +91,7 @@ func TestLimiterJudgesASampleByItsMean(t *testing.T) {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	l := NewLimiter(16)
 	l.now = func() time.Time { return now }
+	l.ownBusy = func() float64 { return 0.1 }
 	release := func(rtts ...time.Duration) {
 		for _, rtt := range rtts {
 			if err := l.Acquire(context.Background()); err != nil {
@@ -123,5 +125,44 @@ func TestLimiterJudgesASampleByItsMean(t *testing.T) {
 	release(ms) // closes the sample
 	if got := limit(); got != 9 {
 		t.Errorf("after a quick sample with one pause in it: limit %d, want 9 (one more, not one an answer)", got)
+	}
+}
+
+// A slow sample whose slowness is this process's own (its processor busy:
+// the UI at work on its one core) leaves the limit where it is; the same
+// sample from a process at rest is Vault queueing.
+func TestLimiterLeavesSlownessOfItsOwnToItself(t *testing.T) {
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		name string
+		busy float64 // the share of our processors we kept busy
+		want int
+	}{
+		{"Vault queueing", 0.2, 12},
+		{"not known", -1, 12},
+		{"ours: our processor busy", 1, 16},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+			l := NewLimiter(16)
+			l.now = func() time.Time { return now }
+			l.ownBusy = func() float64 { return tc.busy }
+			release := func(rtts ...time.Duration) {
+				for _, rtt := range rtts {
+					if err := l.Acquire(context.Background()); err != nil {
+						t.Fatal(err)
+					}
+					l.Release(rtt, false)
+				}
+			}
+			release(ms) // the baseline
+			now = now.Add(sampleSpan)
+			release(80*ms, 80*ms) // judged at the next answer
+			now = now.Add(sampleSpan)
+			release(ms)
+			if got, _ := l.Limit(); got != tc.want {
+				t.Errorf("limit %d, want %d", got, tc.want)
+			}
+		})
 	}
 }

@@ -145,7 +145,9 @@ func (q *idQueue) pop() string {
 
 func (q *idQueue) empty() bool { return q == nil || len(q.chunks) == 0 }
 
-// next blocks for a task; ok is false when the walk is over.
+// next blocks for a task; ok is false when the walk is over. A LIST
+// comes with its prefix; a lookup comes without its id (task ""), which
+// the worker takes (takeLookup) once a request may go out.
 func (w *walker) next() (task string, isList, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -159,16 +161,36 @@ func (w *walker) next() (task string, isList, ok bool) {
 			w.listing++
 			return task, true, true
 		}
-		// Counts at LIST speed: while any LIST is in flight it may name
-		// more prefixes to list, and a lookup now would take Vault's time
-		// from the LISTs the tree's counts wait for (at a million leases,
-		// lookups started by idle workers made the counts half as slow
-		// again as a LIST-only walk). So lookups wait for the listing.
-		if w.queued > 0 && w.listing == 0 {
-			return w.nextLookup(), false, true
+		if w.lookupReady() {
+			return "", false, true
 		}
 		w.cond.Wait()
 	}
+}
+
+// lookupReady: ids are queued and no LIST is in flight or waiting.
+// Counts at LIST speed: while any LIST is in flight it may name more
+// prefixes to list, and a lookup now would take Vault's time from the
+// LISTs the tree's counts wait for (at a million leases, lookups started
+// by idle workers made the counts half as slow again as a LIST-only walk).
+// So lookups wait for the listing.
+func (w *walker) lookupReady() bool {
+	return w.queued > 0 && w.listing == 0 && len(w.lists) == 0
+}
+
+// takeLookup picks the id to look up now, if one is still ready: the
+// worker calls it holding room under the client's limit, so the pick
+// follows the focus at the moment the request can go. Picked before
+// waiting for room, an id waited with its worker: at a limit of 1 the
+// sixteen workers each held one, of whatever prefix was the focus when
+// they took it, and the last of them went seconds after the new focus's.
+func (w *walker) takeLookup() (string, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ctx.Err() != nil || !w.lookupReady() {
+		return "", false
+	}
+	return w.nextLookup(), true
 }
 
 // nextLookup takes a lease id: from the focused prefix's subtree when it
@@ -234,9 +256,18 @@ func (w *walker) work() {
 		}
 		if isList {
 			w.list(task)
-		} else {
-			w.lookup(task)
+			continue
 		}
+		release, err := w.c.room(w.ctx)
+		if err != nil {
+			continue // cancelled: next says the walk is over
+		}
+		id, ok := w.takeLookup()
+		if !ok {
+			release() // another worker took the last, or a LIST came first
+			continue
+		}
+		w.lookup(id, release)
 	}
 }
 
@@ -260,8 +291,10 @@ func (w *walker) list(prefix string) {
 	w.done(true, l.Prefixes, l.Prefix, l.LeaseIDs)
 }
 
-func (w *walker) lookup(id string) {
-	lease, err := w.c.Lookup(w.ctx, id)
+// lookup looks id up in the room the worker holds (released by the
+// request's first attempt).
+func (w *walker) lookup(id string, room func()) {
+	lease, err := w.c.lookup(w.ctx, id, room)
 	switch {
 	case err == nil:
 		w.emit(Event{Kind: EventLease, Lease: lease, Prefix: leaseid.Prefix(id), LeaseID: id})

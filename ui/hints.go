@@ -2,11 +2,14 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/leasetop/leasetop/vaultclient"
 )
 
 // growthHints finds leases being made under prefixes a refresh left
@@ -66,7 +69,15 @@ func readCreations(r *root, answer func(map[string]float64, error) tea.Msg) tea.
 func (h *growthHints) update(creations map[string]float64, err error) {
 	h.hot = nil
 	if err != nil {
-		h.off = true
+		// Vault gives this token no figures (no read on sys/metrics, no
+		// telemetry): stop asking. A read that failed for now (a timeout,
+		// Vault busy or away, leasetop suspended past the read's
+		// deadline) leaves this refresh without hints and the next asks
+		// again, comparing with the last figures it had.
+		var e *vaultclient.Error
+		if errors.As(err, &e) && !e.Temporary() {
+			h.off = true
+		}
 		return
 	}
 	if h.last != nil {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+
+	"github.com/leasetop/leasetop/vaultclient"
 )
 
 // The hints name a mount when Vault made clearly more leases there than
@@ -65,13 +67,38 @@ func TestGrowthHintsNameTheMountWhereLeasesWentUnseen(t *testing.T) {
 }
 
 // Without figures (no telemetry, no read on sys/metrics) the hints stop
-// asking and name nothing.
-func TestGrowthHintsStopWithoutFigures(t *testing.T) {
-	var h growthHints
-	h.update(map[string]float64{"secret/": 1}, nil)
-	h.update(nil, errors.New("permission denied"))
-	if !h.off || h.hot != nil || h.covers("secret/x/") {
-		t.Errorf("after an error: off %v, hot %v", h.off, h.hot)
+// asking and name nothing. A read that failed for now (a timeout, Vault
+// busy or away, or leasetop stopped past the read's deadline) leaves that
+// refresh without hints, and the next one asks again: one such failure
+// turned them off for good, and growth under a new prefix went unnamed.
+func TestGrowthHintsStopWithoutFiguresButNotForAFailureOfNow(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		err     error
+		wantOff bool
+	}{
+		{"no read on sys/metrics", &vaultclient.Error{Kind: vaultclient.KindPermissionDenied}, true},
+		{"no telemetry", &vaultclient.Error{Kind: vaultclient.KindBadRequest}, true},
+		{"the read timed out", &vaultclient.Error{Kind: vaultclient.KindUnreachable, Hint: "cancelled"}, false},
+		{"Vault busy", &vaultclient.Error{Kind: vaultclient.KindServer, Status: 503}, false},
+		{"the body cut short", errors.New("unexpected EOF"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var h growthHints
+			h.update(map[string]float64{"secret/": 1}, nil)
+			h.update(nil, tc.err)
+			if h.off != tc.wantOff || h.hot != nil || h.covers("secret/x/") {
+				t.Errorf("after the error: off %v (want %v), hot %v", h.off, tc.wantOff, h.hot)
+			}
+			if tc.wantOff {
+				return
+			}
+			// The next read finds 500 made that no listing found: news.
+			h.update(map[string]float64{"secret/": 501}, nil)
+			if !slices.Equal(h.hot, []string{"secret/"}) {
+				t.Errorf("the read after the failure names %v, want secret/", h.hot)
+			}
+		})
 	}
 }
 

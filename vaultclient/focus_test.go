@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leasetop/leasetop/internal/faultproxy"
+	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
@@ -31,17 +32,23 @@ func lookedUp(p *faultproxy.Proxy) []string {
 	return ids
 }
 
+// seedThree makes 60 leases under each of secret/<name>/p0/, p1/ and p2/.
+func seedThree(ctx context.Context, t *testing.T, env *vaulttest.Env, name string) {
+	t.Helper()
+	for i := range 3 {
+		if _, err := env.Seed.LeasedKV(ctx, fmt.Sprintf("%s/p%d", name, i), time.Hour, 60); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // The lookups of the focused prefix go before the rest, and moving the
 // focus mid-crawl re-orders what follows at once (counted at a proxy).
 func TestWalkLooksUpTheFocusedPrefixFirst(t *testing.T) {
 	env, p, c := proxied(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	for i := range 3 {
-		if _, err := env.Seed.LeasedKV(ctx, fmt.Sprintf("focus/p%d", i), time.Hour, 60); err != nil {
-			t.Fatal(err)
-		}
-	}
+	seedThree(ctx, t, env, "focus")
 	// A little latency per lookup, so the crawl is slow enough to steer.
 	p.Add(faultproxy.Rule{PathPrefix: "sys/leases/lookup", Method: "PUT", Count: -1, Fault: faultproxy.Fault{Delay: 5 * time.Millisecond}})
 
@@ -160,11 +167,7 @@ func TestWalkPicksEachLookupWhenItMayGo(t *testing.T) {
 	c := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: 1})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	for i := range 3 {
-		if _, err := env.Seed.LeasedKV(ctx, fmt.Sprintf("pick/p%d", i), time.Hour, 60); err != nil {
-			t.Fatal(err)
-		}
-	}
+	seedThree(ctx, t, env, "pick")
 	p.Add(faultproxy.Rule{PathPrefix: "sys/leases/lookup", Method: "PUT", Count: -1, Fault: faultproxy.Fault{Delay: 3 * time.Millisecond}})
 
 	var focus atomic.Value

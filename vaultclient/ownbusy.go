@@ -11,7 +11,7 @@ import (
 // transport's goroutine that reads the answer, and the caller it wakes,
 // each waiting for a processor. While leasetop's UI works hard on its one
 // core (a key that re-gathers a prefix of 100,000 leases, a sort), a
-// lookup with nothing else in flight took 60–120 ms to come back against
+// lookup with nothing else in flight took 60–460 ms to come back against
 // 4 ms before, and a limiter that took that for Vault's queueing brought
 // the crawl to one request in flight just as the operator selected a
 // prefix (a throwaway trace at a million leases).

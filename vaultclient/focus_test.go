@@ -201,3 +201,33 @@ func TestWalkPicksEachLookupWhenItMayGo(t *testing.T) {
 		t.Errorf("%d of the 60 lookups after the move were not of the new focus, want at most 1:\n%v", stale, ids[moveAt:moveAt+60])
 	}
 }
+
+// A walk lists a level's children in the order Vault names them, depth
+// first (one worker, LISTs in the order the proxy saw them): the tree's
+// counts fill in from the top, and the walk ends on the last-named
+// prefix, not the first, as a plain loop over the keys would.
+func TestWalkListsChildrenInTheOrderVaultNamesThem(t *testing.T) {
+	env, p, c := proxied(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, path := range []string{"named/a/x", "named/a/y", "named/b", "named/c"} {
+		if _, err := env.Seed.LeasedKV(ctx, path, time.Hour, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for ev := range c.Walk(ctx, "secret/named/", vaultclient.WalkOptions{Concurrency: 1, ListOnly: true}) {
+		if ev.Kind == vaultclient.EventError {
+			t.Fatal(ev.Err)
+		}
+	}
+	var listed []string
+	for _, r := range p.Requests() {
+		if strings.HasPrefix(r.Path, "sys/leases/lookup/") && (r.Method == "LIST" || strings.Contains(r.Query, "list=true")) {
+			listed = append(listed, strings.TrimPrefix(r.Path, "sys/leases/lookup/secret/named"))
+		}
+	}
+	want := []string{"", "/a", "/a/x", "/a/y", "/b", "/c"}
+	if strings.Join(listed, " ") != strings.Join(want, " ") {
+		t.Errorf("listed %q, want %q", listed, want)
+	}
+}

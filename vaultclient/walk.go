@@ -232,7 +232,14 @@ func (w *walker) done(wasList bool, lists []string, prefix string, lookups []str
 	if wasList {
 		w.listing--
 	}
-	w.lists = append(w.lists, lists...)
+	// lists is a stack (depth first: a branch is done before the next is
+	// begun); pushed in reverse, a listing's children are listed in the
+	// order Vault names them, as a plain loop over the keys would. Pushed
+	// as named, the last-named went first, and at a million leases the
+	// walk ended on its first prefix's LIST, the largest of the bench's.
+	for i := len(lists) - 1; i >= 0; i-- {
+		w.lists = append(w.lists, lists[i])
+	}
 	if len(lookups) > 0 {
 		q := w.queues[prefix]
 		if q == nil {

@@ -155,83 +155,86 @@ func bigFigures(ctx context.Context, srv *devvault.Server, rootAPI *api.Client, 
 	}
 
 	// The UI, start to finish: the full crawl, memory, idle cost, growth.
-	t, err := startTerm(bin, srv.Addr, srv.RootToken)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := t.waitCount(total, 10*time.Minute); err != nil {
-		t.stop()
-		return nil, err
-	}
-	crawlAt, err := t.waitFor("refreshed", 30*time.Minute, 250*time.Millisecond)
-	if err != nil {
-		t.stop()
-		return nil, err
-	}
-	uiRate, uiCPU := float64(total)/crawlAt.Seconds(), procCPU(t.pid())
-	fmt.Printf("the UI's crawl: %s (%.0f leases/s, CPU %s)\n", crawlAt.Round(time.Second), uiRate, uiCPU.Round(100*time.Millisecond))
-	if want(13) {
-		add("13. full crawl at "+o.size()+": the UI (to \"refreshed\"); ls -r; vs raw lookup loop",
-			fmt.Sprintf("UI %.2fx, ls -r %.2fx (%.0f, %.0f vs %.0f leases/s; CPU %s and %s)", uiRate/rawRate, lsRate/rawRate, uiRate, lsRate, rawRate,
-				uiCPU.Round(100*time.Millisecond), lsCPU.Round(100*time.Millisecond)), ">= 0.9x each")
-	}
-	time.Sleep(3 * time.Second)
-	rss, hwm := procMem(t.pid())
-	heap, err := indexHeap(listings)
-	if err != nil {
-		t.stop()
-		return nil, err
-	}
-	add("14a. index heap per lease at "+o.size()+"; leasetop's RSS after the crawl (peak)",
-		fmt.Sprintf("%.0f B; %d MB (peak %d MB)", heap, rss>>20, hwm>>20), "<= 128 B; <= 256 MB")
-	if want(15) {
-		withUI, idle, median, err := vaultCPUPaired(srv.Pid(), t.pid(), o.idle, o.refresh, 30*time.Second)
+	// Figures 11, 12 and 16 do without it.
+	if want(13) || want(14) || want(15) || want(17) {
+		t, err := startTerm(bin, srv.Addr, srv.RootToken)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := t.waitCount(total, 10*time.Minute); err != nil {
+			t.stop()
+			return nil, err
+		}
+		crawlAt, err := t.waitFor("refreshed", 30*time.Minute, 250*time.Millisecond)
 		if err != nil {
 			t.stop()
 			return nil, err
 		}
-		add(fmt.Sprintf("15. Vault CPU with an idle leasetop attached (%s, %s, refresh %s) above Vault idle", o.size(), o.idle, o.refresh),
-			fmt.Sprintf("%.2f%% of a core, the median of %d pairs of windows (attached minus stopped); the means: %.2f%% attached vs %.2f%% with leasetop stopped", median, int(o.idle/o.refresh), withUI, idle), "<= 2%")
-	}
-	status := t.screen()
-	if i := strings.LastIndex(status, "refreshed"); i >= 0 {
-		fmt.Printf("  status bar: %s\n", strings.TrimSpace(status[i:min(len(status), i+150)]))
-	}
-
-	// 17: growth of o.growth a minute, under a new prefix, then under an
-	// existing quiet one; how long until the status bar names it.
-	// The status bar names the prefix that made the most leases over the
-	// last 2 minutes, so the second growth would have to out-count the
-	// first before it could be named: it starts once the first is no
-	// longer named (about 2 minutes after it stops).
-	growths := []struct{ what, path string }{{"a new prefix", "big/burst"}, {"an existing quiet prefix", bigPrefix(o.prefixes - 7)}}
-	if !want(17) {
-		growths = nil
-	}
-	for i, g := range growths {
-		if i > 0 {
-			// Gone for 20 s in a row: a refresh's own status hides the
-			// growth for a moment, which is not the growth leaving.
-			waited, absent := time.Now(), time.Time{}
-			for time.Since(waited) < 10*time.Minute && (absent.IsZero() || time.Since(absent) < 20*time.Second) {
-				if strings.Contains(t.screen(), "fastest growth:") {
-					absent = time.Time{}
-				} else if absent.IsZero() {
-					absent = time.Now()
-				}
-				time.Sleep(time.Second)
-			}
-			fmt.Printf("  (the last growth left the status bar after %s)\n", time.Since(waited).Round(time.Second))
+		uiRate, uiCPU := float64(total)/crawlAt.Seconds(), procCPU(t.pid())
+		fmt.Printf("the UI's crawl: %s (%.0f leases/s, CPU %s)\n", crawlAt.Round(time.Second), uiRate, uiCPU.Round(100*time.Millisecond))
+		if want(13) {
+			add("13. full crawl at "+o.size()+": the UI (to \"refreshed\"); ls -r; vs raw lookup loop",
+				fmt.Sprintf("UI %.2fx, ls -r %.2fx (%.0f, %.0f vs %.0f leases/s; CPU %s and %s)", uiRate/rawRate, lsRate/rawRate, uiRate, lsRate, rawRate,
+					uiCPU.Round(100*time.Millisecond), lsCPU.Round(100*time.Millisecond)), ">= 0.9x each")
 		}
-		took, err := growthNamed(ctx, s, t, g.path, o.growth, 2*relistWait(o.refresh))
+		time.Sleep(3 * time.Second)
+		rss, hwm := procMem(t.pid())
+		heap, err := indexHeap(listings)
 		if err != nil {
-			add("17. "+o.growthLabel()+" under "+g.what+" named in the status bar", "not named: "+err.Error(), "<= one refresh ("+o.refresh.String()+")")
-			continue
+			t.stop()
+			return nil, err
 		}
-		add("17. "+o.growthLabel()+" under "+g.what+" named in the status bar",
-			fmt.Sprintf("after %s (%.1f refresh intervals)", took.Round(100*time.Millisecond), took.Seconds()/o.refresh.Seconds()), "<= one refresh ("+o.refresh.String()+")")
+		add("14a. index heap per lease at "+o.size()+"; leasetop's RSS after the crawl (peak)",
+			fmt.Sprintf("%.0f B; %d MB (peak %d MB)", heap, rss>>20, hwm>>20), "<= 128 B; <= 256 MB")
+		if want(15) {
+			withUI, idle, median, err := vaultCPUPaired(srv.Pid(), t.pid(), o.idle, o.refresh, 30*time.Second)
+			if err != nil {
+				t.stop()
+				return nil, err
+			}
+			add(fmt.Sprintf("15. Vault CPU with an idle leasetop attached (%s, %s, refresh %s) above Vault idle", o.size(), o.idle, o.refresh),
+				fmt.Sprintf("%.2f%% of a core, the median of %d pairs of windows (attached minus stopped); the means: %.2f%% attached vs %.2f%% with leasetop stopped", median, int(o.idle/o.refresh), withUI, idle), "<= 2%")
+		}
+		status := t.screen()
+		if i := strings.LastIndex(status, "refreshed"); i >= 0 {
+			fmt.Printf("  status bar: %s\n", strings.TrimSpace(status[i:min(len(status), i+150)]))
+		}
+
+		// 17: growth of o.growth a minute, under a new prefix, then under an
+		// existing quiet one; how long until the status bar names it.
+		// The status bar names the prefix that made the most leases over the
+		// last 2 minutes, so the second growth would have to out-count the
+		// first before it could be named: it starts once the first is no
+		// longer named (about 2 minutes after it stops).
+		growths := []struct{ what, path string }{{"a new prefix", "big/burst"}, {"an existing quiet prefix", bigPrefix(o.prefixes - 7)}}
+		if !want(17) {
+			growths = nil
+		}
+		for i, g := range growths {
+			if i > 0 {
+				// Gone for 20 s in a row: a refresh's own status hides the
+				// growth for a moment, which is not the growth leaving.
+				waited, absent := time.Now(), time.Time{}
+				for time.Since(waited) < 10*time.Minute && (absent.IsZero() || time.Since(absent) < 20*time.Second) {
+					if strings.Contains(t.screen(), "fastest growth:") {
+						absent = time.Time{}
+					} else if absent.IsZero() {
+						absent = time.Now()
+					}
+					time.Sleep(time.Second)
+				}
+				fmt.Printf("  (the last growth left the status bar after %s)\n", time.Since(waited).Round(time.Second))
+			}
+			took, err := growthNamed(ctx, s, t, g.path, o.growth, 2*relistWait(o.refresh))
+			if err != nil {
+				add("17. "+o.growthLabel()+" under "+g.what+" named in the status bar", "not named: "+err.Error(), "<= one refresh ("+o.refresh.String()+")")
+				continue
+			}
+			add("17. "+o.growthLabel()+" under "+g.what+" named in the status bar",
+				fmt.Sprintf("after %s (%.1f refresh intervals)", took.Round(100*time.Millisecond), took.Seconds()/o.refresh.Seconds()), "<= one refresh ("+o.refresh.String()+")")
+		}
+		t.stop()
 	}
-	t.stop()
 
 	// 16: a second client's lookups while leasetop crawls, limiter on and off.
 	if want(16) {

@@ -101,13 +101,9 @@ func (c *Client) listKeys(ctx context.Context, op, path string) ([]string, error
 		return nil, err
 	}
 	defer closeBody(resp)
-	var body struct {
-		Data struct {
-			Keys []string `json:"keys"`
-		} `json:"data"`
-	}
-	if err := decode(resp, &body); err != nil {
+	keys, err := decodeKeys(resp.Body, resp.ContentLength)
+	if err != nil {
 		return nil, &Error{Kind: KindOther, Op: op, Path: path, Err: err}
 	}
-	return body.Data.Keys, nil
+	return keys, nil
 }

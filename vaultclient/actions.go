@@ -19,7 +19,7 @@ func (c *Client) Lookup(ctx context.Context, id string) (Lease, error) {
 // the limit (held: its release; nil to wait for room as any request does).
 func (c *Client) lookup(ctx context.Context, id string, held func()) (Lease, error) {
 	resp, err := c.do(ctx, request{op: "lookup", method: http.MethodPut, path: "sys/leases/lookup",
-		body: map[string]any{"lease_id": id}, gauge: true, held: held})
+		body: leaseIDBody(id), gauge: true, held: held})
 	if err != nil {
 		return Lease{}, withLease(err, id)
 	}
@@ -27,7 +27,7 @@ func (c *Client) lookup(ctx context.Context, id string, held func()) (Lease, err
 	var out struct {
 		Data lookupData `json:"data"`
 	}
-	if err := decode(resp, &out); err != nil {
+	if err := decodeSmall(resp, &out); err != nil {
 		return Lease{}, &Error{Kind: KindOther, Op: "lookup", Path: "sys/leases/lookup", Err: err}
 	}
 	l, err := out.Data.lease()

@@ -7,6 +7,7 @@ package vaultclient
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -220,7 +221,11 @@ func (c *Client) do(ctx context.Context, r request) (*api.Response, error) {
 		for k, v := range r.query {
 			req.Params.Set(k, v)
 		}
-		if r.body != nil {
+		if b, ok := r.body.(rawBody); ok {
+			// Obj too: the api package re-encodes Obj for a redirect
+			// (a standby sends the client to the active node).
+			req.Obj, req.BodyBytes = json.RawMessage(b), b
+		} else if r.body != nil {
 			if err := req.SetJSONBody(r.body); err != nil {
 				if held {
 					r.held()

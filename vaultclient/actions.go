@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/hashicorp/vault/api"
 )
 
 // Lookup fetches one lease by its full id.
@@ -27,7 +25,7 @@ func (c *Client) lookup(ctx context.Context, id string, held func()) (Lease, err
 	var out struct {
 		Data lookupData `json:"data"`
 	}
-	if err := decodeSmall(resp, &out); err != nil {
+	if err := decode(resp, &out); err != nil {
 		return Lease{}, &Error{Kind: KindOther, Op: "lookup", Path: "sys/leases/lookup", Err: err}
 	}
 	l, err := out.Data.lease()
@@ -159,10 +157,4 @@ func withLease(err error, id string) error {
 		return &cp
 	}
 	return err
-}
-
-func decode(resp *api.Response, v any) error {
-	dec := json.NewDecoder(resp.Body)
-	dec.UseNumber()
-	return dec.Decode(v)
 }

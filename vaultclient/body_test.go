@@ -54,9 +54,18 @@ func TestLeaseIDBodyAgreesWithEncodingJSON(t *testing.T) {
 	}
 }
 
-// A lookup answer decoded from the reused buffer is the one decode reads,
-// answer after answer (a buffer left dirty by a longer answer would show).
-func TestDecodeSmallAgreesWithDecode(t *testing.T) {
+// referenceDecode is how decode read an answer before the reused buffer:
+// a json.Decoder on the body.
+func referenceDecode(resp *api.Response, v any) error {
+	dec := json.NewDecoder(resp.Body)
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+// A lookup answer decoded from the reused buffer is the one a json.Decoder
+// reads, answer after answer (a buffer left dirty by a longer answer would
+// show).
+func TestDecodeAgreesWithADecoder(t *testing.T) {
 	answers := []string{
 		`{"request_id":"r1","lease_id":"","renewable":false,"lease_duration":0,"data":{"expire_time":"2026-11-29T10:00:00.123456789Z","id":"secret/big/p001/AbC","issue_time":"2026-11-27T10:00:00.5Z","last_renewal":null,"renewable":true,"ttl":172799},"wrap_info":null,"warnings":null,"auth":null,"mount_type":"system"}` + "\n",
 		`{"data":{"id":"auth/token/create/x","issue_time":"2026-11-27T10:00:00Z","expire_time":null,"ttl":0}}`,
@@ -71,23 +80,23 @@ func TestDecodeSmallAgreesWithDecode(t *testing.T) {
 				Data lookupData `json:"data"`
 			}
 			var want, got answer
-			if err := decode(resp(), &want); err != nil {
+			if err := referenceDecode(resp(), &want); err != nil {
 				t.Fatal(err)
 			}
-			if err := decodeSmall(resp(), &got); err != nil {
+			if err := decode(resp(), &got); err != nil {
 				t.Fatalf("%s: %v", a, err)
 			}
 			wl, werr := want.Data.lease()
 			gl, gerr := got.Data.lease()
 			if werr != nil || gerr != nil || wl != gl {
-				t.Errorf("%s:\ndecodeSmall %+v (%v)\ndecode      %+v (%v)", a, gl, gerr, wl, werr)
+				t.Errorf("%s:\ndecode    %+v (%v)\na Decoder %+v (%v)", a, gl, gerr, wl, werr)
 			}
 		}
 	}
 	// A body that is not one JSON value is an error, not a zero lease.
 	for _, bad := range []string{`{"data":`, `<html>`, ``} {
 		var got struct{ Data lookupData }
-		err := decodeSmall(&api.Response{Response: &http.Response{Body: io.NopCloser(bytes.NewReader([]byte(bad)))}}, &got)
+		err := decode(&api.Response{Response: &http.Response{Body: io.NopCloser(bytes.NewReader([]byte(bad)))}}, &got)
 		if err == nil {
 			t.Errorf("%q: no error", bad)
 		}

@@ -51,14 +51,12 @@ func profiled(path string, f func() int) int {
 }
 
 // shareCores runs leasetop on half the cores it may use (at least one),
-// unless GOMAXPROCS is set. Its work is waiting on Vault: crawling a
-// million leases it needs 0.4 of a core, and the runtime's spare Ps
-// spent about as much again looking for work (spinning, futex
-// wake-ups), on cores that a Vault on the same machine was short of (a
-// dev server, a bastion). With one P instead of two on 2 cores, the
-// UI's crawl of 200,000 leases went from 0.63x to 0.83x the raw loop's
-// rate and its CPU from 63 s to 30 s (bench figure 13 with and without
-// -leasetop-env GOMAXPROCS=2). It returns the number of Ps.
+// unless GOMAXPROCS is set. Its work is waiting on Vault, and the
+// runtime's spare Ps spend about as much CPU again looking for work
+// (spinning, futex wake-ups), on cores that a Vault on the same machine
+// (a dev server, a bastion) is short of: with fewer Ps the crawl is
+// faster and cheaper (bench figure 13 with and without -leasetop-env
+// GOMAXPROCS=2; bench/RESULTS.md). It returns the number of Ps.
 func shareCores(env string) int {
 	if env != "" {
 		return runtime.GOMAXPROCS(0)
@@ -78,16 +76,15 @@ const (
 // capHeap keeps the memory leasetop's Go runtime maps under heapCap (a
 // soft limit for the garbage collector), unless GOMEMLIMIT is set. Left
 // to itself the collector lets the heap grow to twice the live data before
-// it collects: crawling a million leases the live data (the index, and the
-// ids listed and not yet looked up) peaks at 188 MB, and the process
-// peaked at 409 MB of RSS. With a limit of 240 MiB it peaked at 258 MB
-// (the binary and what the runtime does not count come on top), the
-// crawl took 188 s of CPU against 202 s without, and 213 collections
-// against 136 (throwaway runs in tmux at 1M, one after the other); with
-// 232 MiB, 248 MB (bench figure 14a). A limit that the live data outgrows
-// would make the collector run back to back, so once live (read every
-// poll) passes capLift the limit is lifted for good and the collector
-// paces as it would without it. It returns the limit in force.
+// it collects, and a crawl of a million leases has a peak of live data
+// (the index, and the ids listed and not yet looked up) that would double
+// into a peak of RSS well over bench figure 14a's target; under the limit
+// the collector works harder near it instead, with no measurable cost in
+// the crawl's CPU. heapCap sits above that peak of live data, since a
+// limit the live data outgrows makes the collector run back to back: once
+// live (read every poll) passes capLift the limit is lifted for good and
+// the collector paces as it would without it. bench/RESULTS.md has the
+// measurements. It returns the limit in force.
 func capHeap(env string, live func() uint64, poll time.Duration) int64 {
 	if env != "" {
 		return debug.SetMemoryLimit(-1)

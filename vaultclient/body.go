@@ -9,12 +9,12 @@ import (
 )
 
 // Request bodies and answers. A crawl makes one lookup per lease, so what
-// each costs leasetop is paid a million times on a processor it shares
-// with Vault: of leasetop's CPU crawling a million leases, encoding the
-// lookup's body (a map, by reflection) and decoding the answer through a
-// json.Decoder (whose buffer grows anew for every answer) were about a
-// tenth (a throwaway profile at 1M). Here the lookup's body is written
-// directly, and every answer is read into a reused buffer.
+// each costs leasetop is paid a million times on a processor it may share
+// with Vault. Encoding the lookup's body as a map goes through reflection,
+// and a json.Decoder grows a new buffer for every answer; together they
+// were a visible share of a crawl's CPU (bench/RESULTS.md). Here the
+// lookup's body is written directly, and every answer is read into a
+// reused buffer.
 
 // rawBody is a request body already encoded as JSON; do sends it as is.
 type rawBody []byte

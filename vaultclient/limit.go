@@ -16,24 +16,17 @@ import (
 // --concurrency.
 //
 // Judging a sample's mean, not each answer, is what makes it spare Vault:
-// growing by one per quick answer let the limit climb back within
-// milliseconds after each slow one, so it sat at the ceiling, and another
-// client's lookup p99 was no better than with no limiter (4.7–4.9× idle
-// against 4.0–4.6×, at 200k leases on 2 cores). Judged by samples it was
-// 2.7–3.2× idle with the crawl at 0.82–1.08× the unthrottled rate; with
-// the tighter 1.5× + 2 ms, 1.8–3.1× at 0.70–0.89×, which costs a healthy
-// Vault's crawl too much.
+// a slow answer among quick ones is a pause, not queueing, and a limit
+// that grew by one per quick answer climbed back within milliseconds of
+// each slow one, so it sat at the ceiling and spared no other client.
 //
 // The slack, not the factor, sets the threshold in practice: a lookup that
-// meets no queue comes back in 0.2–0.4 ms even at a million leases, so
-// "twice the quickest" is under a millisecond and the slack is the queueing
-// the crawl may add to every other client's answer. At 5 ms the limit
-// averaged 7 of 16 on a healthy Vault of a million leases (a throwaway
-// trace), and the crawl ran at 0.84× the unthrottled rate while another
-// client's p99 was 1.7× its idle one (3.6× unthrottled). At 8 ms, on a
-// faster machine, the crawl kept its full rate (1.02×) but the other
-// client's p99 was 3.1× (4.2× unthrottled); at 6.5 ms, 2.9× at 1.01×
-// (4.0× unthrottled): bench figure 16.
+// meets no queue comes back in well under a millisecond even at a million
+// leases, so "twice the quickest" is tiny and the slack is the queueing
+// the crawl may add to every other client's answer. A larger slack crawls
+// a healthy Vault faster and costs other clients more; it is chosen so
+// that bench figures 13 (the crawl's rate) and 16 (another client's p99)
+// both meet their targets. The measurements are in bench/RESULTS.md.
 type Limiter struct {
 	mu   sync.Mutex
 	cond *sync.Cond
@@ -68,7 +61,7 @@ const (
 	minLimit    = 1.0                     // never below one request
 	dropSpacing = 100 * time.Millisecond  // 429/503: at most one halving per this, or per round trip
 	sampleSpan  = 100 * time.Millisecond  // answers judged together
-	ownBusyFull = 0.9                     // our processors this busy: a slow sample is ours
+	ownBusyFull = 0.9                     // leasetop's processors this busy: a slow sample is its own
 )
 
 // NewLimiter starts at the ceiling: a healthy Vault runs the crawl at full
@@ -148,9 +141,9 @@ func (l *Limiter) judge() {
 	}
 	busy := l.ownBusy() // read every sample, to cover this one alone
 	if base > 0 && mean > time.Duration(queueFactor*float64(base))+queueSlack {
-		// With our own processors busy, the round trips were slow on our
-		// side (see ownBusy): the sample says nothing of Vault's queueing,
-		// and the limit stays.
+		// With leasetop's own processors busy, the round trips were slow
+		// on its side (see ownBusy): the sample says nothing of Vault's
+		// queueing, and the limit stays.
 		if busy >= ownBusyFull {
 			return
 		}

@@ -11,14 +11,13 @@ import (
 // decodeKeys reads a LIST answer's body (size bytes, or -1 when unknown)
 // and returns its data.keys.
 //
-// A million lease ids come as LIST bodies of some 27 MB in all. Decoded by
-// encoding/json into a []string, every key was an allocation of its own
-// and the slice grew by reflection: 0.64 s of the 2.1 s of CPU leasetop
-// spent getting a million leases' counts on screen, on a processor it
-// shares with Vault's LISTs (a throwaway profile at 1M). Here encoding/json
-// still checks the body and finds the keys (as raw JSON), and keys with no
-// escapes (every lease key Vault makes) are cut from one copy of the
-// array. An array with an escape, invalid UTF-8 or anything but strings
+// A million lease ids come as LIST bodies of tens of megabytes, while the
+// counts are what the operator waits for. Decoded by encoding/json into a
+// []string, every key is an allocation of its own and the slice grows by
+// reflection, a large share of the CPU a start spends on the counts
+// (bench/RESULTS.md). Here encoding/json still checks the body and finds
+// the keys (as raw JSON), and keys with no escapes (every lease key Vault
+// makes) are cut from one copy of the array. An array with an escape, invalid UTF-8 or anything but strings
 // goes through encoding/json as before, so the keys are always the ones
 // encoding/json returns (FuzzParseKeysAgreesWithEncodingJSON).
 func decodeKeys(r io.Reader, size int64) ([]string, error) {

@@ -7,14 +7,14 @@ import (
 )
 
 // ownBusy tells how much of its processors this process kept busy since
-// it was last asked. A round trip timed here includes our side: the
-// transport's goroutine that reads the answer, and the caller it wakes,
-// each waiting for a processor. While leasetop's UI works hard on its one
-// core (a key that re-gathers a prefix of 100,000 leases, a sort), a
-// lookup with nothing else in flight took 60–460 ms to come back against
-// 4 ms before, and a limiter that took that for Vault's queueing brought
-// the crawl to one request in flight just as the operator selected a
-// prefix (a throwaway trace at a million leases).
+// it was last asked. A round trip timed here includes leasetop's side:
+// the transport's goroutine that reads the answer, and the caller it
+// wakes, each waiting for a processor. While leasetop's UI works hard on
+// its one core (a key that re-gathers a prefix of 100,000 leases, a
+// sort), a lookup's round trip grows from milliseconds to hundreds of
+// them with nothing queued in Vault, and a limiter that took that for
+// Vault's queueing would bring the crawl to one request in flight just as
+// the operator selects a prefix (bench figure 12; bench/RESULTS.md).
 type ownBusy struct {
 	mu   sync.Mutex
 	at   time.Time

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime/debug"
 	"strings"
 
@@ -111,11 +110,6 @@ func (a *app) newRoot() *cobra.Command {
 	}
 	root.SetHelpCommandGroupID("other")
 	return root
-}
-
-// NewRoot is the command tree, for generating documentation.
-func NewRoot() *cobra.Command {
-	return (&app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}).newRoot()
 }
 
 // longFlags accepts the single-dash long flags that Go's flag package

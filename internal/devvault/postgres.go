@@ -89,15 +89,15 @@ func StartPostgres(ctx context.Context) (*Postgres, error) {
 		return nil, fmt.Errorf("initdb: %w\n%s", err, out)
 	}
 	p.opts = fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", p.Port, dir)
-	if err := p.Resume(); err != nil {
+	if err := p.start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
 	return p, nil
 }
 
-// Resume starts the server (again) on its data and port.
-func (p *Postgres) Resume() error {
+// start starts the server on its data and port.
+func (p *Postgres) start() error {
 	logPath := filepath.Join(p.Dir, "server.log")
 	out, err := p.run(context.Background(), "pg_ctl", "-D", filepath.Join(p.Dir, "data"), "-o", p.opts, "-l", logPath, "-w", "-t", "60", "start")
 	if err != nil {
@@ -117,16 +117,6 @@ func (p *Postgres) URL() string {
 func (p *Postgres) Stop() {
 	_, _ = p.run(context.Background(), "pg_ctl", "-D", filepath.Join(p.Dir, "data"), "-m", "fast", "-w", "stop")
 	os.RemoveAll(p.Dir)
-}
-
-// Pause stops the server but keeps its data, so that Vault's revocations
-// against it fail (the way to make leases irrevocable); Resume restarts it.
-func (p *Postgres) Pause() error {
-	out, err := p.run(context.Background(), "pg_ctl", "-D", filepath.Join(p.Dir, "data"), "-m", "fast", "-w", "stop")
-	if err != nil {
-		return fmt.Errorf("pg_ctl stop: %w\n%s", err, out)
-	}
-	return nil
 }
 
 func (p *Postgres) run(ctx context.Context, name string, args ...string) ([]byte, error) {

@@ -169,9 +169,6 @@ func (s *Server) Client() (*api.Client, error) {
 // Pid is the server's process id.
 func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
-// Exited is closed when the server process has ended.
-func (s *Server) Exited() <-chan struct{} { return s.exited }
-
 // Stop ends the server (only it): SIGTERM, then SIGKILL after 5 s.
 func (s *Server) Stop() {
 	s.stopOnce.Do(func() {

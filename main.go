@@ -5,6 +5,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"math"
 	"os"
@@ -110,5 +111,5 @@ func liveHeap() uint64 {
 // name, and the streams.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cli.Version = version
-	return cli.Run(args, stdin, stdout, stderr)
+	return cli.Run(context.Background(), args, stdin, stdout, stderr)
 }

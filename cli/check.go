@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -44,7 +45,7 @@ unreachable, a failed crawl).`,
   leasetop check --expiring-within 1h --growth 500/m --watch 30s`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: a.completePrefix(1),
-		RunE:              run(func(pos []string) int { return a.runCheck(pos, f) }),
+		RunE:              run(func(cmd *cobra.Command, pos []string) int { return a.runCheck(cmd.Context(), pos, f) }),
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&f.within, "expiring-within", "", "count leases whose TTL is at most this (required), e.g. 1h")
@@ -56,9 +57,8 @@ unreachable, a failed crawl).`,
 	return cmd
 }
 
-func (a *app) runCheck(pos []string, f checkFlags) int {
+func (a *app) runCheck(ctx context.Context, pos []string, f checkFlags) int {
 	stdout, stderr := a.stdout, a.stderr
-	within, warn, crit, growth, watch := &f.within, &f.warn, &f.crit, &f.growth, &f.watch
 	unknown := func(format string, a ...any) int {
 		fmt.Fprintf(stdout, "LEASETOP UNKNOWN - "+format+"\n", a...)
 		return exitUnknown
@@ -67,29 +67,27 @@ func (a *app) runCheck(pos []string, f checkFlags) int {
 	if err != nil {
 		return unknown("%v", err)
 	}
-	if *within == "" {
+	if f.within == "" {
 		return unknown("--expiring-within is required, e.g. --expiring-within 1h")
 	}
-	limit, err := model.ParseDuration(*within)
+	limit, err := model.ParseDuration(f.within)
 	if err != nil {
 		return unknown("--expiring-within: %v", err)
 	}
-	if *warn < 0 || *crit < 0 {
+	if f.warn < 0 || f.crit < 0 {
 		return unknown("--warn and --crit must not be negative")
 	}
-	growthLimit, err := parseRate(*growth)
+	growthLimit, err := parseRate(f.growth)
 	if err != nil {
 		return unknown("--growth: %v", err)
 	}
-	if *watch <= 0 {
+	if f.watch <= 0 {
 		return unknown("--watch must be more than 0")
 	}
 	c, _, err := a.conn.client()
 	if err != nil {
 		return unknown("%v", err)
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
 	prefix = leaseid.AsPrefix(prefix)
 	idx, failures := crawlIndex(ctx, c, prefix, stderr)
 	if why := incomplete(idx, prefix, failures, ctx.Err() != nil); why != "" {
@@ -100,9 +98,9 @@ func (a *app) runCheck(pos []string, f checkFlags) int {
 	n, total := len(soon), idx.Len()
 	state, code := "OK", exitOK
 	switch {
-	case *crit > 0 && n >= *crit:
+	case f.crit > 0 && n >= f.crit:
 		state, code = "CRITICAL", exitCritical
-	case *warn > 0 && n >= *warn:
+	case f.warn > 0 && n >= f.warn:
 		state, code = "WARNING", exitWarning
 	}
 	summary := fmt.Sprintf("%d of %d leases under %s expire within %s", n, total, displayPrefix(prefix), model.FormatDuration(limit))
@@ -111,14 +109,14 @@ func (a *app) runCheck(pos []string, f checkFlags) int {
 	}
 	growthPerf := ""
 	if growthLimit > 0 {
-		fmt.Fprintf(stderr, "watching for %s…\n", model.FormatDuration(*watch))
-		churn, err := watchChurn(ctx, c, prefix, idx, *watch)
+		fmt.Fprintf(stderr, "watching for %s…\n", model.FormatDuration(f.watch))
+		churn, err := watchChurn(ctx, c, prefix, idx, f.watch)
 		if err != nil {
 			return unknown("listing %s again: %v", displayPrefix(prefix), err)
 		}
 		fastest, rate := "", 0.0
 		for p, cg := range churn.own {
-			if r := float64(cg[0]) / watch.Minutes(); r > rate || r == rate && p < fastest {
+			if r := float64(cg[0]) / f.watch.Minutes(); r > rate || r == rate && p < fastest {
 				fastest, rate = p, r
 			}
 		}
@@ -138,7 +136,7 @@ func (a *app) runCheck(pos []string, f checkFlags) int {
 		}
 		return fmt.Sprint(v)
 	}
-	fmt.Fprintf(stdout, "LEASETOP %s - %s | expiring=%d;%s;%s;0 total=%d;;;0%s\n", state, summary, n, thr(*warn), thr(*crit), total, growthPerf)
+	fmt.Fprintf(stdout, "LEASETOP %s - %s | expiring=%d;%s;%s;0 total=%d;;;0%s\n", state, summary, n, thr(f.warn), thr(f.crit), total, growthPerf)
 	return code
 }
 

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -41,12 +40,10 @@ otherwise), prefixes and lease ids by listing Vault.
 			case "powershell":
 				err = root.GenPowerShellCompletionWithDesc(out)
 			default:
-				fmt.Fprintf(a.stderr, "leasetop completion: unknown shell %q: use bash, zsh, fish or powershell\n", args[0])
-				return code(2)
+				return code(a.fail(2, "leasetop completion", "unknown shell %q: use bash, zsh, fish or powershell", args[0]))
 			}
 			if err != nil {
-				fmt.Fprintln(a.stderr, "leasetop completion:", err)
-				return code(1)
+				return code(a.fail(1, "leasetop completion", "%v", err))
 			}
 			return nil
 		},
@@ -59,42 +56,42 @@ const completeTimeout = 2 * time.Second
 // completePrefix completes the positional PREFIX (at most max of them) with
 // the prefixes Vault lists.
 func (a *app) completePrefix(max int) cobra.CompletionFunc {
-	return func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		if len(args) >= max {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		return a.completeVault(toComplete, false)
+		return a.completeVault(cmd.Context(), toComplete, false)
 	}
 }
 
 // completeLease completes positional LEASE_IDs (at most max, -1 for any
 // number) with the prefixes and lease ids Vault lists.
 func (a *app) completeLease(max int) cobra.CompletionFunc {
-	return func(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		if max >= 0 && len(args) >= max {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		return a.completeVault(toComplete, true)
+		return a.completeVault(cmd.Context(), toComplete, true)
 	}
 }
 
 // completePrefixFlag completes a flag that takes a prefix (revoke --prefix).
-func (a *app) completePrefixFlag(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	return a.completeVault(toComplete, false)
+func (a *app) completePrefixFlag(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	return a.completeVault(cmd.Context(), toComplete, false)
 }
 
 // completeVault lists the level of Vault's leases that toComplete is in:
 // its child prefixes, and with leases its lease ids. Any error (no Vault,
 // no token, no permission, too slow) means no completions, never a
 // message.
-func (a *app) completeVault(toComplete string, leases bool) ([]string, cobra.ShellCompDirective) {
+func (a *app) completeVault(ctx context.Context, toComplete string, leases bool) ([]string, cobra.ShellCompDirective) {
 	none := cobra.ShellCompDirectiveNoFileComp
 	dir := toComplete[:strings.LastIndex(toComplete, "/")+1]
 	c, _, err := a.conn.client()
 	if err != nil {
 		return nil, none
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), completeTimeout)
+	ctx, cancel := context.WithTimeout(ctx, completeTimeout)
 	defer cancel()
 	l, err := c.List(ctx, dir)
 	if err != nil {

@@ -75,7 +75,7 @@ part of the crawl failed.`,
   leasetop count secret/ --watch 1m`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: a.completePrefix(1),
-		RunE:              run(func(pos []string) int { return a.runCount(pos, f) }),
+		RunE:              run(func(cmd *cobra.Command, pos []string) int { return a.runCount(cmd.Context(), pos, f) }),
 	}
 	fs := cmd.Flags()
 	fs.IntVar(&f.depth, "depth", 2, "levels of prefixes below PREFIX to show")
@@ -86,59 +86,53 @@ part of the crawl failed.`,
 	return cmd
 }
 
-func (a *app) runCount(pos []string, f countFlags) int {
-	stdout, stderr := a.stdout, a.stderr
-	depth, format, byCount, watch := &f.depth, &f.format, &f.byCount, &f.watch
+func (a *app) runCount(ctx context.Context, pos []string, f countFlags) int {
+	const cmd = "leasetop count"
 	prefix, err := onePrefix(pos)
-	if err == nil && *format != "table" && *format != "json" {
-		err = fmt.Errorf("unknown output format %q: use table or json", *format)
+	if err == nil && f.format != "table" && f.format != "json" {
+		err = fmt.Errorf("unknown output format %q: use table or json", f.format)
 	}
-	if err == nil && *depth < 0 {
+	if err == nil && f.depth < 0 {
 		err = errors.New("--depth must not be negative")
 	}
-	if err == nil && *watch < 0 {
+	if err == nil && f.watch < 0 {
 		err = errors.New("--watch must not be negative")
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop count:", err)
-		return 2
+		return a.fail(2, cmd, "%v", err)
 	}
 	c, _, err := a.conn.client()
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop count:", err)
-		return exitFor(err, 1)
+		return a.fail(exitFor(err, 1), cmd, "%v", err)
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
 	prefix = leaseid.AsPrefix(prefix)
-	idx, failures := crawlIndex(ctx, c, prefix, stderr)
+	idx, failures := crawlIndex(ctx, c, prefix, a.stderr)
 	var churn churnCounts
-	if *watch > 0 {
-		fmt.Fprintf(stderr, "watching for %s…\n", model.FormatDuration(*watch))
-		if churn, err = watchChurn(ctx, c, prefix, idx, *watch); err != nil {
+	if f.watch > 0 {
+		fmt.Fprintf(a.stderr, "watching for %s…\n", model.FormatDuration(f.watch))
+		if churn, err = watchChurn(ctx, c, prefix, idx, f.watch); err != nil {
 			failures = append(failures, err)
 		}
 	}
 	order := model.ByName
-	if *byCount {
+	if f.byCount {
 		order = model.ByCount
 	}
-	rows := report.CountTree(idx, prefix, *depth, order, time.Now())
-	if *watch > 0 {
+	rows := report.CountTree(idx, prefix, f.depth, order, time.Now())
+	if f.watch > 0 {
 		for i := range rows {
 			cg := churn.all[rows[i].Prefix]
-			created, gone := float64(cg[0])/watch.Minutes(), float64(cg[1])/watch.Minutes()
+			created, gone := float64(cg[0])/f.watch.Minutes(), float64(cg[1])/f.watch.Minutes()
 			rows[i].CreatedPerMinute, rows[i].GonePerMinute = &created, &gone
 		}
 	}
-	if *format == "json" {
-		err = report.WriteCountsJSON(stdout, rows)
+	if f.format == "json" {
+		err = report.WriteCountsJSON(a.stdout, rows)
 	} else {
-		err = report.WriteCountsTable(stdout, rows)
+		err = report.WriteCountsTable(a.stdout, rows)
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop count:", err)
-		return 1
+		return a.fail(1, cmd, "%v", err)
 	}
-	return reportFailures("leasetop count", failures, stderr)
+	return a.reportFailures(cmd, failures)
 }

@@ -80,11 +80,10 @@ settings, where its token comes from, and whether it is read-only.`,
   leasetop ctx use staging
   leasetop ls --context prod secret/`,
 		Args: cobra.NoArgs,
-		RunE: run(func([]string) int {
+		RunE: run(func(*cobra.Command, []string) int {
 			f, err := a.conn.loadConfig()
 			if err != nil {
-				fmt.Fprintln(a.stderr, "leasetop ctx:", err)
-				return 2
+				return a.fail(2, "leasetop ctx", "%v", err)
 			}
 			if f == nil {
 				fmt.Fprintf(a.stderr, "leasetop ctx: no config file at %s: leasetop uses VAULT_ADDR, VAULT_TOKEN, … as the vault CLI does\n", a.conn.configPath())
@@ -114,7 +113,7 @@ settings, where its token comes from, and whether it is read-only.`,
 		ValidArgsFunction: func(c *cobra.Command, args []string, s string) ([]string, cobra.ShellCompDirective) {
 			return a.conn.completeContexts(c, args, s)
 		},
-		RunE: run(func(pos []string) int {
+		RunE: run(func(_ *cobra.Command, pos []string) int {
 			f, err := a.conn.loadConfig()
 			if err == nil && f == nil {
 				err = fmt.Errorf("no config file at %s", a.conn.configPath())
@@ -123,8 +122,7 @@ settings, where its token comes from, and whether it is read-only.`,
 				err = f.Use(pos[0])
 			}
 			if err != nil {
-				fmt.Fprintln(a.stderr, "leasetop ctx use:", err)
-				return 2
+				return a.fail(2, "leasetop ctx use", "%v", err)
 			}
 			fmt.Fprintf(a.stdout, "current context: %s (%s)\n", pos[0], f.Path)
 			return 0

@@ -32,7 +32,7 @@ func (a *app) demoCommand() *cobra.Command {
 		Long: `Start a real Vault dev server (and PostgreSQL when installed), seed an estate
 of real leases, open the UI on it, and stop both on exit.`,
 		Args: cobra.NoArgs,
-		RunE: run(func([]string) int { return a.runDemo(f, scale, seedOnly) }),
+		RunE: run(func(cmd *cobra.Command, _ []string) int { return a.runDemo(cmd.Context(), f, scale, seedOnly) }),
 	}
 	f.register(cmd.Flags())
 	cmd.Flags().IntVar(&scale, "scale", 1, "multiply the number of seeded leases (e.g. 100 for ~100,000)")
@@ -42,32 +42,29 @@ of real leases, open the UI on it, and stop both on exit.`,
 
 // runDemo starts a real dev Vault (and PostgreSQL when installed), seeds
 // an estate of real leases, opens the UI on it and stops both on exit.
-func (a *app) runDemo(f uiFlags, scale int, seedOnly bool) int {
+func (a *app) runDemo(ctx context.Context, f uiFlags, scale int, seedOnly bool) int {
+	const cmd = "leasetop demo"
 	stdout, stderr := a.stdout, a.stderr
 	if scale < 1 {
-		fmt.Fprintln(stderr, "leasetop demo: --scale must be 1 or more")
-		return 2
+		return a.fail(2, cmd, "--scale must be 1 or more")
 	}
 	s, err := a.conn.plain()
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop demo:", err)
-		return 2
+		return a.fail(2, cmd, "%v", err)
 	}
 	// SIGHUP too: a closed terminal must still stop the servers (the
 	// deferred Stops below), not leave them running.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 
 	bin, err := demoBinary(ctx, stdout, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop demo:", err)
-		return 1
+		return a.fail(1, cmd, "%v", err)
 	}
 	fmt.Fprintln(stdout, "Starting a Vault dev server…")
 	srv, err := devvault.Start(ctx, devvault.Options{Bin: bin})
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop demo:", err)
-		return 1
+		return a.fail(1, cmd, "%v", err)
 	}
 	defer srv.Stop()
 
@@ -82,15 +79,13 @@ func (a *app) runDemo(f uiFlags, scale int, seedOnly bool) int {
 	// each lease: the demo's clients are two AppRole roles and two users.
 	auditDir, err := os.MkdirTemp("", "leasetop-demo-audit-")
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop demo:", err)
-		return 1
+		return a.fail(1, cmd, "%v", err)
 	}
 	defer os.RemoveAll(auditDir)
 	auditPath := filepath.Join(auditDir, "vault_audit.log")
 	actors, err := seedEstate(ctx, srv, pg, scale, auditPath, stdout)
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop demo: seeding:", err)
-		return 1
+		return a.fail(1, cmd, "seeding: %v", err)
 	}
 	if seedOnly {
 		fmt.Fprintf(stdout, "export VAULT_ADDR=%s VAULT_TOKEN=%s\nVault's audit log: %s\nCtrl-C stops the server.\n", srv.Addr, srv.RootToken, auditPath)
@@ -99,8 +94,7 @@ func (a *app) runDemo(f uiFlags, scale int, seedOnly bool) int {
 	}
 	api, err := srv.Client()
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop demo:", err)
-		return 1
+		return a.fail(1, cmd, "%v", err)
 	}
 	client := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: s.cfg.Concurrency, RateLimit: s.cfg.RateLimit, FixedConcurrency: s.cfg.FixedConcurrency})
 	if f.vaultAudit == "" {
@@ -113,19 +107,16 @@ func (a *app) runDemo(f uiFlags, scale int, seedOnly bool) int {
 		fmt.Fprintln(stdout, "Starting a second Vault, prod-eu (read-only in the demo's config)…")
 		srv2, err := devvault.Start(ctx, devvault.Options{Bin: bin})
 		if err != nil {
-			fmt.Fprintln(stderr, "leasetop demo:", err)
-			return 1
+			return a.fail(1, cmd, "%v", err)
 		}
 		defer srv2.Stop()
 		prodAudit := filepath.Join(auditDir, "prod_audit.log")
 		if err := seedProd(ctx, srv2, scale, prodAudit, stdout); err != nil {
-			fmt.Fprintln(stderr, "leasetop demo: seeding prod-eu:", err)
-			return 1
+			return a.fail(1, cmd, "seeding prod-eu: %v", err)
 		}
 		cfg, err := demoConfig(auditDir, srv, srv2, auditPath, prodAudit)
 		if err != nil {
-			fmt.Fprintln(stderr, "leasetop demo:", err)
-			return 1
+			return a.fail(1, cmd, "%v", err)
 		}
 		s.file, s.ctx, s.ctxName = cfg, &cfg.Contexts[0], cfg.Contexts[0].Name
 		fmt.Fprintln(stdout, "Contexts in", cfg.Path, "— press : and type ctx prod-eu to switch.")

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -36,7 +35,7 @@ part of the crawl failed (the output is then partial, and stderr says why).`,
   leasetop ls -r database/ --vault-audit /var/log/vault_audit.log -o csv`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: a.completePrefix(1),
-		RunE:              run(func(pos []string) int { return a.runLs(pos, f) }),
+		RunE:              run(func(cmd *cobra.Command, pos []string) int { return a.runLs(cmd.Context(), pos, f) }),
 	}
 	fs := cmd.Flags()
 	fs.BoolVarP(&f.recursive, "recursive", "r", false, "every lease below PREFIX, not only those directly under it")
@@ -47,54 +46,45 @@ part of the crawl failed (the output is then partial, and stderr says why).`,
 	return cmd
 }
 
-func (a *app) runLs(pos []string, f lsFlags) int {
-	stdin, stdout, stderr := a.stdin, a.stdout, a.stderr
-	recursive, within, renewable, format, af := &f.recursive, &f.within, &f.renewable, &f.format, f.af
+func (a *app) runLs(ctx context.Context, pos []string, f lsFlags) int {
+	const cmd = "leasetop ls"
 	prefix, err := onePrefix(pos)
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop ls:", err)
-		return 2
+		return a.fail(2, cmd, "%v", err)
 	}
 	var limit time.Duration
-	if *within != "" {
-		if limit, err = model.ParseDuration(*within); err != nil {
-			fmt.Fprintln(stderr, "leasetop ls: --expiring-within:", err)
-			return 2
+	if f.within != "" {
+		if limit, err = model.ParseDuration(f.within); err != nil {
+			return a.fail(2, cmd, "--expiring-within: %v", err)
 		}
 	}
-	if err := af.checkPath(); err != nil {
-		fmt.Fprintln(stderr, "leasetop ls:", err)
-		return 2
+	if err := f.af.checkPath(); err != nil {
+		return a.fail(2, cmd, "%v", err)
 	}
 	newWriter := report.New
-	if af.path != "" {
+	if f.af.path != "" {
 		newWriter = report.NewWithOwners
 	}
-	w, err := newWriter(*format, stdout)
+	w, err := newWriter(f.format, a.stdout)
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop ls:", err)
-		return 2
+		return a.fail(2, cmd, "%v", err)
 	}
 	c, _, err := a.conn.client()
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop ls:", err)
-		return exitFor(err, 1)
+		return a.fail(exitFor(err, 1), cmd, "%v", err)
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
 	var src owners.Source
-	if af.path != "" {
-		if src, err = readAudit(ctx, "leasetop ls", af.path, stdin, stderr, false); err != nil {
-			fmt.Fprintln(stderr, "leasetop ls:", err)
-			return 1
+	if f.af.path != "" {
+		if src, err = readAudit(ctx, cmd, f.af.path, a.stdin, a.stderr, false); err != nil {
+			return a.fail(1, cmd, "%v", err)
 		}
 	}
 	now := time.Now()
-	prog := newProgress(stderr)
+	prog := newProgress(a.stderr)
 	var failures []error
 	base := leaseid.AsPrefix(prefix)
 	walk := c.Walk(ctx, prefix, vaultclient.WalkOptions{})
-	if !*recursive {
+	if !f.recursive {
 		walk = directOnly(ctx, c, base)
 	}
 	for ev := range walk {
@@ -107,7 +97,7 @@ func (a *app) runLs(pos []string, f lsFlags) int {
 			if limit > 0 && (l.ExpireTime.IsZero() || l.ExpireTime.Sub(now) > limit) {
 				continue
 			}
-			if *renewable && (!l.Renewable || leaseid.IsToken(l.ID)) {
+			if f.renewable && (!l.Renewable || leaseid.IsToken(l.ID)) {
 				continue
 			}
 			row := report.NewRow(l.ID, l.IssueTime, l.ExpireTime, l.LastRenewal, l.Renewable, now)
@@ -115,17 +105,15 @@ func (a *app) runLs(pos []string, f lsFlags) int {
 				row.Owner = lsOwner(l.ID, l.IssueTime, src)
 			}
 			if err := w.Write(row); err != nil {
-				fmt.Fprintln(stderr, "leasetop ls:", err)
-				return 1
+				return a.fail(1, cmd, "%v", err)
 			}
 		}
 	}
 	prog.done()
 	if err := w.Close(); err != nil {
-		fmt.Fprintln(stderr, "leasetop ls:", err)
-		return 1
+		return a.fail(1, cmd, "%v", err)
 	}
-	return reportFailures("leasetop ls", failures, stderr)
+	return a.reportFailures(cmd, failures)
 }
 
 // directOnly walks one level: the leases directly under prefix.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,8 +22,7 @@ The pages in the repository's docs/man/ are made this way (go generate).`,
 		Hidden: false,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := WriteMan(cmd.Root(), args[0]); err != nil {
-				fmt.Fprintln(a.stderr, "leasetop man:", err)
-				return code(1)
+				return code(a.fail(1, "leasetop man", "%v", err))
 			}
 			return nil
 		},

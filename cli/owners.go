@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -51,7 +52,7 @@ an owner, grouped by the reason.`,
   leasetop owners --vault-audit /var/log/vault/ --by entity --recent 10m -o json`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: a.completePrefix(1),
-		RunE:              run(func(pos []string) int { return a.runOwners(pos, f) }),
+		RunE:              run(func(cmd *cobra.Command, pos []string) int { return a.runOwners(cmd.Context(), pos, f) }),
 	}
 	f.af.register(cmd, true)
 	cmd.Flags().StringVar(&f.recent, "recent", "5m", "count the leases the log says were made within this window, e.g. 5m")
@@ -60,50 +61,42 @@ an owner, grouped by the reason.`,
 	return cmd
 }
 
-func (a *app) runOwners(pos []string, f ownersFlags) int {
+func (a *app) runOwners(ctx context.Context, pos []string, f ownersFlags) int {
 	const cmd = "leasetop owners"
-	stdin, stdout, stderr := a.stdin, a.stdout, a.stderr
-	af, recentFlag, format := f.af, &f.recent, &f.format
 	prefix, err := onePrefix(pos)
 	var by owners.By
 	var recent time.Duration
 	if err == nil {
-		by, err = owners.ParseBy(af.by)
+		by, err = owners.ParseBy(f.af.by)
 	}
 	if err == nil {
-		if recent, err = model.ParseDuration(*recentFlag); err != nil {
+		if recent, err = model.ParseDuration(f.recent); err != nil {
 			err = fmt.Errorf("--recent: %w", err)
 		}
 	}
 	if err == nil {
-		err = report.CheckOwnerFormat(*format)
+		err = report.CheckOwnerFormat(f.format)
 	}
 	if err == nil {
-		err = af.needPath()
+		err = f.af.needPath()
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, cmd+":", err)
-		return 2
+		return a.fail(2, cmd, "%v", err)
 	}
 	c, _, err := a.conn.client()
 	if err != nil {
-		fmt.Fprintln(stderr, cmd+":", err)
-		return exitFor(err, 1)
+		return a.fail(exitFor(err, 1), cmd, "%v", err)
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
-	src, err := readAudit(ctx, cmd, af.path, stdin, stderr, false)
+	src, err := readAudit(ctx, cmd, f.af.path, a.stdin, a.stderr, false)
 	if err != nil {
-		fmt.Fprintln(stderr, cmd+":", err)
-		return 1
+		return a.fail(1, cmd, "%v", err)
 	}
 	prefix = leaseid.AsPrefix(prefix)
-	idx, failures := crawlIndex(ctx, c, prefix, stderr)
+	idx, failures := crawlIndex(ctx, c, prefix, a.stderr)
 	now := time.Now()
 	rows, total := owners.Rollup(idx, prefix, by, src, now, recent)
-	if err := report.WriteOwners(stdout, *format, ownerRows(rows, total, now), by.Words(), recent); err != nil {
-		fmt.Fprintln(stderr, cmd+":", err)
-		return 1
+	if err := report.WriteOwners(a.stdout, f.format, ownerRows(rows, total, now), by.Words(), recent); err != nil {
+		return a.fail(1, cmd, "%v", err)
 	}
-	return reportFailures(cmd, failures, stderr)
+	return a.reportFailures(cmd, failures)
 }

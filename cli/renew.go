@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"time"
@@ -26,22 +27,21 @@ what was asked and what Vault granted. Exit 1 when a renewal failed.`,
 				fmt.Fprint(a.stderr, cmd.UsageString())
 				return code(2)
 			}
-			return code(a.runRenew(pos, increment))
+			return code(a.runRenew(cmd.Context(), pos, increment))
 		},
 	}
 	cmd.Flags().StringVar(&increment, "increment", "", "ask for this much more time (Vault may grant less); default: the engine's")
 	return cmd
 }
 
-func (a *app) runRenew(pos []string, incFlag string) int {
+func (a *app) runRenew(ctx context.Context, pos []string, increment string) int {
+	const cmd = "leasetop renew"
 	stdout, stderr := a.stdout, a.stderr
-	increment := &incFlag
 	var err error
 	var inc time.Duration
-	if *increment != "" {
-		if inc, err = model.ParseDuration(*increment); err != nil {
-			fmt.Fprintln(stderr, "leasetop renew: --increment:", err)
-			return 2
+	if increment != "" {
+		if inc, err = model.ParseDuration(increment); err != nil {
+			return a.fail(2, cmd, "--increment: %v", err)
 		}
 	}
 	c, s, err := a.conn.client()
@@ -49,11 +49,8 @@ func (a *app) runRenew(pos []string, incFlag string) int {
 		err = refuseReadOnly(s, "renew")
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop renew:", err)
-		return exitFor(err, 1)
+		return a.fail(exitFor(err, 1), cmd, "%v", err)
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
 	code := 0
 	sort.Strings(pos)
 	for _, id := range pos {

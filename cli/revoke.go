@@ -42,7 +42,7 @@ lease). A prefix or an owner asks you to type it on a terminal and needs
 		ValidArgsFunction: a.completeLease(1),
 		RunE: func(cmd *cobra.Command, pos []string) error {
 			set := func(name string) bool { return cmd.Flags().Changed(name) }
-			return code(a.runRevoke(pos, f, set))
+			return code(a.runRevoke(cmd.Context(), pos, f, set))
 		},
 	}
 	fs := cmd.Flags()
@@ -56,87 +56,75 @@ lease). A prefix or an owner asks you to type it on a terminal and needs
 	return cmd
 }
 
-func (a *app) runRevoke(pos []string, f revokeFlags, set func(string) bool) int {
+func (a *app) runRevoke(ctx context.Context, pos []string, f revokeFlags, set func(string) bool) int {
+	const cmd = "leasetop revoke"
 	stdin, stdout, stderr := a.stdin, a.stdout, a.stderr
-	prefix, sync, force, yes, owner, af := &f.prefix, &f.sync, &f.force, &f.yes, &f.owner, f.af
-	if *owner == "" && (set("vault-audit") || set("by") || set("owner")) {
-		fmt.Fprintln(stderr, "leasetop revoke: --vault-audit and --by go with --owner NAME")
-		return 2
+	if f.owner == "" && (set("vault-audit") || set("by") || set("owner")) {
+		return a.fail(2, cmd, "--vault-audit and --by go with --owner NAME")
 	}
-	if *owner != "" {
-		return a.revokeOwner(revokeOwnerArgs{af: af, name: *owner, pos: pos, prefixSet: set("prefix"),
-			sync: *sync, force: *force, yes: *yes})
+	if f.owner != "" {
+		return a.revokeOwner(ctx, revokeOwnerArgs{af: f.af, name: f.owner, pos: pos, prefixSet: set("prefix"),
+			sync: f.sync, force: f.force, yes: f.yes})
 	}
 	c, s, err := a.conn.client()
 	if err == nil {
 		err = refuseReadOnly(s, "revoke")
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop revoke:", err)
-		return exitFor(err, 1)
+		return a.fail(exitFor(err, 1), cmd, "%v", err)
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
 	switch {
-	case *prefix == "" && len(pos) == 1 && !*force:
+	case f.prefix == "" && len(pos) == 1 && !f.force:
 		if _, err := c.Revoke(ctx, pos[0], true); err != nil {
-			fmt.Fprintln(stderr, "leasetop revoke:", err)
-			return 1
+			return a.fail(1, cmd, "%v", err)
 		}
 		fmt.Fprintln(stdout, "revoked", pos[0])
 		return 0
-	case *prefix == "" || len(pos) > 0:
-		fmt.Fprintln(stderr, "leasetop revoke: give either --prefix P or one lease id")
-		return 2
-	case *sync && *force:
-		fmt.Fprintln(stderr, "leasetop revoke: --force is always synchronous; give --sync or --force, not both")
-		return 2
+	case f.prefix == "" || len(pos) > 0:
+		return a.fail(2, cmd, "give either --prefix P or one lease id")
+	case f.sync && f.force:
+		return a.fail(2, cmd, "--force is always synchronous; give --sync or --force, not both")
 	}
-	p, err := vaultclient.CleanPrefix(*prefix)
+	p, err := vaultclient.CleanPrefix(f.prefix)
 	if err == nil && p == "" {
 		err = errors.New("refusing to revoke the empty prefix (every lease in the namespace)")
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop revoke:", err)
-		return 2
+		return a.fail(2, cmd, "%v", err)
 	}
 	n, err := crawl.Count(ctx, c, p)
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop revoke: counting the leases under", p+":", err)
-		return 1
+		return a.fail(1, cmd, "counting the leases under %s: %v", p, err)
 	}
 	what := "Revoke"
-	if *force {
+	if f.force {
 		what = "FORCE-revoke (the backend's errors are ignored; the credentials may stay valid)"
 	}
 	fmt.Fprintf(stderr, "%s %d leases under %s.\n", what, n, p)
-	if !*yes {
+	if !f.yes {
 		f, ok := stdin.(*os.File)
 		if !ok || !term.IsTerminal(f.Fd()) {
-			fmt.Fprintln(stderr, "leasetop revoke: not on a terminal: add --yes to revoke a prefix from a script")
-			return 2
+			return a.fail(2, cmd, "not on a terminal: add --yes to revoke a prefix from a script")
 		}
 		fmt.Fprintf(stderr, "Type the prefix (%s) to confirm: ", p)
 		var typed string
 		_, _ = fmt.Fscanln(stdin, &typed)
 		if typed != p {
-			fmt.Fprintln(stderr, "leasetop revoke: not confirmed; nothing was revoked")
-			return 1
+			return a.fail(1, cmd, "not confirmed; nothing was revoked")
 		}
 	}
-	if *force {
+	if f.force {
 		err = c.RevokeForce(ctx, p)
 	} else {
 		var r vaultclient.RevokeResult
-		r, err = c.RevokePrefix(ctx, p, *sync)
+		r, err = c.RevokePrefix(ctx, p, f.sync)
 		if err == nil && r.Queued {
 			fmt.Fprintf(stdout, "queued the revocation of %d leases under %s\n", n, p)
 			return 0
 		}
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "leasetop revoke:", err)
-		return 1
+		return a.fail(1, cmd, "%v", err)
 	}
 	fmt.Fprintf(stdout, "revoked %d leases under %s\n", n, p)
 	return 0
@@ -151,13 +139,10 @@ type revokeOwnerArgs struct {
 
 // revokeOwner is `leasetop revoke --owner NAME`: every live lease of one
 // owner group, its ids captured after the crawl, revoked one by one.
-func (app *app) revokeOwner(a revokeOwnerArgs) int {
+func (app *app) revokeOwner(ctx context.Context, a revokeOwnerArgs) int {
 	stdin, stdout, stderr := app.stdin, app.stdout, app.stderr
 	const cmd = "leasetop revoke"
-	fail := func(code int, format string, v ...any) int {
-		fmt.Fprintf(stderr, cmd+": "+format+"\n", v...)
-		return code
-	}
+	fail := func(code int, format string, v ...any) int { return app.fail(code, cmd, format, v...) }
 	prefix, err := onePrefix(a.pos)
 	var by owners.By
 	switch {
@@ -181,8 +166,6 @@ func (app *app) revokeOwner(a revokeOwnerArgs) int {
 	if err != nil {
 		return fail(exitFor(err, 1), "%v", err)
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
 	src, err := readAudit(ctx, cmd, a.af.path, stdin, stderr, true)
 	if err != nil {
 		return fail(1, "%v; nothing was revoked", err)

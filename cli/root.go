@@ -6,6 +6,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -46,16 +47,16 @@ type app struct {
 	checkCmd       *cobra.Command // its errors are UNKNOWN, exit 3
 }
 
-// Run runs the command line args (without the program name) and returns
-// the exit code.
-func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// Run runs the command line args (without the program name) under ctx, the
+// context every command's work is done in, and returns the exit code.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := a.newRoot()
 	if len(args) == 0 || !strings.HasPrefix(args[0], "__complete") {
 		args = longFlags(root, args)
 	}
 	root.SetArgs(args)
-	cmd, err := root.ExecuteC()
+	cmd, err := root.ExecuteContextC(ctx)
 	var ee exitError
 	var fe flagError
 	switch {
@@ -99,9 +100,13 @@ func (a *app) newRoot() *cobra.Command {
 	})
 	root.AddGroup(&cobra.Group{ID: "scripts", Title: "For scripts (each takes --help):"},
 		&cobra.Group{ID: "other", Title: "Other commands:"})
+	// The commands for scripts stop their work on SIGINT and SIGTERM and
+	// say what they have; the UI leaves those signals to Bubble Tea, and
+	// the demo adds SIGHUP (demo.go).
 	for _, c := range []*cobra.Command{a.lsCommand(), a.countCommand(), a.checkCommand(), a.revokeCommand(),
 		a.renewCommand(), a.ownersCommand(), a.whoCommand()} {
 		c.GroupID = "scripts"
+		c.RunE = interruptible(c.RunE)
 		root.AddCommand(c)
 	}
 	for _, c := range []*cobra.Command{a.demoCommand(), a.ctxCommand(), a.completionCommand(), a.manCommand()} {
@@ -158,6 +163,14 @@ func buildVersion() string {
 }
 
 // run wraps a command body that returns an exit code.
-func run(f func(args []string) int) func(*cobra.Command, []string) error {
-	return func(_ *cobra.Command, args []string) error { return code(f(args)) }
+func run(f func(cmd *cobra.Command, args []string) int) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error { return code(f(cmd, args)) }
+}
+
+// fail ends a command that cannot go on: it prints "name: " and the
+// message (format and v, as fmt.Sprintf formats them) on stderr and
+// returns exit, the command's exit code.
+func (a *app) fail(exit int, name, format string, v ...any) int {
+	fmt.Fprintf(a.stderr, "%s: %s\n", name, fmt.Sprintf(format, v...))
+	return exit
 }

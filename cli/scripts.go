@@ -32,8 +32,17 @@ func onePrefix(pos []string) (string, error) {
 	return "", fmt.Errorf("one prefix at most, got %q", strings.Join(pos, " "))
 }
 
-func signalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+// interruptible runs body with the command's context cancelled by SIGINT
+// and SIGTERM, from the moment the command starts until it returns: its
+// crawl stops and it reports what it has (check: UNKNOWN, interrupted)
+// rather than dying mid-output.
+func interruptible(body func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		cmd.SetContext(ctx)
+		return body(cmd, args)
+	}
 }
 
 // progress draws a one-line crawl counter on stderr when it is a terminal
@@ -71,16 +80,15 @@ func (p *progress) done() {
 	}
 }
 
-func reportFailures(cmd string, failures []error, stderr io.Writer) int {
-	if len(failures) == 0 {
+// reportFailures ends a crawling command: 0, or 1 with what failed.
+func (a *app) reportFailures(cmd string, failures []error) int {
+	switch len(failures) {
+	case 0:
 		return 0
+	case 1:
+		return a.fail(1, cmd, "the crawl failed: %s", failures[0])
 	}
-	if len(failures) == 1 {
-		fmt.Fprintf(stderr, "%s: the crawl failed: %s\n", cmd, failures[0])
-	} else {
-		fmt.Fprintf(stderr, "%s: %d parts of the crawl failed; the output is partial. First: %s\n", cmd, len(failures), failures[0])
-	}
-	return 1
+	return a.fail(1, cmd, "%d parts of the crawl failed; the output is partial. First: %s", len(failures), failures[0])
 }
 
 // crawlIndex walks prefix into a model.Index (every lease looked up).

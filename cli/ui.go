@@ -83,8 +83,7 @@ func (a *app) ui(cmd *cobra.Command, pos []string, f uiFlags, showVersion bool) 
 		return 0
 	}
 	if len(pos) > 1 {
-		fmt.Fprintf(a.stderr, "leasetop: one prefix at most, got %d: %s\n", len(pos), strings.Join(pos, " "))
-		return 2
+		return a.fail(2, "leasetop", "one prefix at most, got %d: %s", len(pos), strings.Join(pos, " "))
 	}
 	prefix := ""
 	if len(pos) == 1 {
@@ -92,17 +91,15 @@ func (a *app) ui(cmd *cobra.Command, pos []string, f uiFlags, showVersion bool) 
 	}
 	s, err := a.conn.resolve()
 	if err != nil {
-		fmt.Fprintln(a.stderr, "leasetop:", err)
-		return 2
+		return a.fail(2, "leasetop", "%v", err)
 	}
 	client, err := vaultclient.New(s.cfg)
 	if err != nil {
-		fmt.Fprintln(a.stderr, "leasetop:", err)
-		return 1
+		return a.fail(1, "leasetop", "%v", err)
 	}
 	raw := f
 	uiDefaults(cmd, s, &f, &prefix)
-	return a.runUI(context.Background(), client, s, prefix, f, raw)
+	return a.runUI(cmd.Context(), client, s, prefix, f, raw)
 }
 
 // uiOptions turns flags into ui.Options, or says what is wrong with them.
@@ -150,19 +147,19 @@ func orZero(err error) error {
 func (a *app) runUI(ctx context.Context, client *vaultclient.Client, s settings, prefix string, f, raw uiFlags) int {
 	opt, err := uiOptions(prefix, f, os.Stdin)
 	if err != nil {
-		fmt.Fprintln(a.stderr, "leasetop:", err)
-		return 2
+		return a.fail(2, "leasetop", "%v", err)
 	}
 	opt.Concurrency = s.cfg.Concurrency
-	if err := preflight(client); err != nil {
-		fmt.Fprintln(a.stderr, "leasetop:", err)
-		return 1
+	if err := preflight(ctx, client); err != nil {
+		if ctx.Err() != nil {
+			return 0 // stopped (the demo's signals) before the UI opened: as when tea.ErrProgramKilled ends it
+		}
+		return a.fail(1, "leasetop", "%v", err)
 	}
 	if f.journal != "" {
 		log, err := openJournal(f.journal)
 		if err != nil {
-			fmt.Fprintln(a.stderr, "leasetop:", err)
-			return 1
+			return a.fail(1, "leasetop", "%v", err)
 		}
 		defer log.Close()
 		opt.Journal = log.Record
@@ -182,16 +179,15 @@ func (a *app) runUI(ctx context.Context, client *vaultclient.Client, s settings,
 	}
 	p := tea.NewProgram(ui.New(client, opt), tea.WithContext(ctx))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
-		fmt.Fprintln(a.stderr, "leasetop:", err)
-		return 1
+		return a.fail(1, "leasetop", "%v", err)
 	}
 	return 0
 }
 
 // preflight fails fast, before the screen switches, when Vault cannot be
 // used at all: unreachable, TLS, sealed, no token.
-func preflight(c *vaultclient.Client) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+func preflight(ctx context.Context, c *vaultclient.Client) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	h, err := c.Health(ctx)
 	if err != nil {

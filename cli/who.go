@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,7 +39,7 @@ error, 2 bad arguments.`,
 		Example:           `  leasetop who database/creds/readonly/AbC123 --vault-audit /var/log/vault_audit.log`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: a.completeLease(1),
-		RunE:              run(func(pos []string) int { return a.runWho(pos, af, format) }),
+		RunE:              run(func(cmd *cobra.Command, pos []string) int { return a.runWho(cmd.Context(), pos, af, format) }),
 	}
 	af.register(cmd, false)
 	cmd.Flags().StringVarP(&format, "output", "o", "text", "output: text or json")
@@ -46,35 +47,28 @@ error, 2 bad arguments.`,
 	return cmd
 }
 
-func (a *app) runWho(pos []string, af auditFlags, formatFlag string) int {
+func (a *app) runWho(ctx context.Context, pos []string, af auditFlags, format string) int {
 	const cmd = "leasetop who"
-	stdin, stdout, stderr := a.stdin, a.stdout, a.stderr
-	format := &formatFlag
 	var err error
 	switch {
 	case len(pos) != 1 || pos[0] == "":
 		err = errors.New("give one lease id")
-	case *format != "text" && *format != "json":
-		err = fmt.Errorf("unknown output format %q: use text or json", *format)
+	case format != "text" && format != "json":
+		err = fmt.Errorf("unknown output format %q: use text or json", format)
 	default:
 		err = af.needPath()
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, cmd+":", err)
-		return 2
+		return a.fail(2, cmd, "%v", err)
 	}
 	id := pos[0]
 	c, _, err := a.conn.client()
 	if err != nil {
-		fmt.Fprintln(stderr, cmd+":", err)
-		return exitFor(err, 1)
+		return a.fail(exitFor(err, 1), cmd, "%v", err)
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
-	src, err := readAudit(ctx, cmd, af.path, stdin, stderr, false)
+	src, err := readAudit(ctx, cmd, af.path, a.stdin, a.stderr, false)
 	if err != nil {
-		fmt.Fprintln(stderr, cmd+":", err)
-		return 1
+		return a.fail(1, cmd, "%v", err)
 	}
 	// The lease's issue time tells "created before the log" from "not in
 	// the log".
@@ -84,8 +78,7 @@ func (a *app) runWho(pos []string, af auditFlags, formatFlag string) int {
 	case errors.Is(err, vaultclient.ErrInvalidLease):
 		inVault = false
 	case err != nil:
-		fmt.Fprintln(stderr, cmd+":", err)
-		return 1
+		return a.fail(1, cmd, "%v", err)
 	}
 	w := report.Who{LeaseID: id, InVault: inVault}
 	own, created, known := src.Log.Owner(id)
@@ -102,16 +95,15 @@ func (a *app) runWho(pos []string, af auditFlags, formatFlag string) int {
 		g, _ := owners.Of(id, lease.IssueTime, lease.ExpireTime, owners.ByEntity, src)
 		w.Reason = noOwnerReason(g)
 	}
-	if *format == "json" {
-		enc := json.NewEncoder(stdout)
+	if format == "json" {
+		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		err = enc.Encode(w)
 	} else {
-		err = writeWho(stdout, w, lease)
+		err = writeWho(a.stdout, w, lease)
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, cmd+":", err)
-		return 1
+		return a.fail(1, cmd, "%v", err)
 	}
 	if !known {
 		return whoUnknown

@@ -3,10 +3,12 @@ package vaultclient_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/leasetop/leasetop/internal/faultproxy"
+	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
@@ -135,5 +137,84 @@ func TestSlowListsLeaveTheAdaptiveLimitAlone(t *testing.T) {
 	}
 	if lowest != 4 {
 		t.Errorf("slow LISTs brought the limit down to %d; want it left at 4", lowest)
+	}
+}
+
+// isLookup: a lease lookup as the proxy saw it.
+func isLookup(r faultproxy.Request) bool { return r.Method == "PUT" && r.Path == "sys/leases/lookup" }
+
+// throughProxy is a client of env's server that talks through p.
+func throughProxy(t *testing.T, env *vaulttest.Env, p *faultproxy.Proxy, cfg vaultclient.Config) *vaultclient.Client {
+	t.Helper()
+	a, err := env.Server.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetAddress(p.URL); err != nil {
+		t.Fatal(err)
+	}
+	return vaultclient.NewFromAPI(a, cfg)
+}
+
+// A lease explosion is a churn storm: leases vanish between the LIST that
+// names them and their lookup, which answers 400. Against a real Vault
+// whose leases are revoked at a steady rate during the crawl, so that
+// more than 1% of the lookups answer 400 (counted at the proxy), the
+// adaptive limit never halves: a 400 is Vault at work, not Vault
+// overloaded. (Before, each 400 halved it, and the limit sat near 1.)
+//
+// Every lookup waits 100 ms at the proxy, as over a network to a remote
+// Vault. The limiter also judges latency (a sample slower than twice the
+// quickest round trip, plus slack, takes a fifth off), and on a shared
+// 2-core machine the test's own round trips swing: with 20 ms, samples of
+// 50-440 ms took the limit from 16 to as low as 3 by that judgement alone,
+// with no answer counted as overload. At 100 ms the threshold is over
+// 200 ms, three slow samples in a row would still be needed to reach
+// half the ceiling, and only a halving (what an overload does) gets there
+// in one step.
+func TestChurnLeavesTheAdaptiveLimitAtItsCeiling(t *testing.T) {
+	env, p, _ := proxied(t)
+	ctx := ctxT(t)
+	ids := must(env.Seed.LeasedKV(ctx, "churn", time.Hour, 1500)).get(t)
+	const ceiling = 16
+	c := throughProxy(t, env, p, vaultclient.Config{Concurrency: ceiling})
+	p.Add(faultproxy.Rule{Method: "PUT", PathPrefix: "sys/leases/lookup", Count: -1, Fault: faultproxy.Fault{Delay: 100 * time.Millisecond}})
+	// The walk looks leases up in the order Vault lists them (sorted): the
+	// churn revokes from the other end, leases the walk has listed and
+	// not yet looked up.
+	slices.Sort(ids)
+	slices.Reverse(ids)
+	p.Reset()
+
+	churnCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	revoked := make(chan int, 1)
+	go func() {
+		// From the crawl's first lookup, so the churn falls inside it.
+		for p.Count(isLookup) == 0 && churnCtx.Err() == nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+		n, err := env.Seed.Churn(churnCtx, ids, 50*time.Millisecond)
+		if err != nil {
+			t.Errorf("churn: %v", err)
+		}
+		revoked <- n
+	}()
+	lowest, found := walkWatchingLimit(t, c, "secret/churn/")
+	stop()
+	n := <-revoked
+
+	lookups := p.Count(isLookup)
+	gone := p.Count(func(r faultproxy.Request) bool { return isLookup(r) && r.Status == 400 })
+	t.Logf("%d lookups, %d answered 400 (%.1f%%), %d leases revoked during the walk, %d found", lookups, gone, 100*float64(gone)/float64(max(lookups, 1)), n, found)
+	if gone*100 < lookups {
+		t.Fatalf("%d of %d lookups answered 400: under 1%%, the churn this test is about did not happen", gone, lookups)
+	}
+	if found+gone != lookups {
+		t.Errorf("%d found and %d gone, of %d lookups", found, gone, lookups)
+	}
+	t.Logf("the lowest limit seen: %d of %d", lowest, ceiling)
+	if lowest <= ceiling/2 {
+		t.Errorf("with %d of %d lookups answered 400 the limit fell to %d of %d; want it never halved", gone, lookups, lowest, ceiling)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -216,5 +217,147 @@ func TestChurnLeavesTheAdaptiveLimitAtItsCeiling(t *testing.T) {
 	t.Logf("the lowest limit seen: %d of %d", lowest, ceiling)
 	if lowest <= ceiling/2 {
 		t.Errorf("with %d of %d lookups answered 400 the limit fell to %d of %d; want it never halved", gone, lookups, lowest, ceiling)
+	}
+}
+
+// A Vault that serves K requests at a time and queues the rest (a queue
+// at the proxy in front of the real server, each request holding a turn
+// for at least 50 ms): its latency grows with the load, and the adaptive
+// limit is what keeps that load near what it serves. Measured beside an
+// unthrottled crawl (FixedConcurrency) in the same test: the adaptive
+// limit settles near K, another client's lookups through the same queue
+// wait less than beside the unthrottled crawl, and once the queue goes
+// (the same 50 ms per request, any number at a time) the limit climbs
+// back to its ceiling.
+//
+// "Near K" is as the limiter defines queueing: a sample slower than twice
+// the quickest answer plus slack, so it lets about 2K requests wait for K
+// turns before it backs off (2.1K at 50 ms); the median of the second
+// half of the crawl must lie in [K/2, 2.5K], well below the ceiling of 4K.
+func TestAdaptiveLimitSettlesNearWhatAQueueingVaultServes(t *testing.T) {
+	const (
+		k       = 4
+		service = 50 * time.Millisecond
+		ceiling = 16
+		perRun  = 600 // lookups at the proxy per measured crawl
+	)
+	env, p, _ := proxied(t)
+	ctx := ctxT(t)
+	ids := must(env.Seed.LeasedKV(ctx, "queue", time.Hour, 300)).get(t)
+	q := faultproxy.NewQueue(k, service)
+	p.Add(faultproxy.Rule{Method: "PUT", PathPrefix: "sys/leases/lookup", Count: -1, Fault: faultproxy.Fault{Queue: q}})
+	other, err := env.Server.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.SetAddress(p.URL); err != nil {
+		t.Fatal(err)
+	}
+
+	// crawl walks secret/queue/ over and over with c until the proxy has
+	// seen n more lookups, while another client looks one lease up again
+	// and again, and returns the limit sampled every 10 ms and the other
+	// client's round trips.
+	crawl := func(c *vaultclient.Client, n int) (limits []int, rtts []time.Duration) {
+		t.Helper()
+		start := p.Count(isLookup)
+		cctx, stop := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for cctx.Err() == nil {
+				for ev := range c.Walk(cctx, "secret/queue/", vaultclient.WalkOptions{}) {
+					if ev.Kind == vaultclient.EventError && cctx.Err() == nil {
+						t.Errorf("walk: %v", ev.Err)
+					}
+				}
+			}
+		}()
+		probes := make(chan time.Duration, 1024)
+		go func() {
+			defer wg.Done()
+			defer close(probes)
+			for cctx.Err() == nil {
+				t0 := time.Now()
+				_, err := other.Logical().WriteWithContext(cctx, "sys/leases/lookup", map[string]any{"lease_id": ids[0]})
+				if cctx.Err() != nil {
+					return
+				}
+				if err != nil {
+					t.Errorf("the other client's lookup: %v", err)
+					return
+				}
+				probes <- time.Since(t0)
+			}
+		}()
+		deadline := time.Now().Add(3 * time.Minute)
+		for p.Count(isLookup)-start < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d lookups in 3 minutes, want %d", p.Count(isLookup)-start, n)
+			}
+			cur, _ := c.Concurrency()
+			limits = append(limits, cur)
+			time.Sleep(10 * time.Millisecond)
+		}
+		stop()
+		for d := range probes {
+			rtts = append(rtts, d)
+		}
+		wg.Wait()
+		return limits, rtts
+	}
+	median := func(xs []time.Duration) time.Duration {
+		s := slices.Clone(xs)
+		slices.Sort(s)
+		return s[len(s)/2]
+	}
+
+	fixed := throughProxy(t, env, p, vaultclient.Config{Concurrency: ceiling, FixedConcurrency: true})
+	_, fixedRTTs := crawl(fixed, perRun)
+	adaptive := throughProxy(t, env, p, vaultclient.Config{Concurrency: ceiling})
+	limits, adaptiveRTTs := crawl(adaptive, perRun)
+
+	settled := slices.Clone(limits[len(limits)/2:])
+	slices.Sort(settled)
+	mid := settled[len(settled)/2]
+	mf, ma := median(fixedRTTs), median(adaptiveRTTs)
+	t.Logf("K=%d: the limit's median over the second half of the crawl %d (range %d-%d); the other client's median lookup %v beside the adaptive crawl, %v beside the unthrottled one (%.2fx; %d and %d lookups)",
+		k, mid, settled[0], settled[len(settled)-1], ma, mf, float64(ma)/float64(mf), len(adaptiveRTTs), len(fixedRTTs))
+	if mid < k/2 || float64(mid) > 2.5*k {
+		t.Errorf("the limit settled at %d (median of the second half); want it near K=%d, in [%d, %d]", mid, k, k/2, int(2.5*k))
+	}
+	if len(fixedRTTs) == 0 || len(adaptiveRTTs) == 0 {
+		t.Fatalf("the other client got %d and %d answers", len(fixedRTTs), len(adaptiveRTTs))
+	}
+	if ma >= mf {
+		t.Errorf("the other client's median lookup took %v beside the adaptive crawl, %v beside the unthrottled one; want it quicker beside the adaptive one", ma, mf)
+	}
+
+	// The queue goes: each request still takes its 50 ms, but any number
+	// are served at once. The limit climbs back to its ceiling.
+	p.Clear()
+	p.Add(faultproxy.Rule{Method: "PUT", PathPrefix: "sys/leases/lookup", Count: -1, Fault: faultproxy.Fault{Delay: service}})
+	recovered := make(chan struct{})
+	go func() {
+		defer close(recovered)
+		deadline := time.Now().Add(2 * time.Minute)
+		for cur, _ := adaptive.Concurrency(); cur < ceiling && time.Now().Before(deadline); cur, _ = adaptive.Concurrency() {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		<-recovered
+		stop()
+	}()
+	for rctx.Err() == nil {
+		for range adaptive.Walk(rctx, "secret/queue/", vaultclient.WalkOptions{}) {
+		}
+	}
+	<-recovered
+	if cur, _ := adaptive.Concurrency(); cur != ceiling {
+		t.Errorf("two minutes after the queue went the limit is %d, want its ceiling %d", cur, ceiling)
 	}
 }

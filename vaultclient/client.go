@@ -8,9 +8,12 @@ package vaultclient
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/vault/api"
@@ -188,7 +191,8 @@ type request struct {
 	// and a revoke-prefix's with its leases: judged as queueing, the
 	// LISTs of a million-lease tree (0.2 to 0.9 s each) brought the limit
 	// from 16 to 1 within 1.5 s and the tree's counts came in one LIST at
-	// a time. Any request's 429 or 503 still lowers the limit.
+	// a time. Any request's answer of overload (see overloaded) still
+	// lowers the limit.
 	gauge bool
 	// held, if set, says the caller already holds room under the limit
 	// for the first attempt (see room), and gives it back unused.
@@ -249,13 +253,11 @@ func (c *Client) do(ctx context.Context, r request) (*api.Response, error) {
 		//nolint:staticcheck // the raw call is the one that exposes status codes and headers.
 		resp, err := c.api.RawRequestWithContext(reqCtx, req)
 		if c.limiter != nil {
-			overloaded := err != nil && ctx.Err() == nil ||
-				resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable)
 			rtt := time.Since(start)
 			if !r.gauge {
 				rtt = 0
 			}
-			c.limiter.Release(rtt, overloaded)
+			c.limiter.Release(rtt, overloaded(ctx, resp, err))
 		}
 		if err == nil && resp != nil && resp.StatusCode < 400 {
 			if resp.Body != nil {
@@ -294,6 +296,52 @@ func (c *Client) retryable(r request, e *Error) bool {
 		return e.Status != http.StatusNotImplemented
 	}
 	return false
+}
+
+// overloaded reports whether an answer says Vault is overloaded, which
+// is what may halve the adaptive limit: 429 (a rate-limit quota), 503
+// (sealed, standby or shedding load), 502 and 504 (a load balancer that
+// found Vault slow or gone), and a request that met no answer at all
+// (timed out, refused, reset or closed before the answer). Any other
+// answer is Vault at work: the api package returns an error for every
+// status of 400 and above, but a lease that vanished between a LIST and
+// its lookup (400), an empty prefix (404) or a denied branch (403) come
+// by the thousand in a churn storm, and each one halving the limit held a
+// healthy Vault's crawl near 2 of 16. A request the caller gave up on
+// says nothing either.
+func overloaded(ctx context.Context, resp *api.Response, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	var re *api.ResponseError
+	if errors.As(err, &re) {
+		status = re.StatusCode
+	}
+	if status != 0 {
+		switch status {
+		case http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusBadGateway, http.StatusGatewayTimeout:
+			return true
+		}
+		return false
+	}
+	return err != nil && transportOverload(err)
+}
+
+// transportOverload: a failure before any answer that a busy or
+// restarting server causes. A certificate, a name that does not resolve
+// or a malformed address fail the same way however idle Vault is.
+func transportOverload(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // backoff waits Retry-After when the server gave one, else exponential

@@ -11,7 +11,7 @@ import (
 // 100 ms together, grows by one request when their mean round trip is
 // close to the quickest seen lately (additive increase), and shrinks by a
 // fifth when it is not — queueing inside Vault — or by half when Vault
-// answers 429 or 503 (multiplicative decrease), as the AIMD and gradient
+// says it is overloaded (multiplicative decrease), as the AIMD and gradient
 // limiters of Netflix's concurrency-limits do. The ceiling is
 // --concurrency.
 //
@@ -55,11 +55,11 @@ type Limiter struct {
 const (
 	queueFactor = 2.0                     // a sample's mean slower than twice the baseline…
 	queueSlack  = 6500 * time.Microsecond // …plus this is queueing
-	dropOnLoad  = 0.5                     // 429/503: halve
+	dropOnLoad  = 0.5                     // overloaded (429, 503, ...): halve
 	dropOnQueue = 0.8                     // queueing: a fifth less
 	rttWindow   = 10 * time.Second        // the baseline's window
 	minLimit    = 1.0                     // never below one request
-	dropSpacing = 100 * time.Millisecond  // 429/503: at most one halving per this, or per round trip
+	dropSpacing = 100 * time.Millisecond  // overloaded: at most one halving per this, or per round trip
 	sampleSpan  = 100 * time.Millisecond  // answers judged together
 	ownBusyFull = 0.9                     // leasetop's processors this busy: a slow sample is its own
 )
@@ -93,7 +93,8 @@ func (l *Limiter) Acquire(ctx context.Context) error {
 }
 
 // Release returns a request's room and learns from how it went: its round
-// trip, and whether Vault said it was overloaded (429, 503). A zero rtt is
+// trip, and whether Vault said it was overloaded (429, 502-504, no
+// answer at all; never a 400, 403 or 404: see overloaded). A zero rtt is
 // a request whose round trip says nothing of queueing (a LIST, which takes
 // as long as its keys): only its overload counts.
 func (l *Limiter) Release(rtt time.Duration, overloaded bool) {

@@ -2,8 +2,16 @@ package vaultclient
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/vault/api"
 )
 
 func TestLimiterBacksOffAndRecovers(t *testing.T) {
@@ -165,4 +173,133 @@ func TestLimiterLeavesSlownessOfItsOwnToItself(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Only an answer that says Vault is overloaded halves the limit: a 429, a
+// 503, a load balancer's 502 or 504, or no answer at all (a timeout, a
+// refused, reset or dropped connection). A lease that vanished (400), an
+// empty listing (404), a denied branch (403) or an internal error (500)
+// are Vault at work, and a certificate it rejects or a request the
+// caller gave up on say nothing of its load. Each case sends one lookup
+// through the client's own request path (do) to a local server or socket
+// that answers that way.
+func TestOnlyOverloadLowersTheLimit(t *testing.T) {
+	statuses := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		code, err := strconv.Atoi(strings.TrimPrefix(r.Header.Get("X-Answer"), "status "))
+		if err != nil {
+			code = http.StatusOK
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		fmt.Fprintf(w, `{"errors":["answer %d"]}`, code)
+	}))
+	defer statuses.Close()
+	// Raw sockets for the failures that come before any answer.
+	hold := make(chan struct{})
+	defer close(hold)
+	refused := closedAddr(t)
+	reset := rawServer(t, func(c *net.TCPConn) { _ = c.SetLinger(0) })
+	dropped := rawServer(t, func(*net.TCPConn) {})
+	silent := rawServer(t, func(*net.TCPConn) { <-hold })
+
+	tests := []struct {
+		name     string
+		addr     string
+		answer   string        // X-Answer for the status server
+		timeout  time.Duration // the client's per-request timeout
+		callerGo time.Duration // the caller's own deadline
+		want     bool          // halves the limit
+	}{
+		{name: "200", addr: statuses.URL, answer: "status 200"},
+		{name: "400 a lease that vanished", addr: statuses.URL, answer: "status 400"},
+		{name: "403 a denied branch", addr: statuses.URL, answer: "status 403"},
+		{name: "404 an empty listing", addr: statuses.URL, answer: "status 404"},
+		{name: "412 a standby behind", addr: statuses.URL, answer: "status 412"},
+		{name: "500 an internal error", addr: statuses.URL, answer: "status 500"},
+		{name: "501", addr: statuses.URL, answer: "status 501"},
+		{name: "429 a rate-limit quota", addr: statuses.URL, answer: "status 429", want: true},
+		{name: "502 a load balancer", addr: statuses.URL, answer: "status 502", want: true},
+		{name: "503 sealed, standby or shedding", addr: statuses.URL, answer: "status 503", want: true},
+		{name: "504 a load balancer's timeout", addr: statuses.URL, answer: "status 504", want: true},
+		{name: "connection refused", addr: refused, want: true},
+		{name: "connection reset", addr: reset, want: true},
+		{name: "connection closed before an answer", addr: dropped, want: true},
+		{name: "no answer within the timeout", addr: silent, timeout: 300 * time.Millisecond, want: true},
+		{name: "the caller gave up", addr: silent, callerGo: 300 * time.Millisecond},
+		{name: "HTTPS to a plain HTTP server", addr: strings.Replace(statuses.URL, "http://", "https://", 1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := api.DefaultConfig()
+			cfg.Address = tt.addr
+			cfg.Timeout = time.Minute
+			if tt.timeout > 0 {
+				cfg.Timeout = tt.timeout
+			}
+			a, err := api.NewClient(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.SetToken("test-token")
+			a.AddHeader("X-Answer", tt.answer)
+			c := NewFromAPI(a, Config{Concurrency: 16, MaxRetries: -1})
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if tt.callerGo > 0 {
+				ctx, cancel = context.WithTimeout(ctx, tt.callerGo)
+				defer cancel()
+			}
+			resp, err := c.do(ctx, request{op: "lookup", method: http.MethodPut, path: "sys/leases/lookup",
+				body: map[string]string{"lease_id": "secret/a/b"}, gauge: true})
+			closeBody(resp)
+			if tt.answer != "status 200" && err == nil {
+				t.Fatalf("no error from %s", tt.name)
+			}
+			want := 16
+			if tt.want {
+				want = 8
+			}
+			if got, _ := c.Concurrency(); got != want {
+				t.Errorf("after one lookup answered %s (%v): limit %d of 16, want %d", tt.name, err, got, want)
+			}
+		})
+	}
+}
+
+// closedAddr is the address of a port nothing listens on.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "http://" + l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// rawServer accepts connections on loopback, reads the start of each
+// request, hands the connection to then, and closes it (unless then
+// keeps it).
+func rawServer(t *testing.T, then func(*net.TCPConn)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_, _ = c.Read(make([]byte, 4096))
+				then(c.(*net.TCPConn))
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String()
 }

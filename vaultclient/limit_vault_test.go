@@ -3,10 +3,13 @@ package vaultclient_test
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/leasetop/leasetop/internal/faultproxy"
+	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
@@ -135,5 +138,226 @@ func TestSlowListsLeaveTheAdaptiveLimitAlone(t *testing.T) {
 	}
 	if lowest != 4 {
 		t.Errorf("slow LISTs brought the limit down to %d; want it left at 4", lowest)
+	}
+}
+
+// isLookup: a lease lookup as the proxy saw it.
+func isLookup(r faultproxy.Request) bool { return r.Method == "PUT" && r.Path == "sys/leases/lookup" }
+
+// throughProxy is a client of env's server that talks through p.
+func throughProxy(t *testing.T, env *vaulttest.Env, p *faultproxy.Proxy, cfg vaultclient.Config) *vaultclient.Client {
+	t.Helper()
+	a, err := env.Server.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetAddress(p.URL); err != nil {
+		t.Fatal(err)
+	}
+	return vaultclient.NewFromAPI(a, cfg)
+}
+
+// A lease explosion is a churn storm: leases vanish between the LIST that
+// names them and their lookup, which answers 400. Against a real Vault
+// whose leases are revoked at a steady rate during the crawl, so that
+// more than 1% of the lookups answer 400 (counted at the proxy), the
+// adaptive limit never halves: a 400 is Vault at work, not Vault
+// overloaded. (Before, each 400 halved it, and the limit sat near 1.)
+//
+// Every lookup waits 100 ms at the proxy, as over a network to a remote
+// Vault. The limiter also judges latency (a sample slower than twice the
+// quickest round trip, plus slack, takes a fifth off), and on a shared
+// 2-core machine the test's own round trips swing: with 20 ms, samples of
+// 50-440 ms took the limit from 16 to as low as 3 by that judgement alone,
+// with no answer counted as overload. At 100 ms the threshold is over
+// 200 ms, three slow samples in a row would still be needed to reach
+// half the ceiling, and only a halving (what an overload does) gets there
+// in one step.
+func TestChurnLeavesTheAdaptiveLimitAtItsCeiling(t *testing.T) {
+	env, p, _ := proxied(t)
+	ctx := ctxT(t)
+	ids := must(env.Seed.LeasedKV(ctx, "churn", time.Hour, 1500)).get(t)
+	const ceiling = 16
+	c := throughProxy(t, env, p, vaultclient.Config{Concurrency: ceiling})
+	p.Add(faultproxy.Rule{Method: "PUT", PathPrefix: "sys/leases/lookup", Count: -1, Fault: faultproxy.Fault{Delay: 100 * time.Millisecond}})
+	// The walk looks leases up in the order Vault lists them (sorted): the
+	// churn revokes from the other end, leases the walk has listed and
+	// not yet looked up.
+	slices.Sort(ids)
+	slices.Reverse(ids)
+	p.Reset()
+
+	churnCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	revoked := make(chan int, 1)
+	go func() {
+		// From the crawl's first lookup, so the churn falls inside it.
+		for p.Count(isLookup) == 0 && churnCtx.Err() == nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+		n, err := env.Seed.Churn(churnCtx, ids, 50*time.Millisecond)
+		if err != nil {
+			t.Errorf("churn: %v", err)
+		}
+		revoked <- n
+	}()
+	lowest, found := walkWatchingLimit(t, c, "secret/churn/")
+	stop()
+	n := <-revoked
+
+	lookups := p.Count(isLookup)
+	gone := p.Count(func(r faultproxy.Request) bool { return isLookup(r) && r.Status == 400 })
+	t.Logf("%d lookups, %d answered 400 (%.1f%%), %d leases revoked during the walk, %d found", lookups, gone, 100*float64(gone)/float64(max(lookups, 1)), n, found)
+	if gone*100 < lookups {
+		t.Fatalf("%d of %d lookups answered 400: under 1%%, the churn this test is about did not happen", gone, lookups)
+	}
+	if found+gone != lookups {
+		t.Errorf("%d found and %d gone, of %d lookups", found, gone, lookups)
+	}
+	t.Logf("the lowest limit seen: %d of %d", lowest, ceiling)
+	if lowest <= ceiling/2 {
+		t.Errorf("with %d of %d lookups answered 400 the limit fell to %d of %d; want it never halved", gone, lookups, lowest, ceiling)
+	}
+}
+
+// A Vault that serves K requests at a time and queues the rest (a queue
+// at the proxy in front of the real server, each request holding a turn
+// for at least 50 ms): its latency grows with the load, and the adaptive
+// limit is what keeps that load near what it serves. Measured beside an
+// unthrottled crawl (FixedConcurrency) in the same test: the adaptive
+// limit settles near K, another client's lookups through the same queue
+// wait less than beside the unthrottled crawl, and once the queue goes
+// (the same 50 ms per request, any number at a time) the limit climbs
+// back to its ceiling.
+//
+// "Near K" is as the limiter defines queueing: a sample slower than twice
+// the quickest answer plus slack, so it lets about 2K requests wait for K
+// turns before it backs off (2.1K at 50 ms); the median of the second
+// half of the crawl must lie in [K/2, 2.5K], well below the ceiling of 4K.
+func TestAdaptiveLimitSettlesNearWhatAQueueingVaultServes(t *testing.T) {
+	const (
+		k       = 4
+		service = 50 * time.Millisecond
+		ceiling = 16
+		perRun  = 600 // lookups at the proxy per measured crawl
+	)
+	env, p, _ := proxied(t)
+	ctx := ctxT(t)
+	ids := must(env.Seed.LeasedKV(ctx, "queue", time.Hour, 300)).get(t)
+	q := faultproxy.NewQueue(k, service)
+	p.Add(faultproxy.Rule{Method: "PUT", PathPrefix: "sys/leases/lookup", Count: -1, Fault: faultproxy.Fault{Queue: q}})
+	other, err := env.Server.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.SetAddress(p.URL); err != nil {
+		t.Fatal(err)
+	}
+
+	// crawl walks secret/queue/ over and over with c until the proxy has
+	// seen n more lookups, while another client looks one lease up again
+	// and again, and returns the limit sampled every 10 ms and the other
+	// client's round trips.
+	crawl := func(c *vaultclient.Client, n int) (limits []int, rtts []time.Duration) {
+		t.Helper()
+		start := p.Count(isLookup)
+		cctx, stop := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for cctx.Err() == nil {
+				for ev := range c.Walk(cctx, "secret/queue/", vaultclient.WalkOptions{}) {
+					if ev.Kind == vaultclient.EventError && cctx.Err() == nil {
+						t.Errorf("walk: %v", ev.Err)
+					}
+				}
+			}
+		}()
+		probes := make(chan time.Duration, 1024)
+		go func() {
+			defer wg.Done()
+			defer close(probes)
+			for cctx.Err() == nil {
+				t0 := time.Now()
+				_, err := other.Logical().WriteWithContext(cctx, "sys/leases/lookup", map[string]any{"lease_id": ids[0]})
+				if cctx.Err() != nil {
+					return
+				}
+				if err != nil {
+					t.Errorf("the other client's lookup: %v", err)
+					return
+				}
+				probes <- time.Since(t0)
+			}
+		}()
+		deadline := time.Now().Add(3 * time.Minute)
+		for p.Count(isLookup)-start < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d lookups in 3 minutes, want %d", p.Count(isLookup)-start, n)
+			}
+			cur, _ := c.Concurrency()
+			limits = append(limits, cur)
+			time.Sleep(10 * time.Millisecond)
+		}
+		stop()
+		for d := range probes {
+			rtts = append(rtts, d)
+		}
+		wg.Wait()
+		return limits, rtts
+	}
+	median := func(xs []time.Duration) time.Duration {
+		s := slices.Clone(xs)
+		slices.Sort(s)
+		return s[len(s)/2]
+	}
+
+	fixed := throughProxy(t, env, p, vaultclient.Config{Concurrency: ceiling, FixedConcurrency: true})
+	_, fixedRTTs := crawl(fixed, perRun)
+	adaptive := throughProxy(t, env, p, vaultclient.Config{Concurrency: ceiling})
+	limits, adaptiveRTTs := crawl(adaptive, perRun)
+
+	settled := slices.Clone(limits[len(limits)/2:])
+	slices.Sort(settled)
+	mid := settled[len(settled)/2]
+	mf, ma := median(fixedRTTs), median(adaptiveRTTs)
+	t.Logf("K=%d: the limit's median over the second half of the crawl %d (range %d-%d); the other client's median lookup %v beside the adaptive crawl, %v beside the unthrottled one (%.2fx; %d and %d lookups)",
+		k, mid, settled[0], settled[len(settled)-1], ma, mf, float64(ma)/float64(mf), len(adaptiveRTTs), len(fixedRTTs))
+	if mid < k/2 || float64(mid) > 2.5*k {
+		t.Errorf("the limit settled at %d (median of the second half); want it near K=%d, in [%d, %d]", mid, k, k/2, int(2.5*k))
+	}
+	if len(fixedRTTs) == 0 || len(adaptiveRTTs) == 0 {
+		t.Fatalf("the other client got %d and %d answers", len(fixedRTTs), len(adaptiveRTTs))
+	}
+	if ma >= mf {
+		t.Errorf("the other client's median lookup took %v beside the adaptive crawl, %v beside the unthrottled one; want it quicker beside the adaptive one", ma, mf)
+	}
+
+	// The queue goes: each request still takes its 50 ms, but any number
+	// are served at once. The limit climbs back to its ceiling.
+	p.Clear()
+	p.Add(faultproxy.Rule{Method: "PUT", PathPrefix: "sys/leases/lookup", Count: -1, Fault: faultproxy.Fault{Delay: service}})
+	recovered := make(chan struct{})
+	go func() {
+		defer close(recovered)
+		deadline := time.Now().Add(2 * time.Minute)
+		for cur, _ := adaptive.Concurrency(); cur < ceiling && time.Now().Before(deadline); cur, _ = adaptive.Concurrency() {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		<-recovered
+		stop()
+	}()
+	for rctx.Err() == nil {
+		for range adaptive.Walk(rctx, "secret/queue/", vaultclient.WalkOptions{}) {
+		}
+	}
+	<-recovered
+	if cur, _ := adaptive.Concurrency(); cur != ceiling {
+		t.Errorf("two minutes after the queue went the limit is %d, want its ceiling %d", cur, ceiling)
 	}
 }

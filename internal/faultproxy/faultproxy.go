@@ -28,7 +28,76 @@ type Fault struct {
 	// (after Delay): a Vault that hangs until the test lets it go.
 	Hold <-chan struct{}
 	Drop bool // close the connection without answering
+	// Queue, when not nil, makes the request wait its turn in the queue
+	// first, and hold its place there until it is answered (after Delay,
+	// Hold, and the real server's answer): see Queue.
+	Queue *Queue
 }
+
+// Queue is a server of limited capacity in front of the real one: it
+// serves K requests at a time, each for at least Service, and queues the
+// rest in the order they came. Its latency grows with the load, as a
+// saturated Vault's does (Little's law: n requests in flight wait about
+// n/K·Service), while every answer is still the real server's. Rules may
+// share one Queue; removing them (Clear) ends the queueing for requests
+// not yet queued.
+type Queue struct {
+	slots   chan struct{}
+	service time.Duration
+
+	mu      sync.Mutex
+	waiting int
+}
+
+// NewQueue serves k requests at a time (at least 1), each for at least
+// service.
+func NewQueue(k int, service time.Duration) *Queue {
+	return &Queue{slots: make(chan struct{}, max(k, 1)), service: service}
+}
+
+// Waiting is how many requests wait for a turn now.
+func (q *Queue) Waiting() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.waiting
+}
+
+// Serving is how many requests hold a turn now.
+func (q *Queue) Serving() int { return len(q.slots) }
+
+// enter waits for a turn (false: the client hung up first) and spends
+// the least service time in it; leave ends the turn.
+func (q *Queue) enter(r *http.Request) bool {
+	q.mu.Lock()
+	q.waiting++
+	q.mu.Unlock()
+	// Senders blocked on a channel are woken in the order they came.
+	turn := false
+	select {
+	case q.slots <- struct{}{}:
+		turn = true
+	case <-r.Context().Done():
+	}
+	q.mu.Lock()
+	q.waiting--
+	q.mu.Unlock()
+	if !turn {
+		return false
+	}
+	if q.service > 0 {
+		select {
+		case <-time.After(q.service):
+		case <-r.Context().Done():
+		}
+	}
+	if r.Context().Err() != nil {
+		q.leave()
+		return false
+	}
+	return true
+}
+
+func (q *Queue) leave() { <-q.slots }
 
 // Rule matches requests; Count is how many it handles (negative: all).
 type Rule struct {
@@ -115,6 +184,12 @@ func New(target string) (*Proxy, error) {
 			}
 		}()
 		if faulty {
+			if f.Queue != nil {
+				if !f.Queue.enter(r) {
+					return
+				}
+				defer f.Queue.leave()
+			}
 			if f.Delay > 0 {
 				select {
 				case <-time.After(f.Delay):

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -97,5 +98,77 @@ func TestHoldWaitsUntilReleased(t *testing.T) {
 	close(hold)
 	if code := <-done; code != 200 {
 		t.Errorf("status after release: %d", code)
+	}
+}
+
+// A Queue lets K requests reach the server at a time and keeps the rest
+// waiting, in flight at the proxy, until a turn is free; every request is
+// answered by the server in the end.
+func TestQueueServesKAtATime(t *testing.T) {
+	const k, n = 2, 5
+	release := make(chan struct{})
+	var mu sync.Mutex
+	serving, most := 0, 0
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		serving++
+		most = max(most, serving)
+		mu.Unlock()
+		<-release
+		mu.Lock()
+		serving--
+		mu.Unlock()
+	}))
+	defer backend.Close()
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	p, err := New(backend.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	defer free() // before the servers close, or a failed test hangs in Close
+	q := NewQueue(k, time.Millisecond)
+	p.Add(Rule{Count: -1, Fault: Fault{Queue: q}})
+	codes := make(chan int, n)
+	for range n {
+		go func() {
+			resp, err := http.Get(p.URL + "/v1/sys/health")
+			if err != nil {
+				codes <- -1
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	// K at the server, the rest queued: a state, waited for, that a proxy
+	// letting more through (or queueing none) never reaches.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		at := serving
+		mu.Unlock()
+		if at == k && q.Waiting() == n-k && q.Serving() == k && p.InFlight() == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("at the server %d, waiting %d, serving %d, in flight %d; want %d, %d, %d, %d", at, q.Waiting(), q.Serving(), p.InFlight(), k, n-k, k, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	free()
+	for range n {
+		if code := <-codes; code != http.StatusOK {
+			t.Errorf("status %d, want every request answered 200", code)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if most != k {
+		t.Errorf("the server had up to %d requests at once, want %d", most, k)
+	}
+	if q.Waiting() != 0 || q.Serving() != 0 {
+		t.Errorf("after every answer: %d waiting, %d serving", q.Waiting(), q.Serving())
 	}
 }

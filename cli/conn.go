@@ -28,7 +28,7 @@ func (c *connFlags) register(root *cobra.Command) {
 	fs := root.PersistentFlags()
 	fs.StringVar(&c.addr, "addr", "", "Vault address (default $VAULT_ADDR)")
 	fs.StringVar(&c.namespace, "namespace", "", "Vault namespace (default $VAULT_NAMESPACE)")
-	fs.IntVar(&c.concurrency, "concurrency", vaultclient.DefaultConcurrency, "at most this many Vault requests in flight (fewer while Vault is slow or answers 429/503)")
+	fs.IntVar(&c.concurrency, "concurrency", vaultclient.DefaultConcurrency, "at most this many Vault requests in flight (fewer while Vault is slow or overloaded: 429, 502-504, no answer)")
 	fs.BoolVar(&c.fixedConc, "fixed-concurrency", false, "keep --concurrency requests in flight whatever Vault's latency (turns the adaptive limit off)")
 	fs.Float64Var(&c.rate, "rate", 0, "at most this many Vault requests per second (0: no limit)")
 	fs.StringVar(&c.context, "context", "", "use this context of the config file (default: its current one)")

@@ -83,7 +83,7 @@ func (r *root) viewStatus() string {
 		parts = append(parts, s.StatusWarn.Render(fmt.Sprintf("fastest growth: %s %s", shortPrefix(p), perMinute(rate))))
 	}
 	if cur, ceiling := c.be.Concurrency(); cur < ceiling && r.busy() {
-		// The adaptive limit backed off: Vault is slow or said 429/503.
+		// The adaptive limit backed off: Vault is slow or overloaded (429, 502-504, no answer).
 		// (Idle, nothing is in flight, and the limit does not matter.)
 		// Last, so that it never hides an error.
 		parts = append(parts, s.StatusWarn.Render(fmt.Sprintf("sparing Vault: %d of %d requests in flight", cur, ceiling)))

@@ -3,12 +3,15 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/leasetop/leasetop/internal/faultproxy"
 	"github.com/leasetop/leasetop/internal/seed"
 	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -18,7 +21,9 @@ import (
 // client and a userpass user make leased-KV leases, leasetop follows the
 // audit log, and the owners screen counts exactly what each made. Revoking
 // the AppRole client's leases from there revokes those leases and no other
-// (a before/after diff of Vault's whole lease set).
+// (a before/after diff of Vault's whole lease set). alice reads billing's
+// secrets too, so her leases share billing's paths: only attribution, not
+// a path, tells the two apart.
 func TestEndToEndOwnersFromTheAuditLogAndRevokeByOwner(t *testing.T) {
 	env := vaulttest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -40,7 +45,7 @@ func TestEndToEndOwnersFromTheAuditLogAndRevokeByOwner(t *testing.T) {
 		actor *seed.Actor
 		path  string
 		n     int
-	}{{billing, "billing/db", 7}, {billing, "billing/s3", 5}, {alice, "alice/ssh", 4}} {
+	}{{billing, "billing/db", 7}, {billing, "billing/s3", 5}, {alice, "alice/ssh", 2}, {alice, "billing/db", 1}, {alice, "billing/s3", 1}} {
 		if _, err := env.Seed.LeasedKV(ctx, a.path, time.Hour, 0); err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +92,7 @@ func TestEndToEndOwnersFromTheAuditLogAndRevokeByOwner(t *testing.T) {
 	r.press("ctrl+r")
 	r.waitUntil("alice's 6 leases", time.Minute, row("userpass-alice alice", 6))
 
-	before := allLeaseIDs(t, c)
+	before := allLeaseIDs(t, env)
 	r.press("g") // billing has the most leases: the first row
 	r.press("x")
 	r.waitFor("Revoke every lease of approle billing")
@@ -96,22 +101,53 @@ func TestEndToEndOwnersFromTheAuditLogAndRevokeByOwner(t *testing.T) {
 	r.press("enter")
 	r.waitFor("revoked 12 of 12 leases")
 	r.waitIdle(nil)
-	after := allLeaseIDs(t, c)
-	for _, id := range made["billing"] {
-		if after[id] {
-			t.Errorf("billing's lease %s is still in Vault", id)
-		}
-	}
-	for id := range before {
-		if !after[id] && !strings.HasPrefix(id, "secret/billing/") {
-			t.Errorf("lease %s, not billing's, was revoked", id)
-		}
+	after := allLeaseIDs(t, env)
+	checkRevokedExactly(t, before, after, made["billing"])
+	if shared := countPrefix(made["alice"], "secret/billing/"); shared != 2 || len(made["alice"]) != 6 {
+		t.Fatalf("alice made %d leases, %d of them under billing's paths: want 6 and 2", len(made["alice"]), shared)
 	}
 	for _, id := range append(append([]string(nil), made["alice"]...), root...) {
 		if !after[id] {
 			t.Errorf("lease %s, not billing's, is gone", id)
 		}
 	}
+}
+
+// checkRevokedExactly fails the test unless the leases gone between
+// before and after (Vault's whole lease set, read by vaulttest) are
+// exactly want, and no lease appeared.
+func checkRevokedExactly(t *testing.T, before, after map[string]bool, want []string) {
+	t.Helper()
+	wanted := map[string]bool{}
+	for _, id := range want {
+		wanted[id] = true
+		if !before[id] {
+			t.Errorf("%s was not in Vault before the revocation", id)
+		}
+	}
+	for id := range before {
+		switch {
+		case wanted[id] && after[id]:
+			t.Errorf("%s survived its owner's revocation", id)
+		case !wanted[id] && !after[id]:
+			t.Errorf("%s, not the owner's, is gone", id)
+		}
+	}
+	for id := range after {
+		if !before[id] {
+			t.Errorf("a lease appeared: %s", id)
+		}
+	}
+}
+
+func countPrefix(ids []string, prefix string) int {
+	n := 0
+	for _, id := range ids {
+		if strings.HasPrefix(id, prefix) {
+			n++
+		}
+	}
+	return n
 }
 
 // The audit log can come through stdin (ssh node cat …, kubectl logs …):
@@ -149,8 +185,11 @@ func TestEndToEndOwnersFromStdin(t *testing.T) {
 
 // With the token store read, token leases have owners too; T revokes an
 // owner's tokens by accessor, and Vault's cascade takes the leases made
-// with them: billing's login lease and KV leases are gone, alice's and the
-// root token's are untouched (a diff of Vault's whole lease set).
+// with them: billing's login lease and KV leases are gone, and nothing else
+// (a diff of Vault's whole lease set). alice and another AppRole client,
+// payroll, read billing's secret too, and payroll's login lease sits
+// beside billing's under auth/approle/login/: only the tokens' owners,
+// not a path, tell them apart.
 func TestEndToEndRevokeOwnersTokensCascades(t *testing.T) {
 	env := vaulttest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -159,7 +198,33 @@ func TestEndToEndRevokeOwnersTokensCascades(t *testing.T) {
 	if err := env.Seed.EnableFileAudit(ctx, auditPath); err != nil {
 		t.Fatal(err)
 	}
+	logins := func() map[string]bool {
+		out := map[string]bool{}
+		for id := range allLeaseIDs(t, env) {
+			if strings.HasPrefix(id, "auth/approle/login/") {
+				out[id] = true
+			}
+		}
+		return out
+	}
+	if _, err := env.Seed.AppRoleActor(ctx, "approle", "payroll-setup"); err != nil { // the mount, before the count
+		t.Fatal(err)
+	}
+	was := logins()
 	billing, err := env.Seed.AppRoleActor(ctx, "approle", "billing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var billingsLogin []string // Vault does not return a login's lease id: it is the new one listed
+	for id := range logins() {
+		if !was[id] {
+			billingsLogin = append(billingsLogin, id)
+		}
+	}
+	if len(billingsLogin) != 1 {
+		t.Fatalf("billing's login made %d leases under auth/approle/login/: %v", len(billingsLogin), billingsLogin)
+	}
+	payroll, err := env.Seed.AppRoleActor(ctx, "approle", "payroll")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,16 +232,25 @@ func TestEndToEndRevokeOwnersTokensCascades(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range []*seed.Actor{billing, alice} {
-		if _, err := env.Seed.LeasedKV(ctx, a.Name+"/db", time.Hour, 0); err != nil {
+	billings := billingsLogin
+	for _, a := range []struct {
+		actor *seed.Actor
+		path  string
+		n     int
+	}{{billing, "billing/db", 5}, {alice, "billing/db", 2}, {alice, "alice/db", 2}, {payroll, "billing/db", 2}} {
+		if _, err := env.Seed.LeasedKV(ctx, a.path, time.Hour, 0); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.Seeder.ReadLeasedKV(ctx, a.Name+"/db", 5); err != nil {
+		ids, err := a.actor.Seeder.ReadLeasedKV(ctx, a.path, a.n)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if a.actor == billing {
+			billings = append(billings, ids...)
 		}
 	}
 	c := env.Client(t, "", vaultclient.Config{})
-	before := allLeaseIDs(t, c)
+	before := allLeaseIDs(t, env)
 	r := startProgram(t, c, Options{VaultAudit: auditPath})
 	r.waitFor("refreshed")
 	r.press("w")
@@ -192,15 +266,13 @@ func TestEndToEndRevokeOwnersTokensCascades(t *testing.T) {
 	r.press("enter")
 	r.waitFor("revoked 1 of 1 token of")
 	r.waitIdle(nil)
-	after := allLeaseIDs(t, c)
-	for id := range before {
-		billings := strings.HasPrefix(id, "secret/billing/") || strings.HasPrefix(id, "auth/approle/login/")
-		if billings && after[id] {
-			t.Errorf("%s, made with billing's token, survived its revocation", id)
-		}
-		if !billings && !after[id] {
-			t.Errorf("%s, not billing's, is gone", id)
-		}
+	after := allLeaseIDs(t, env)
+	checkRevokedExactly(t, before, after, billings)
+	if n := countPrefix(slices.Collect(maps.Keys(after)), "secret/billing/"); n != 4 {
+		t.Errorf("alice's and payroll's leases under secret/billing/: %d left, want 4", n)
+	}
+	if n := countPrefix(slices.Collect(maps.Keys(after)), "auth/approle/login/"); n != 2 {
+		t.Errorf("payroll's login leases under auth/approle/login/: %d left, want 2 (payroll, payroll-setup)", n)
 	}
 }
 
@@ -213,4 +285,67 @@ func entityName(t *testing.T, c *vaultclient.Client, id string) string {
 		t.Fatalf("entity %s: %v", id, err)
 	}
 	return e.Name
+}
+
+// --read-only on the owners screen: x (an owner's leases) and T (its
+// tokens), each driven through the confirmation a person would give, say
+// they are off, and no mutating request reaches Vault (counted at a proxy
+// once the UI is idle; the token store's lookups are reads).
+func TestEndToEndOwnersReadOnlySendsNoMutation(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	auditPath := filepath.Join(t.TempDir(), "vault_audit.log")
+	if err := env.Seed.EnableFileAudit(ctx, auditPath); err != nil {
+		t.Fatal(err)
+	}
+	billing, err := env.Seed.AppRoleActor(ctx, "approle", "billing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Seed.LeasedKV(ctx, "billing/db", time.Hour, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := billing.Seeder.ReadLeasedKV(ctx, "billing/db", 4); err != nil {
+		t.Fatal(err)
+	}
+	before := allLeaseIDs(t, env)
+	p, a := proxied(t, env)
+	c := vaultclient.NewFromAPI(a, vaultclient.Config{})
+	r := startProgram(t, c, Options{VaultAudit: auditPath, ReadOnly: true})
+	r.waitFor("refreshed")
+	r.press("w")
+	r.waitFor("token store: ")
+	// billing: its 4 KV leases and its login's token lease.
+	r.waitUntil("billing's 5 leases", time.Minute, func(s string) bool {
+		return strings.Contains(lineWith(s, "approle billing · entity "), " 5 ")
+	})
+	r.waitIdle(p)
+	checked := len(p.Requests())
+	for _, k := range []string{"x", "T"} {
+		r.press("s") // a status left by the last key must not count for this one
+		r.waitUntil("the last status to go", 30*time.Second, func(s string) bool { return !readOnlyNotice(s) })
+		r.press("g", k)
+		if s := r.screen(); strings.Contains(s, "to confirm") {
+			r.typeText("billing")
+			r.press("enter")
+		}
+		r.waitIdle(p)
+		if !readOnlyNotice(r.screen()) {
+			t.Errorf("%s: no status mentions --read-only:\n%s", k, r.screen())
+		}
+		reqs := p.Requests()
+		for _, req := range reqs[checked:] {
+			if req.Mutating() {
+				t.Errorf("%s in read-only sent %s %s %s", k, req.Method, req.Path, req.Body)
+			}
+		}
+		checked = len(reqs)
+	}
+	if n := p.Count(func(req faultproxy.Request) bool { return req.Path == "auth/token/lookup-accessor" }); n == 0 {
+		t.Error("the proxy saw no token lookup: the token store was not read through it")
+	}
+	if after := allLeaseIDs(t, env); !maps.Equal(after, before) {
+		t.Errorf("Vault's leases changed in read-only: %d before, %d after", len(before), len(after))
+	}
 }

@@ -349,3 +349,93 @@ func TestEndToEndOwnersReadOnlySendsNoMutation(t *testing.T) {
 		t.Errorf("Vault's leases changed in read-only: %d before, %d after", len(before), len(after))
 	}
 }
+
+// leasetop logged in with AppRole (ops): its own token's lease is one of
+// ops's leases on the owners screen (the token store names it). x on ops
+// warns that it may revoke leasetop's token; T says leasetop will lose its
+// session; neither warns for another owner. Nothing is revoked: each
+// dialog is cancelled.
+func TestEndToEndOwnerRevocationsWarnOfLeasetopsOwnToken(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	auditPath := filepath.Join(t.TempDir(), "vault_audit.log")
+	if err := env.Seed.EnableFileAudit(ctx, auditPath); err != nil {
+		t.Fatal(err)
+	}
+	// What leasetop needs, spelled out: the default policy's own line for
+	// sys/leases/lookup (update only) outranks the glob "sys/*".
+	if err := env.API.Sys().PutPolicyWithContext(ctx, "leasetop-ops", `
+path "sys/*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }
+path "sys/leases/lookup" { capabilities = ["update", "list", "sudo"] }
+path "sys/leases/lookup/*" { capabilities = ["update", "list", "sudo"] }
+path "auth/token/*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }
+path "identity/*" { capabilities = ["read", "list"] }
+`); err != nil {
+		t.Fatal(err)
+	}
+	ops, err := env.Seed.AppRoleActorWith(ctx, "approle", "ops", "leasetop-ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, err := env.Seed.UserpassActor(ctx, "userpass", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []struct {
+		actor *seed.Actor
+		n     int
+	}{{alice, 6}, {ops, 2}} {
+		if _, err := env.Seed.LeasedKV(ctx, "shared/db", time.Hour, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.actor.Seeder.ReadLeasedKV(ctx, "shared/db", a.n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := allLeaseIDs(t, env)
+	c := env.Client(t, ops.Seeder.C.Token(), vaultclient.Config{})
+	r := startProgram(t, c, Options{VaultAudit: auditPath})
+	r.waitFor("refreshed")
+	r.press("w")
+	r.waitFor("token store: ")
+	// alice: 6 KV leases and her login's; ops: 2 and its login's, which
+	// is leasetop's own token.
+	r.waitUntil("alice's 7 leases", time.Minute, func(s string) bool {
+		return strings.Contains(lineWith(s, "userpass-alice alice · entity "), " 7 ")
+	})
+	r.waitUntil("ops's 3 leases", time.Minute, func(s string) bool {
+		return strings.Contains(lineWith(s, "approle ops · entity "), " 3 ")
+	})
+	r.waitIdle(nil)
+	const own = "leasetop's own token"
+	for _, st := range []struct {
+		name, keys, dialog string
+		warn               []string // nil: no warning
+	}{
+		{"x on alice", "x", "Revoke every lease of userpass-alice alice", nil},
+		{"T on alice", "T", "Revoke 1 token of userpass-alice alice", nil},
+		{"x on ops", "jx", "Revoke every lease of approle ops", []string{own + " was created by auth/approle/login", "1 token lease", "lock this session out"}},
+		{"T on ops", "jT", "Revoke 1 token of approle ops", []string{"one of these tokens is leasetop's own", "lose its session"}},
+	} {
+		r.press("g")
+		for _, k := range st.keys {
+			r.press(string(k))
+		}
+		r.waitFor(st.dialog)
+		s := strings.Join(strings.Fields(r.screen()), " ")
+		if st.warn == nil && (strings.Contains(s, own) || strings.Contains(s, "leasetop's own")) {
+			t.Errorf("%s: a warning about leasetop's own token:\n%s", st.name, r.screen())
+		}
+		for _, w := range st.warn {
+			if !strings.Contains(s, w) {
+				t.Errorf("%s: the dialog does not say %q:\n%s", st.name, w, r.screen())
+			}
+		}
+		r.press("esc")
+		r.waitFor("cancelled: nothing was revoked")
+	}
+	if after := allLeaseIDs(t, env); !maps.Equal(after, before) {
+		t.Errorf("Vault's leases changed though every dialog was cancelled")
+	}
+}

@@ -296,7 +296,8 @@ func (o *ownersScreen) selected() *owners.Row {
 // lease the owner makes after the key press is not revoked.
 func (o *ownersScreen) revokeOwner(r owners.Row) operation {
 	ids := owners.Leases(o.c.idx, o.c.opt.Prefix, o.by, o.source(), r.Key)
-	return &ownerRevokeOp{revokeOp: revokeOp{perLease{ids: ids}}, owner: r, ownToken: o.c.ownTokenLeases(ids)}
+	own := o.c.ownTokenLeases(ids)
+	return &ownerRevokeOp{revokeOp: revokeOp{perLease{ids: ids, last: own}}, owner: r, ownToken: own}
 }
 
 // source is what is known about owners.
@@ -517,7 +518,7 @@ func (op *ownerRevokeOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, 
 			b.WriteString(listIDs(op.ids, 3) + "\n")
 			b.WriteString("Vault revokes the credentials behind them. The owner's tokens stay valid:\nit can make new leases.\n\n")
 			if n := len(op.ownToken); n > 0 {
-				b.WriteString(s.StatusWarn.Render(fmt.Sprintf("Warning: leasetop's own token was created by %s, where this owner holds\n%s: one may be leasetop's, and revoking it would lock this session out.",
+				b.WriteString(s.StatusWarn.Render(fmt.Sprintf("Warning: leasetop's own token was created by %s, where this owner holds\n%s: one may be leasetop's, and revoking it would lock this session out\n(it is revoked after the others).",
 					c.self.Path, plural(n, "token lease"))) + "\n\n")
 			}
 			return b.String()
@@ -569,6 +570,9 @@ func (op *revokeTokensOp) prepare(c *Common) (level, string) {
 		return lvInfo, "the token store holds no token of " + op.owner.Label
 	}
 	op.ids = op.accessors
+	if op.selfAmong {
+		op.last = []string{c.self.Accessor}
+	}
 	return lvInfo, ""
 }
 

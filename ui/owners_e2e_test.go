@@ -2,8 +2,10 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -356,43 +358,7 @@ func TestEndToEndOwnersReadOnlySendsNoMutation(t *testing.T) {
 // session; neither warns for another owner. Nothing is revoked: each
 // dialog is cancelled.
 func TestEndToEndOwnerRevocationsWarnOfLeasetopsOwnToken(t *testing.T) {
-	env := vaulttest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	auditPath := filepath.Join(t.TempDir(), "vault_audit.log")
-	if err := env.Seed.EnableFileAudit(ctx, auditPath); err != nil {
-		t.Fatal(err)
-	}
-	// What leasetop needs, spelled out: the default policy's own line for
-	// sys/leases/lookup (update only) outranks the glob "sys/*".
-	if err := env.API.Sys().PutPolicyWithContext(ctx, "leasetop-ops", `
-path "sys/*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }
-path "sys/leases/lookup" { capabilities = ["update", "list", "sudo"] }
-path "sys/leases/lookup/*" { capabilities = ["update", "list", "sudo"] }
-path "auth/token/*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }
-path "identity/*" { capabilities = ["read", "list"] }
-`); err != nil {
-		t.Fatal(err)
-	}
-	ops, err := env.Seed.AppRoleActorWith(ctx, "approle", "ops", "leasetop-ops")
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, err := env.Seed.UserpassActor(ctx, "userpass", "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range []struct {
-		actor *seed.Actor
-		n     int
-	}{{alice, 6}, {ops, 2}} {
-		if _, err := env.Seed.LeasedKV(ctx, "shared/db", time.Hour, 0); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := a.actor.Seeder.ReadLeasedKV(ctx, "shared/db", a.n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	env, auditPath, ops := startOpsEnv(t, 2)
 	before := allLeaseIDs(t, env)
 	c := env.Client(t, ops.Seeder.C.Token(), vaultclient.Config{})
 	r := startProgram(t, c, Options{VaultAudit: auditPath})
@@ -424,7 +390,7 @@ path "identity/*" { capabilities = ["read", "list"] }
 		}
 		r.waitFor(st.dialog)
 		s := strings.Join(strings.Fields(r.screen()), " ")
-		if st.warn == nil && (strings.Contains(s, own) || strings.Contains(s, "leasetop's own")) {
+		if st.warn == nil && strings.Contains(s, "leasetop's own") {
 			t.Errorf("%s: a warning about leasetop's own token:\n%s", st.name, r.screen())
 		}
 		for _, w := range st.warn {
@@ -438,4 +404,119 @@ path "identity/*" { capabilities = ["read", "list"] }
 	if after := allLeaseIDs(t, env); !maps.Equal(after, before) {
 		t.Errorf("Vault's leases changed though every dialog was cancelled")
 	}
+}
+
+// x on the owner that holds leasetop's own token revokes every other lease
+// of the owner before that token's lease, so that losing the token stops
+// none of them: at a proxy, the token lease's revocation is the last
+// request that changes anything, and Vault's lease set loses exactly the
+// owner's leases.
+func TestEndToEndRevokingLeasetopsOwnTokenLeaseGoesLast(t *testing.T) {
+	env, auditPath, ops := startOpsEnv(t, 8)
+	before := allLeaseIDs(t, env)
+	var opsLeases []string
+	for id := range before {
+		if strings.HasPrefix(id, "auth/approle/login/") {
+			opsLeases = append(opsLeases, id) // ops's login: leasetop's token
+		}
+	}
+	if len(opsLeases) != 1 {
+		t.Fatalf("%d leases under auth/approle/login/, want ops's login alone", len(opsLeases))
+	}
+	ownLease := opsLeases[0]
+	p, a := proxied(t, env)
+	a.SetToken(ops.Seeder.C.Token())
+	c := vaultclient.NewFromAPI(a, vaultclient.Config{})
+	r := startProgram(t, c, Options{VaultAudit: auditPath, Refresh: time.Hour})
+	r.waitFor("refreshed")
+	r.press("w")
+	r.waitFor("token store: ")
+	r.waitUntil("ops's 9 leases", time.Minute, func(s string) bool {
+		return strings.Contains(lineWith(s, "approle ops · entity "), " 9 ")
+	})
+	r.waitIdle(p)
+	checked := len(p.Requests())
+	r.press("g", "x")
+	r.waitFor("Revoke every lease of approle ops")
+	r.waitFor("lock this session out")
+	r.typeText("ops")
+	r.press("enter")
+	r.waitFor("revoked 9 of 9 leases")
+	r.waitIdle(p)
+	var order []string
+	for _, req := range p.Requests()[checked:] {
+		if !req.Mutating() {
+			continue
+		}
+		var body struct {
+			LeaseID string `json:"lease_id"`
+		}
+		if req.Path != "sys/leases/revoke" || json.Unmarshal(req.Body, &body) != nil {
+			t.Errorf("x sent %s %s %s", req.Method, req.Path, req.Body)
+			continue
+		}
+		if req.Status != http.StatusOK && req.Status != http.StatusNoContent {
+			t.Errorf("Vault answered %d to the revocation of %s", req.Status, body.LeaseID)
+		}
+		order = append(order, body.LeaseID)
+	}
+	if len(order) != 9 || order[len(order)-1] != ownLease {
+		t.Errorf("revocations in the order Vault got them: %v; want 9, leasetop's own token's lease %s last", order, ownLease)
+	}
+	aliceLeft := 0
+	after := allLeaseIDs(t, env)
+	for id := range after {
+		if strings.HasPrefix(id, "secret/shared/") {
+			aliceLeft++
+		}
+	}
+	if aliceLeft != 6 || after[ownLease] {
+		t.Errorf("after x on ops: %d of alice's 6 leases left, leasetop's token lease left: %v", aliceLeft, after[ownLease])
+	}
+}
+
+// startOpsEnv is a dev server with Vault's file audit device on, an
+// AppRole client ops whose policy lets it run leasetop (n leased-KV leases
+// of its own, and its login's token lease), and a userpass user alice with
+// 6 leases under the same path.
+func startOpsEnv(t *testing.T, n int) (*vaulttest.Env, string, *seed.Actor) {
+	t.Helper()
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	auditPath := filepath.Join(t.TempDir(), "vault_audit.log")
+	if err := env.Seed.EnableFileAudit(ctx, auditPath); err != nil {
+		t.Fatal(err)
+	}
+	// What leasetop needs, spelled out: the default policy's own line for
+	// sys/leases/lookup (update only) outranks the glob "sys/*".
+	if err := env.API.Sys().PutPolicyWithContext(ctx, "leasetop-ops", `
+path "sys/*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }
+path "sys/leases/lookup" { capabilities = ["update", "list", "sudo"] }
+path "sys/leases/lookup/*" { capabilities = ["update", "list", "sudo"] }
+path "auth/token/*" { capabilities = ["create", "read", "update", "delete", "list", "sudo"] }
+path "identity/*" { capabilities = ["read", "list"] }
+`); err != nil {
+		t.Fatal(err)
+	}
+	ops, err := env.Seed.AppRoleActorWith(ctx, "approle", "ops", "leasetop-ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, err := env.Seed.UserpassActor(ctx, "userpass", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []struct {
+		actor *seed.Actor
+		n     int
+	}{{alice, 6}, {ops, n}} {
+		if _, err := env.Seed.LeasedKV(ctx, "shared/db", time.Hour, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.actor.Seeder.ReadLeasedKV(ctx, "shared/db", a.n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return env, auditPath, ops
 }

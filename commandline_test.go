@@ -272,12 +272,12 @@ func TestScriptCommandsAgainstVaultItself(t *testing.T) {
 		}
 		listed[r.ID] = true
 	}
-	if want := vaultLeases(t, c); !maps.Equal(listed, want) {
+	if want := vaultLeases(t, env); !maps.Equal(listed, want) {
 		t.Errorf("ls -r -o json: %d ids, Vault lists %d: %v\nwant %v", len(listed), len(want), slices.Sorted(maps.Keys(listed)), slices.Sorted(maps.Keys(want)))
 	}
 
 	// The empty prefix, however written, is refused; nothing is revoked.
-	before := vaultLeases(t, c)
+	before := vaultLeases(t, env)
 	for _, args := range [][]string{
 		{"--prefix", "/"}, {"--prefix", "//"}, {"--prefix=/", "--force"}, {"--prefix", ""}, {"--prefix", "/", "--sync"},
 	} {
@@ -289,7 +289,7 @@ func TestScriptCommandsAgainstVaultItself(t *testing.T) {
 	if _, errs, code := runCmd(t, "revoke", "--prefix", "secret/app/day/", "--sync", "--force", "--yes"); code != 2 || !strings.Contains(errs, "give --sync or --force, not both") {
 		t.Errorf("--sync with --force: exit %d, %q", code, errs)
 	}
-	if got := vaultLeases(t, c); !maps.Equal(got, before) {
+	if got := vaultLeases(t, env); !maps.Equal(got, before) {
 		t.Fatalf("a refused revoke changed Vault's leases")
 	}
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,11 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leasetop/leasetop/internal/faultproxy"
 	"github.com/leasetop/leasetop/internal/golden"
 	"github.com/leasetop/leasetop/internal/seed"
 	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/report"
-	"github.com/leasetop/leasetop/vaultclient"
 )
 
 // scriptEnv seeds a fixed estate on a real dev server and points the
@@ -278,9 +279,11 @@ func startOwnersEnv(t *testing.T) *ownersEnv {
 	return o
 }
 
-// vaultLeases is Vault's whole lease set, from a recursive listing.
-func vaultLeases(t *testing.T, c *vaultclient.Client) map[string]bool {
-	return vaulttest.AllLeaseIDs(t, c)
+// vaultLeases is Vault's whole lease set, from a recursive listing read
+// by code that is not leasetop's (vaulttest.AllLeaseIDs).
+func vaultLeases(t *testing.T, env *vaulttest.Env) map[string]bool {
+	t.Helper()
+	return env.AllLeaseIDs(t)
 }
 
 func ownerRowsJSON(t *testing.T, out string) map[string]report.OwnerRow {
@@ -505,11 +508,21 @@ func TestOwnersLsAndWhoFromTheAuditLog(t *testing.T) {
 	}
 }
 
+// revoke --owner revokes exactly the owner's leases: Vault's whole lease
+// set before and after (read by vaulttest), and the requests counted at a
+// proxy in front of Vault: one revocation per lease of the owner, each
+// once, and no other request that changes anything.
 func TestRevokeByOwnerRevokesExactlyTheOwnersLeases(t *testing.T) {
 	o := startOwnersEnv(t)
 	ctx := context.Background()
 	c := o.env.Client(t, "", vaultclientConfig())
-	before := vaultLeases(t, c)
+	p, err := faultproxy.New(o.env.Server.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	t.Setenv("VAULT_ADDR", p.URL)
+	before := vaultLeases(t, o.env)
 	revoke := func(stdin string, args ...string) (string, string, int) {
 		var out, errb bytes.Buffer
 		code := runRevoke(args, strings.NewReader(stdin), &out, &errb)
@@ -521,8 +534,11 @@ func TestRevokeByOwnerRevokesExactlyTheOwnersLeases(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "add --yes") || !strings.Contains(errs, "12 leases, captured now") {
 		t.Errorf("no --yes off a terminal: exit %d, %q", code, errs)
 	}
-	if got := vaultLeases(t, c); !maps.Equal(got, before) {
+	if got := vaultLeases(t, o.env); !maps.Equal(got, before) {
 		t.Fatalf("a refused revoke changed Vault's leases")
+	}
+	if n := p.Count(faultproxy.Request.Mutating); n != 0 || p.Count(func(faultproxy.Request) bool { return true }) == 0 {
+		t.Fatalf("a refused revoke sent %d mutating requests (of %d through the proxy)", n, len(p.Requests()))
 	}
 
 	out, errs, code := revoke("", "--owner", "billing", "--by", "role", "--vault-audit", o.audit, "--yes", "--sync")
@@ -534,7 +550,7 @@ func TestRevokeByOwnerRevokesExactlyTheOwnersLeases(t *testing.T) {
 			t.Errorf("the revoke did not show %q: %q", want, errs)
 		}
 	}
-	after := vaultLeases(t, c)
+	after := vaultLeases(t, o.env)
 	var removed []string
 	for id := range before {
 		if !after[id] {
@@ -551,6 +567,24 @@ func TestRevokeByOwnerRevokesExactlyTheOwnersLeases(t *testing.T) {
 	if !slices.Equal(removed, want) {
 		t.Errorf("revoke --owner billing removed %v, want exactly billing's %v", removed, want)
 	}
+	var sent []string // the lease ids of the revocations the proxy saw
+	for _, req := range p.Requests() {
+		if !req.Mutating() {
+			continue
+		}
+		var body struct {
+			LeaseID string `json:"lease_id"`
+			Sync    bool   `json:"sync"`
+		}
+		if req.Method != http.MethodPut || req.Path != "sys/leases/revoke" || json.Unmarshal(req.Body, &body) != nil || !body.Sync {
+			t.Errorf("revoke --owner sent %s %s %s: not a revocation of one lease, synchronous", req.Method, req.Path, req.Body)
+			continue
+		}
+		sent = append(sent, body.LeaseID)
+	}
+	if slices.Sort(sent); !slices.Equal(sent, want) {
+		t.Errorf("revoke --owner billing sent %d revocations %v, want one for each of billing's %d: %v", len(sent), sent, len(want), want)
+	}
 
 	// A user also called billing makes "billing" name two groups by role.
 	billing2, err := o.env.Seed.UserpassActor(ctx, "userpass", "billing")
@@ -563,7 +597,7 @@ func TestRevokeByOwnerRevokesExactlyTheOwnersLeases(t *testing.T) {
 	if _, err := o.billing.Seeder.ReadLeasedKV(ctx, "billing/db", 1); err != nil {
 		t.Fatal(err)
 	}
-	before = vaultLeases(t, c)
+	before = vaultLeases(t, o.env)
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -591,7 +625,7 @@ func TestRevokeByOwnerRevokesExactlyTheOwnersLeases(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "--vault-audit PATH is required") {
 		t.Errorf("revoke --owner without --vault-audit: exit %d, %q", code, errs)
 	}
-	if got := vaultLeases(t, c); !maps.Equal(got, before) {
+	if got := vaultLeases(t, o.env); !maps.Equal(got, before) {
 		t.Errorf("a refused revoke --owner changed Vault's leases")
 	}
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -217,6 +218,20 @@ func (app *app) revokeOwner(ctx context.Context, a revokeOwnerArgs) int {
 	if len(ids) > 3 {
 		fmt.Fprintf(stderr, "  … and %d more\n", len(ids)-3)
 	}
+	// A lease that may be the lease of this command's own token
+	// (vaultclient.CoversOwnToken) is named, and revoked last so that
+	// losing the token cannot stop the others. Token leases join an owner
+	// group only where a token store names them, which this command does
+	// not read: today its groups hold none, and the check keeps it safe if
+	// they ever do.
+	var own []string
+	if self, err := c.Self(ctx); err == nil {
+		own = vaultclient.OwnTokenLeases(ids, self)
+		if len(own) > 0 {
+			fmt.Fprintf(stderr, "Warning: leasetop's own token was created by %s, where this owner holds %d token leases: one may be leasetop's, and revoking it revokes the token this command runs with (it is revoked last).\n", self.Path, len(own))
+			ids = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return slices.Contains(own, id) })
+		}
+	}
 	if !a.yes {
 		f, ok := stdin.(*os.File)
 		switch {
@@ -233,6 +248,11 @@ func (app *app) revokeOwner(ctx context.Context, a revokeOwnerArgs) int {
 		}
 	}
 	revoked, queued, errs := revokeEach(ctx, c, ids, a.sync, s.cfg.Concurrency)
+	if len(own) > 0 {
+		r, q, e := revokeEach(ctx, c, own, a.sync, 1)
+		revoked, queued, errs = revoked+r, queued+q, append(errs, e...)
+		ids = append(ids, own...)
+	}
 	for _, err := range errs[:min(len(errs), 5)] {
 		fmt.Fprintln(stderr, cmd+":", err)
 	}

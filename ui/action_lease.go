@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,7 +36,11 @@ type stepMsg struct {
 
 // perLease runs one call per id, four at a time, and collects results.
 type perLease struct {
-	ids     []string
+	ids []string
+	// last are ids among ids sent only once every other id is answered:
+	// those that may revoke leasetop's own token, so that losing the
+	// token cannot stop the others.
+	last    []string
 	skipped []actionResult // not sent: not renewable, token lease, ...
 	results []actionResult
 	ch      <-chan actionResult
@@ -44,22 +49,26 @@ type perLease struct {
 func (p *perLease) run(c *Common, seq int, call func(ctx context.Context, id string) actionResult) tea.Cmd {
 	ch := make(chan actionResult)
 	p.ch = ch
-	ids, parent := p.ids, c.ctx
+	last := slices.DeleteFunc(slices.Clone(p.last), func(id string) bool { return !slices.Contains(p.ids, id) })
+	first := slices.DeleteFunc(slices.Clone(p.ids), func(id string) bool { return slices.Contains(last, id) })
+	parent := c.ctx
 	go func() {
 		defer close(ch)
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, 4)
-		for _, id := range ids {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				ctx, cancel := context.WithTimeout(parent, time.Minute)
-				defer cancel()
-				ch <- call(ctx, id)
-			}()
+		for _, ids := range [][]string{first, last} {
+			for _, id := range ids {
+				wg.Add(1)
+				sem <- struct{}{}
+				go func() {
+					defer func() { <-sem; wg.Done() }()
+					ctx, cancel := context.WithTimeout(parent, time.Minute)
+					defer cancel()
+					ch <- call(ctx, id)
+				}()
+			}
+			wg.Wait()
 		}
-		wg.Wait()
 	}()
 	return waitStep(seq, ch)
 }

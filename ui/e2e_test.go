@@ -254,7 +254,7 @@ func TestEndToEndBrowseRevokeAndRevokePrefix(t *testing.T) {
 		t.Errorf("after x on %s Vault lists %v", target, left.LeaseIDs)
 	}
 
-	before := allLeaseIDs(t, client)
+	before := allLeaseIDs(t, env)
 	r.press("tab", "j", "j") // secret/e2e/ → a/ → b/
 	r.press("P")
 	r.waitFor("Revoke every lease under secret/e2e/b/")
@@ -274,7 +274,7 @@ func TestEndToEndBrowseRevokeAndRevokePrefix(t *testing.T) {
 		t.Errorf("after P on secret/e2e/b/: b has %d, a has %d (want 0 and 4); b was %v", len(lb.LeaseIDs), len(la.LeaseIDs), b)
 	}
 	// The full before/after diff of every lease in Vault is exactly b's.
-	after := allLeaseIDs(t, client)
+	after := allLeaseIDs(t, env)
 	var removed []string
 	for id := range before {
 		if !after[id] {
@@ -315,9 +315,11 @@ func proxied(t *testing.T, env *vaulttest.Env) (*faultproxy.Proxy, *api.Client) 
 	return p, a
 }
 
-// allLeaseIDs lists every lease id in Vault (lists only).
-func allLeaseIDs(t *testing.T, c *vaultclient.Client) map[string]bool {
-	return vaulttest.AllLeaseIDs(t, c)
+// allLeaseIDs lists every lease id in Vault, read by code that is not
+// leasetop's (vaulttest.AllLeaseIDs).
+func allLeaseIDs(t *testing.T, env *vaulttest.Env) map[string]bool {
+	t.Helper()
+	return env.AllLeaseIDs(t)
 }
 
 // Renewing from the UI shows what was asked and what Vault granted.
@@ -560,17 +562,9 @@ func readOnlyNotice(screen string) bool {
 	return strings.Contains(strings.ReplaceAll(screen, "(off: --read-only)", ""), "--read-only")
 }
 
-// mutating reports whether a request to Vault could change something:
-// anything but a read, a listing, a lease lookup or a capabilities check.
-func mutating(req faultproxy.Request) bool {
-	switch {
-	case req.Method == "LIST", req.Method == http.MethodGet:
-		return false
-	case req.Method == http.MethodPut && (req.Path == "sys/leases/lookup" || req.Path == "sys/capabilities-self"):
-		return false
-	}
-	return true
-}
+// mutating reports whether a request to Vault could change something
+// (faultproxy.Request.Mutating).
+func mutating(req faultproxy.Request) bool { return req.Mutating() }
 
 // confirmEverything answers every confirmation dialog the screen shows the
 // way a person who means it would: an increment for a renewal, y for a

@@ -14,8 +14,10 @@ type KeyMap struct {
 	Renew, Revoke, Mark, MarkAll            key.Binding
 	RenewMarked, RevokeMarked               key.Binding
 	RevokePrefix, ForceRevokePrefix         key.Binding
-	Help, Quit, Back                        key.Binding
-	Radar, Irrevocable, Window              key.Binding
+	// RevokeTokens revokes an owner's tokens (the owners screen).
+	RevokeTokens               key.Binding
+	Help, Quit, Back           key.Binding
+	Radar, Irrevocable, Window key.Binding
 	// Interrupt quits from anywhere, even with a dialog or an input open.
 	Interrupt key.Binding
 	// Command opens the command line (:ctx NAME, :ns NAME).
@@ -47,6 +49,7 @@ func DefaultKeyMap() KeyMap {
 		RevokeMarked:      key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "revoke marked")),
 		RevokePrefix:      key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "revoke prefix")),
 		ForceRevokePrefix: key.NewBinding(key.WithKeys("F"), key.WithHelp("F", "force-revoke prefix")),
+		RevokeTokens:      key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "owners: revoke tokens")),
 		Help:              key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:              key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Back:              key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / clear")),
@@ -66,7 +69,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 // dangerous are the bindings that change Vault: read-only mode turns
 // them off, and help says so.
 func (k *KeyMap) dangerous() []*key.Binding {
-	return []*key.Binding{&k.Renew, &k.Revoke, &k.RenewMarked, &k.RevokeMarked, &k.RevokePrefix, &k.ForceRevokePrefix}
+	return []*key.Binding{&k.Renew, &k.Revoke, &k.RenewMarked, &k.RevokeMarked, &k.RevokePrefix, &k.ForceRevokePrefix, &k.RevokeTokens}
 }
 
 // readOnly relabels every mutating key so help says why it does nothing;

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,9 +59,8 @@ type ownersScreen struct {
 }
 
 var (
-	ownersKey       = key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "owners: who made them"))
-	revokeTokensKey = key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "owners: revoke tokens"))
-	groupByKey      = key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "owners: group by…"))
+	ownersKey  = key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "owners: who made them"))
+	groupByKey = key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "owners: group by…"))
 )
 
 // recentWindow is how far back "new" leases count on the owners screen.
@@ -162,7 +162,7 @@ func (o *ownersScreen) loadTokens() tea.Cmd {
 func (o *ownersScreen) Busy() bool { return o.tokensState == "reading" }
 
 func (o *ownersScreen) HelpKeys() []key.Binding {
-	return []key.Binding{ownersKey, groupByKey, revokeTokensKey}
+	return []key.Binding{ownersKey, groupByKey, o.c.keys.RevokeTokens}
 }
 
 func (o *ownersScreen) Prompt() string {
@@ -271,7 +271,7 @@ func (o *ownersScreen) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		if r := o.selected(); r != nil {
 			return c.start(o.revokeOwner(*r)), true
 		}
-	case key.Matches(k, revokeTokensKey):
+	case key.Matches(k, keys.RevokeTokens):
 		if r := o.selected(); r != nil {
 			return c.start(o.revokeTokens(*r)), true
 		}
@@ -296,7 +296,8 @@ func (o *ownersScreen) selected() *owners.Row {
 // lease the owner makes after the key press is not revoked.
 func (o *ownersScreen) revokeOwner(r owners.Row) operation {
 	ids := owners.Leases(o.c.idx, o.c.opt.Prefix, o.by, o.source(), r.Key)
-	return &ownerRevokeOp{revokeOp: revokeOp{perLease{ids: ids}}, owner: r}
+	own := o.c.ownTokenLeases(ids)
+	return &ownerRevokeOp{revokeOp: revokeOp{perLease{ids: ids, last: own}}, owner: r, ownToken: own}
 }
 
 // source is what is known about owners.
@@ -313,8 +314,11 @@ func (o *ownersScreen) source() owners.Source {
 
 // revokeTokens captures the accessors of the owner's tokens now.
 func (o *ownersScreen) revokeTokens(r owners.Row) operation {
-	return &revokeTokensOp{accessors: o.c.tokens.Accessors(o.by, r.Key), owner: r, tokensWhy: o.c.tokensWhy,
-		leases: len(owners.Leases(o.c.idx, o.c.opt.Prefix, o.by, o.source(), r.Key))}
+	ids := owners.Leases(o.c.idx, o.c.opt.Prefix, o.by, o.source(), r.Key)
+	accessors := o.c.tokens.Accessors(o.by, r.Key)
+	c := o.c
+	return &revokeTokensOp{accessors: accessors, owner: r, tokensWhy: c.tokensWhy, leases: len(ids),
+		ownToken: c.ownTokenLeases(ids), selfAmong: c.hasSelf && c.self.Accessor != "" && slices.Contains(accessors, c.self.Accessor)}
 }
 
 func (o *ownersScreen) visible() int { return o.c.paneRows() - 4 }
@@ -479,7 +483,17 @@ func (o *ownersScreen) ownerCount() int {
 // press, behind the owner's name typed out.
 type ownerRevokeOp struct {
 	revokeOp
-	owner owners.Row
+	owner    owners.Row
+	ownToken []string // the owner's leases that may be leasetop's own token's
+}
+
+// ownTokenLeases are the ids among ids that may be the lease of
+// leasetop's own token (vaultclient.CoversOwnToken).
+func (c *Common) ownTokenLeases(ids []string) []string {
+	if !c.hasSelf {
+		return nil
+	}
+	return vaultclient.OwnTokenLeases(ids, c.self)
 }
 
 func (op *ownerRevokeOp) prepare(c *Common) (level, string) {
@@ -503,6 +517,10 @@ func (op *ownerRevokeOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, 
 			fmt.Fprintf(&b, "Leases: %d, captured now (leases it makes from now on are not revoked)\n", len(op.ids))
 			b.WriteString(listIDs(op.ids, 3) + "\n")
 			b.WriteString("Vault revokes the credentials behind them. The owner's tokens stay valid:\nit can make new leases.\n\n")
+			if n := len(op.ownToken); n > 0 {
+				b.WriteString(s.StatusWarn.Render(fmt.Sprintf("Warning: leasetop's own token was created by %s, where this owner holds\n%s: one may be leasetop's, and revoking it would lock this session out\n(it is revoked after the others).",
+					c.self.Path, plural(n, "token lease"))) + "\n\n")
+			}
 			return b.String()
 		},
 		OnConfirm: run,
@@ -527,6 +545,11 @@ type revokeTokensOp struct {
 	owner     owners.Row
 	leases    int // the owner's leases known now, for the dialog
 	tokensWhy string
+	// selfAmong: leasetop's own token is one of the accessors; ownToken:
+	// the owner's leases that may be leasetop's token's (they go with
+	// the tokens).
+	selfAmong bool
+	ownToken  []string
 }
 
 // tokensRevokedMsg tells the screens that tokens were revoked.
@@ -547,6 +570,9 @@ func (op *revokeTokensOp) prepare(c *Common) (level, string) {
 		return lvInfo, "the token store holds no token of " + op.owner.Label
 	}
 	op.ids = op.accessors
+	if op.selfAmong {
+		op.last = []string{c.self.Accessor}
+	}
 	return lvInfo, ""
 }
 
@@ -562,6 +588,13 @@ func (op *revokeTokensOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog,
 				"with the token and its child tokens (orphan tokens excepted).\n")
 			fmt.Fprintf(&b, "This owner holds %d leases now; the ones made with these tokens go too.\n", op.leases)
 			b.WriteString("The owner can log in again: this stops what it holds, not the client.\n\n")
+			switch {
+			case op.selfAmong:
+				b.WriteString(s.StatusWarn.Render("Warning: one of these tokens is leasetop's own: once it is revoked, leasetop will\nlose its session (start it again with another token).") + "\n\n")
+			case len(op.ownToken) > 0:
+				b.WriteString(s.StatusWarn.Render(fmt.Sprintf("Warning: leasetop's own token was created by %s, where this owner holds\n%s: if one is leasetop's, leasetop will lose its session.",
+					c.self.Path, plural(len(op.ownToken), "token lease"))) + "\n\n")
+			}
 			return b.String()
 		},
 		OnConfirm: run,

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"charm.land/bubbles/v2/key"
 	"context"
 	"errors"
 	"fmt"
@@ -424,6 +425,43 @@ func TestReadOnlyRefusesEveryMutatingKey(t *testing.T) {
 	}
 	if len(be.revoked)+len(be.renewed)+len(be.prefix) != 0 {
 		t.Error("read-only sent a mutating call")
+	}
+}
+
+// In read-only mode the help marks every key that changes Vault as off,
+// the owners screen's T among them, and leaves the others alone. The
+// bindings are the ones the '?' dialog shows: the keymap's and each
+// screen's own.
+func TestReadOnlyHelpMarksEveryMutatingKeyOff(t *testing.T) {
+	m := newTest(t, &recorder{}, Options{ReadOnly: true, VaultAudit: "/var/log/vault_audit.log"})
+	help := map[string]string{} // key -> description
+	var all []key.Binding
+	for _, col := range m.c.keys.FullHelp() {
+		all = append(all, col...)
+	}
+	for _, e := range screens {
+		if h, ok := m.screens[e.name].(helpKeys); ok {
+			all = append(all, h.HelpKeys()...)
+		}
+	}
+	for _, b := range all {
+		help[b.Help().Key] = b.Help().Desc
+	}
+	for _, tt := range []struct {
+		key string
+		off bool
+	}{
+		{"r", true}, {"x", true}, {"R", true}, {"X", true}, {"P", true}, {"F", true}, {"T", true},
+		{"b", false}, {"w", false}, {"s", false}, {"enter", false},
+	} {
+		desc, ok := help[tt.key]
+		if !ok {
+			t.Errorf("help has no key %s", tt.key)
+			continue
+		}
+		if got := strings.HasSuffix(desc, "(off: --read-only)"); got != tt.off {
+			t.Errorf("help for %s is %q: marked off %v, want %v", tt.key, desc, got, tt.off)
+		}
 	}
 }
 

@@ -227,14 +227,37 @@ func (c *Client) Self(ctx context.Context) (TokenInfo, error) {
 	return TokenInfo{Path: d.Path, DisplayName: d.DisplayName, Policies: d.Policies, Accessor: d.Accessor}, nil
 }
 
-// CoversOwnToken reports whether revoking prefix would revoke the token
-// that created self: its lease lives under its creation path.
-func CoversOwnToken(prefix string, self TokenInfo) bool {
-	if self.Path == "" {
+// CoversOwnToken reports whether revoking at path may revoke the token
+// that created self. Its lease lives under its creation path (self.Path),
+// as auth/approle/login/h<hash>: a prefix that covers that path covers
+// the lease, and a lease id under it (no trailing "/") may be the lease
+// itself, since a token lease's id is a salted hash of its token and
+// nothing tells which token it is. Prefix revocations ask it of their
+// prefix, owner revocations of each lease id they are bound to.
+func CoversOwnToken(path string, self TokenInfo) bool {
+	own := strings.Trim(self.Path, "/")
+	if own == "" {
 		return false
 	}
-	p := strings.TrimSuffix(strings.TrimLeft(prefix, "/"), "/")
-	return p == "" || self.Path == p || strings.HasPrefix(self.Path+"/", p+"/")
+	path = strings.TrimLeft(path, "/")
+	p := strings.TrimSuffix(path, "/")
+	if p == "" || own == p || strings.HasPrefix(own+"/", p+"/") {
+		return true
+	}
+	return !strings.HasSuffix(path, "/") && strings.HasPrefix(p, own+"/")
+}
+
+// OwnTokenLeases are the ids among ids that may be the lease of the token
+// that created self (see CoversOwnToken): revoking one of them may revoke
+// the token leasetop runs with.
+func OwnTokenLeases(ids []string, self TokenInfo) []string {
+	var out []string
+	for _, id := range ids {
+		if CoversOwnToken(id, self) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // Health is sys/health.

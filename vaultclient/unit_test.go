@@ -59,7 +59,10 @@ func TestCoversOwnToken(t *testing.T) {
 		{"auth/approle/", true},
 		{"auth/", true},
 		{"/auth/approle", true},
-		{"auth/approle/login/h12/", false},
+		{"auth/approle/login/h12/", false}, // a prefix below the lease: nothing under it
+		{"auth/approle/login/h12", true},   // a lease id: it may be the token's own
+		{"auth/approle/loginx/h12", false},
+		{"secret/app/h12", false},
 		{"auth/approle-other/", false},
 		{"database/", false},
 	}
@@ -67,6 +70,9 @@ func TestCoversOwnToken(t *testing.T) {
 		if got := CoversOwnToken(tt.prefix, self); got != tt.want {
 			t.Errorf("CoversOwnToken(%q) = %v, want %v", tt.prefix, got, tt.want)
 		}
+	}
+	if got := OwnTokenLeases([]string{"secret/a/h1", "auth/approle/login/h2", "auth/userpass/login/u/h3"}, self); len(got) != 1 || got[0] != "auth/approle/login/h2" {
+		t.Errorf("OwnTokenLeases = %v, want the one lease under auth/approle/login", got)
 	}
 	if CoversOwnToken("auth/", TokenInfo{}) {
 		t.Error("a token with no creation path (root from init) cannot be covered")

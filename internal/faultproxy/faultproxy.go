@@ -121,6 +121,22 @@ type Request struct {
 	Status int
 }
 
+// Mutating reports whether the request could change something in Vault:
+// anything but a read, a listing, or one of the lookups sent with a body
+// (a lease's, a token's by accessor, the token's capabilities).
+func (r Request) Mutating() bool {
+	switch r.Method {
+	case "LIST", http.MethodGet, http.MethodHead:
+		return false
+	case http.MethodPut, http.MethodPost:
+		switch r.Path {
+		case "sys/leases/lookup", "sys/capabilities-self", "auth/token/lookup-accessor":
+			return false
+		}
+	}
+	return true
+}
+
 // MaxBody is how much of a request body the log keeps.
 const MaxBody = 64 << 10
 

@@ -43,10 +43,16 @@ type Actor struct {
 // AppRoleActor creates an AppRole role (if needed) with the reader policy
 // and logs in once with it.
 func (s *Seeder) AppRoleActor(ctx context.Context, mount, role string) (*Actor, error) {
+	return s.AppRoleActorWith(ctx, mount, role)
+}
+
+// AppRoleActorWith is AppRoleActor whose tokens also have the policies
+// named: a client that may do more than read, leasetop itself for one.
+func (s *Seeder) AppRoleActorWith(ctx context.Context, mount, role string, policies ...string) (*Actor, error) {
 	if err := s.readerPolicy(ctx); err != nil {
 		return nil, err
 	}
-	creds, err := s.approleRole(ctx, mount, role, map[string]any{"token_policies": ReaderPolicy, "token_ttl": "24h"})
+	creds, err := s.approleRole(ctx, mount, role, map[string]any{"token_policies": strings.Join(append([]string{ReaderPolicy}, policies...), ","), "token_ttl": "24h"})
 	if err != nil {
 		return nil, err
 	}

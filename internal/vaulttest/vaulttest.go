@@ -6,7 +6,11 @@ package vaulttest
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,18 +161,56 @@ func StartCluster(t testing.TB, n int) *devvault.Cluster {
 }
 
 // AllLeaseIDs is Vault's own answer to "which leases exist": a recursive
-// listing from the root, for tests that compare before and after.
-func AllLeaseIDs(t testing.TB, c *vaultclient.Client) map[string]bool {
+// LIST of sys/leases/lookup/ from the root with the root token. It is read
+// with plain net/http and encoding/json and shares no code with leasetop's
+// walker or its listing parser, so a test that compares leasetop's answer
+// with it can catch a subtree leasetop skips.
+func (e *Env) AllLeaseIDs(t testing.TB) map[string]bool {
 	t.Helper()
+	return AllLeaseIDs(t, e.Server.Addr, e.Server.RootToken)
+}
+
+// AllLeaseIDs lists every lease id under sys/leases/lookup/ of the Vault at
+// addr with token (see Env.AllLeaseIDs). Keys ending in "/" are folders,
+// listed in turn; the others are leases.
+func AllLeaseIDs(t testing.TB, addr, token string) map[string]bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	hc := &http.Client{Timeout: time.Minute}
 	ids := map[string]bool{}
-	for ev := range c.Walk(context.Background(), "", vaultclient.WalkOptions{ListOnly: true}) {
-		switch ev.Kind {
-		case vaultclient.EventListed:
-			for _, id := range ev.Listing.LeaseIDs {
-				ids[id] = true
+	for queue := []string{""}; len(queue) > 0; queue = queue[1:] {
+		prefix := queue[0]
+		u := strings.TrimRight(addr, "/") + "/v1/sys/leases/lookup/" + (&url.URL{Path: prefix}).EscapedPath()
+		req, err := http.NewRequestWithContext(ctx, "LIST", u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Vault-Token", token)
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatalf("LIST sys/leases/lookup/%s: %v", prefix, err)
+		}
+		var body struct {
+			Data struct {
+				Keys []string `json:"keys"`
+			} `json:"data"`
+			Errors []string `json:"errors"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusNotFound && len(body.Errors) == 0:
+			continue // nothing listed under prefix (any more)
+		case resp.StatusCode != http.StatusOK || err != nil:
+			t.Fatalf("LIST sys/leases/lookup/%s: %s %v %v", prefix, resp.Status, body.Errors, err)
+		}
+		for _, k := range body.Data.Keys {
+			if strings.HasSuffix(k, "/") {
+				queue = append(queue, prefix+k)
+			} else {
+				ids[prefix+k] = true
 			}
-		case vaultclient.EventError:
-			t.Fatal(ev.Err)
 		}
 	}
 	return ids

@@ -56,44 +56,63 @@ func exitFor(err error, def int) int {
 	return def
 }
 
-// settings is the connection as resolved: flags over the context over the
-// environment.
+// settings is the connection as resolved, with config.Merge: the flags
+// given over the context over the defaults.
 type settings struct {
 	cfg      vaultclient.Config
-	readOnly bool   // the context is read-only
-	ctxName  string // "" without a context
+	eff      config.Settings // every setting in effect
+	flags    config.Flags    // the settings given on the command line
+	readOnly bool            // the context is read-only
+	ctxName  string          // "" without a context
 	ctx      *config.Context
 	file     *config.File // the config file; nil without one
 }
 
 // resolve checks the connection flags and merges them with the context.
-func (c *connFlags) resolve() (settings, error) {
+func (c *connFlags) resolve() (settings, error) { return c.resolveWith(config.Flags{}) }
+
+// resolveWith is resolve with more settings given on the command line
+// (the UI's).
+func (c *connFlags) resolveWith(given config.Flags) (settings, error) {
 	s, err := c.fromContext()
 	if err != nil {
 		return s, badArgs{err}
 	}
-	return c.overlay(s)
+	return c.overlay(s, given)
 }
 
-// plain is the connection from the flags and the environment alone (the
-// demo, which starts its own Vault).
-func (c *connFlags) plain() (settings, error) { return c.overlay(settings{}) }
+// plain is the connection from the flags (the connection's and more) and
+// the environment alone (the demo, which starts its own Vault).
+func (c *connFlags) plain(more config.Flags) (settings, error) { return c.overlay(settings{}, more) }
 
-// overlay puts the flags given on the command line over s (all of them
-// without a context) and checks them.
-func (c *connFlags) overlay(s settings) (settings, error) {
-	if c.changed("addr") || s.ctxName == "" {
-		s.cfg.Address = c.addr
+// given adds the connection flags given on the command line to f.
+func (c *connFlags) given(f config.Flags) config.Flags {
+	if c.changed("addr") {
+		f.Address = &c.addr
 	}
-	if c.changed("namespace") || s.ctxName == "" {
-		s.cfg.Namespace = c.namespace
+	if c.changed("namespace") {
+		f.Namespace = &c.namespace
 	}
-	if c.changed("concurrency") || s.cfg.Concurrency == 0 {
-		s.cfg.Concurrency = c.concurrency
+	if c.changed("concurrency") {
+		f.Concurrency = &c.concurrency
 	}
-	if c.changed("rate") || s.ctxName == "" {
-		s.cfg.RateLimit = c.rate
+	if c.changed("rate") {
+		f.Rate = &c.rate
 	}
+	return f
+}
+
+// overlay merges the flags given on the command line (the connection's
+// and more) with s's context, and checks them.
+func (c *connFlags) overlay(s settings, more config.Flags) (settings, error) {
+	s.flags = c.given(more)
+	s.eff = config.Merge(s.flags, s.ctx, config.Defaults)
+	s.readOnly, s.ctxName = s.ctx != nil && s.ctx.ReadOnly, s.eff.Name
+	cfg, err := s.eff.ClientConfig(s.ctx)
+	if err != nil {
+		return s, badArgs{err}
+	}
+	s.cfg = cfg
 	s.cfg.FixedConcurrency = c.fixedConc // not a context setting
 	if s.cfg.Concurrency < 1 || s.cfg.Concurrency > 256 {
 		return s, badArgs{errors.New("--concurrency must be between 1 and 256")}
@@ -102,6 +121,15 @@ func (c *connFlags) overlay(s settings) (settings, error) {
 		return s, badArgs{errors.New("--rate must not be negative")}
 	}
 	return s, nil
+}
+
+// inContext is s in the context ctx of f, its flags merged again over
+// it.
+func (s settings) inContext(f *config.File, ctx *config.Context) settings {
+	s.file, s.ctx = f, ctx
+	s.eff = config.Merge(s.flags, ctx, config.Defaults)
+	s.readOnly, s.ctxName = ctx.ReadOnly, ctx.Name
+	return s
 }
 
 // client resolves the connection and builds a client: a badArgs error for

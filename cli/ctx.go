@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,8 +36,8 @@ func (c *connFlags) loadConfig() (*config.File, error) {
 	return f, nil
 }
 
-// fromContext is the connection of the selected context (--context, else
-// the file's current one), or nothing without a config file.
+// fromContext is the selected context (--context, else the file's
+// current one), or nothing without a config file.
 func (c *connFlags) fromContext() (settings, error) {
 	f, err := c.loadConfig()
 	if err != nil || f == nil {
@@ -51,11 +50,7 @@ func (c *connFlags) fromContext() (settings, error) {
 	if err != nil {
 		return settings{}, err
 	}
-	cfg, err := ctx.ClientConfig()
-	if err != nil {
-		return settings{}, err
-	}
-	return settings{cfg: cfg, readOnly: ctx.ReadOnly, ctxName: ctx.Name, ctx: ctx, file: f}, nil
+	return settings{ctx: ctx, file: f}, nil
 }
 
 // completeContexts completes --context with the names in the config file.
@@ -130,28 +125,4 @@ settings, where its token comes from, and whether it is read-only.`,
 	}
 	cmd.AddCommand(use)
 	return cmd
-}
-
-// uiDefaults puts the context's UI settings under the flags not given.
-func uiDefaults(cmd *cobra.Command, s settings, f *uiFlags, prefix *string) {
-	c := s.ctx
-	if c == nil {
-		return
-	}
-	unset := func(name string) bool { return !cmd.Flags().Changed(name) }
-	if c.Refresh != 0 && unset("refresh") {
-		f.refresh = time.Duration(c.Refresh)
-	}
-	if c.Warn != 0 && unset("warn") {
-		f.warn = time.Duration(c.Warn).String()
-	}
-	if c.Crit != 0 && unset("crit") {
-		f.crit = time.Duration(c.Crit).String()
-	}
-	if *prefix == "" {
-		*prefix = c.Prefix
-	}
-	if c.ReadOnly {
-		f.readOnly = true
-	}
 }

@@ -48,7 +48,12 @@ func (a *app) runDemo(ctx context.Context, f uiFlags, scale int, seedOnly bool) 
 	if scale < 1 {
 		return a.fail(2, cmd, "--scale must be 1 or more")
 	}
-	s, err := a.conn.plain()
+	given, err := f.given(nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "leasetop demo:", err)
+		return 2
+	}
+	s, err := a.conn.plain(given)
 	if err != nil {
 		return a.fail(2, cmd, "%v", err)
 	}
@@ -97,9 +102,6 @@ func (a *app) runDemo(ctx context.Context, f uiFlags, scale int, seedOnly bool) 
 		return a.fail(1, cmd, "%v", err)
 	}
 	client := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: s.cfg.Concurrency, RateLimit: s.cfg.RateLimit, FixedConcurrency: s.cfg.FixedConcurrency})
-	if f.vaultAudit == "" {
-		f.vaultAudit = auditPath
-	}
 	// A second Vault, so that a newcomer switches contexts in the first
 	// minute (:ctx prod-eu): a throw-away config names both, prod-eu
 	// read-only and red.
@@ -118,14 +120,14 @@ func (a *app) runDemo(ctx context.Context, f uiFlags, scale int, seedOnly bool) 
 		if err != nil {
 			return a.fail(1, cmd, "%v", err)
 		}
-		s.file, s.ctx, s.ctxName = cfg, &cfg.Contexts[0], cfg.Contexts[0].Name
+		s = s.inContext(cfg, &cfg.Contexts[0])
 		fmt.Fprintln(stdout, "Contexts in", cfg.Path, "— press : and type ctx prod-eu to switch.")
 	}
 	// A small, steady lease explosion, so that the growth column, the
 	// fastest-growing prefix and the owners screen's "new" count have
 	// something to show: the CI deployer keeps reading its credentials.
 	go grow(ctx, actors["ci-deployer"], "gcp/ci/deployer", time.Second)
-	return a.runUI(ctx, client, s, "", f, f)
+	return a.runUI(ctx, client, s, f)
 }
 
 // demoBinary finds a vault binary, building the dev one (with its output

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -45,6 +46,9 @@ type app struct {
 	stdout, stderr io.Writer
 	conn           connFlags
 	checkCmd       *cobra.Command // its errors are UNKNOWN, exit 3
+	// program runs the UI's model; nil runs it in the terminal. A test
+	// drives the model itself.
+	program func(ctx context.Context, m tea.Model) error
 }
 
 // Run runs the command line args (without the program name) under ctx, the

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/leasetop/leasetop/config"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -21,6 +22,7 @@ import (
 
 // uiFlags are the options of the UI (and of the demo, which opens it).
 type uiFlags struct {
+	fs         *pflag.FlagSet // where they were declared: which were given
 	refresh    time.Duration
 	increment  string
 	readOnly   bool
@@ -31,11 +33,13 @@ type uiFlags struct {
 
 // register declares the UI's flags on fs: the root's and the demo's.
 func (f *uiFlags) register(fs *pflag.FlagSet) {
-	fs.DurationVar(&f.refresh, "refresh", 15*time.Second, "how often to re-list the tree (0 turns polling off)")
+	d := config.Defaults
+	f.fs = fs
+	fs.DurationVar(&f.refresh, "refresh", d.Refresh, "how often to re-list the tree (0 turns polling off)")
 	fs.StringVar(&f.increment, "increment", "1h", "default renew increment")
 	fs.BoolVar(&f.readOnly, "read-only", false, "disable every key that changes Vault")
-	fs.StringVar(&f.warn, "warn", "1h", "TTLs under this show as a warning")
-	fs.StringVar(&f.crit, "crit", "5m", "TTLs under this show as critical")
+	fs.StringVar(&f.warn, "warn", model.FormatDuration(d.Warn), "TTLs under this show as a warning")
+	fs.StringVar(&f.crit, "crit", model.FormatDuration(d.Crit), "TTLs under this show as critical")
 	fs.StringVar(&f.journal, "journal", "", "append every action leasetop applies to this file as JSON lines (its own journal, not Vault's audit log)")
 	fs.StringVar(&f.vaultAudit, "vault-audit", "", "Vault's audit log, to see who made each lease: a file (followed), a folder of rotated files, a .gz file, or - for stdin")
 }
@@ -76,6 +80,48 @@ func (a *app) uiCommand() *cobra.Command {
 	return cmd
 }
 
+// given are the UI's flags given on the command line (and the PREFIX
+// argument), parsed, for config.Merge.
+func (f uiFlags) given(prefix []string) (config.Flags, error) {
+	var g config.Flags
+	changed := func(name string) bool { return f.fs != nil && f.fs.Changed(name) }
+	if changed("refresh") {
+		if f.refresh < 0 {
+			return g, errors.New("--refresh must not be negative")
+		}
+		g.Refresh = &f.refresh
+	}
+	if changed("read-only") {
+		g.ReadOnly = &f.readOnly
+	}
+	for _, d := range []struct {
+		name string
+		v    string
+		to   **time.Duration
+	}{{"warn", f.warn, &g.Warn}, {"crit", f.crit, &g.Crit}} {
+		if !changed(d.name) {
+			continue
+		}
+		v, err := model.ParseDuration(d.v)
+		if err != nil {
+			return g, fmt.Errorf("--%s: %w", d.name, err)
+		}
+		*d.to = &v
+	}
+	if changed("vault-audit") {
+		if f.vaultAudit != "-" {
+			if _, err := os.Stat(f.vaultAudit); err != nil {
+				return g, fmt.Errorf("--vault-audit: %w", err)
+			}
+		}
+		g.VaultAudit = &f.vaultAudit
+	}
+	if len(prefix) == 1 {
+		g.Prefix = &prefix[0]
+	}
+	return g, nil
+}
+
 // ui is the root command's body.
 func (a *app) ui(cmd *cobra.Command, pos []string, f uiFlags, showVersion bool) int {
 	if showVersion {
@@ -85,11 +131,11 @@ func (a *app) ui(cmd *cobra.Command, pos []string, f uiFlags, showVersion bool) 
 	if len(pos) > 1 {
 		return a.fail(2, "leasetop", "one prefix at most, got %d: %s", len(pos), strings.Join(pos, " "))
 	}
-	prefix := ""
-	if len(pos) == 1 {
-		prefix = pos[0]
+	given, err := f.given(pos)
+	if err != nil {
+		return a.fail(2, "leasetop", "%v", err)
 	}
-	s, err := a.conn.resolve()
+	s, err := a.conn.resolveWith(given)
 	if err != nil {
 		return a.fail(2, "leasetop", "%v", err)
 	}
@@ -97,14 +143,13 @@ func (a *app) ui(cmd *cobra.Command, pos []string, f uiFlags, showVersion bool) 
 	if err != nil {
 		return a.fail(1, "leasetop", "%v", err)
 	}
-	raw := f
-	uiDefaults(cmd, s, &f, &prefix)
-	return a.runUI(cmd.Context(), client, s, prefix, f, raw)
+	return a.runUI(cmd.Context(), client, s, f)
 }
 
-// uiOptions turns flags into ui.Options, or says what is wrong with them.
-func uiOptions(prefix string, f uiFlags, stdin io.Reader) (ui.Options, error) {
-	p, err := vaultclient.CleanPrefix(prefix)
+// uiOptions are the UI's options: the settings in effect (config.Merge)
+// and the flags no context sets; or what is wrong with them.
+func uiOptions(s config.Settings, f uiFlags, stdin io.Reader) (ui.Options, error) {
+	p, err := vaultclient.CleanPrefix(s.Prefix)
 	if err != nil {
 		return ui.Options{}, err
 	}
@@ -112,24 +157,8 @@ func uiOptions(prefix string, f uiFlags, stdin io.Reader) (ui.Options, error) {
 	if err != nil || inc == 0 {
 		return ui.Options{}, fmt.Errorf("--increment: %v", orZero(err))
 	}
-	warn, err := model.ParseDuration(f.warn)
-	if err != nil {
-		return ui.Options{}, fmt.Errorf("--warn: %w", err)
-	}
-	crit, err := model.ParseDuration(f.crit)
-	if err != nil {
-		return ui.Options{}, fmt.Errorf("--crit: %w", err)
-	}
-	if f.refresh < 0 {
-		return ui.Options{}, errors.New("--refresh must not be negative")
-	}
-	if f.vaultAudit != "" && f.vaultAudit != "-" {
-		if _, err := os.Stat(f.vaultAudit); err != nil {
-			return ui.Options{}, fmt.Errorf("--vault-audit: %w", err)
-		}
-	}
-	return ui.Options{Prefix: p, Refresh: f.refresh, Increment: inc, ReadOnly: f.readOnly,
-		Thresholds: model.Thresholds{Critical: crit, Warning: warn}, VaultAudit: f.vaultAudit, Stdin: stdin}, nil
+	s.Prefix = p
+	return ui.Options{Increment: inc, Stdin: stdin}.With(s), nil
 }
 
 func orZero(err error) error {
@@ -139,17 +168,22 @@ func orZero(err error) error {
 	return err
 }
 
+// model builds the UI over client with opt, and the switcher to the
+// config file's other contexts (:ctx).
+func (a *app) model(client *vaultclient.Client, s settings, opt ui.Options) ui.Model {
+	if s.file != nil {
+		opt.Switch = a.switcher(s, opt)
+	}
+	return ui.New(client, opt)
+}
+
 // runUI checks that Vault answers, then runs the terminal UI until it
 // quits or ctx ends.
-//
-// raw are the flags as given, without the context's settings: the base of
-// the other contexts the UI switches to (:ctx).
-func (a *app) runUI(ctx context.Context, client *vaultclient.Client, s settings, prefix string, f, raw uiFlags) int {
-	opt, err := uiOptions(prefix, f, os.Stdin)
+func (a *app) runUI(ctx context.Context, client *vaultclient.Client, s settings, f uiFlags) int {
+	opt, err := uiOptions(s.eff, f, os.Stdin)
 	if err != nil {
 		return a.fail(2, "leasetop", "%v", err)
 	}
-	opt.Concurrency = s.cfg.Concurrency
 	if err := preflight(ctx, client); err != nil {
 		if ctx.Err() != nil {
 			return 0 // stopped (the demo's signals) before the UI opened: as when tea.ErrProgramKilled ends it
@@ -164,24 +198,21 @@ func (a *app) runUI(ctx context.Context, client *vaultclient.Client, s settings,
 		defer log.Close()
 		opt.Journal = log.Record
 	}
-	opt.Dark = lipgloss.HasDarkBackground(os.Stdin, os.Stdout)
-	if s.ctx != nil {
-		opt.ContextName, opt.Color = s.ctx.Name, s.ctx.Color
-		if s.ctx.ReadOnly && !raw.readOnly {
-			opt.ReadOnlyWhy = "the context " + s.ctx.Name + " is read-only in leasetop's config"
-		}
-		if opt.VaultAudit == "" {
-			opt.VaultAudit = s.ctx.VaultAudit
-		}
+	run := a.program
+	if run == nil {
+		opt.Dark = lipgloss.HasDarkBackground(os.Stdin, os.Stdout) // asks the terminal
+		run = runProgram
 	}
-	if s.file != nil {
-		opt.Switch = a.switcher(s, opt, raw)
-	}
-	p := tea.NewProgram(ui.New(client, opt), tea.WithContext(ctx))
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+	if err := run(ctx, a.model(client, s, opt)); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return a.fail(1, "leasetop", "%v", err)
 	}
 	return 0
+}
+
+// runProgram runs the UI in the terminal.
+func runProgram(ctx context.Context, m tea.Model) error {
+	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
+	return err
 }
 
 // preflight fails fast, before the screen switches, when Vault cannot be
@@ -205,23 +236,11 @@ func preflight(ctx context.Context, c *vaultclient.Client) error {
 	return nil
 }
 
-// switcher opens the config file's other contexts in the UI (:ctx) over
-// opt with the flags as given (raw), not the first context's settings.
-func (a *app) switcher(s settings, opt ui.Options, raw uiFlags) ui.Switcher {
-	base := opt
-	if r, err := uiOptions("", raw, os.Stdin); err == nil {
-		base.Prefix, base.Refresh, base.Thresholds, base.ReadOnly = r.Prefix, r.Refresh, r.Thresholds, r.ReadOnly
-	}
-	base.ContextName, base.Color = "", ""
-	return ui.ConfigSwitcher(s.file, base, func(cfg vaultclient.Config) (ui.Backend, error) {
-		// The flags given win over each context, as over the first.
-		if a.conn.changed("concurrency") {
-			cfg.Concurrency = a.conn.concurrency
-		}
-		if a.conn.changed("rate") {
-			cfg.RateLimit = a.conn.rate
-		}
-		cfg.FixedConcurrency = a.conn.fixedConc
+// switcher opens the config file's other contexts in the UI (:ctx) with
+// the same rule as the first: config.Merge of the flags given.
+func (a *app) switcher(s settings, opt ui.Options) ui.Switcher {
+	return ui.ConfigSwitcher(s.file, s.eff.Name, s.flags, opt, func(cfg vaultclient.Config) (ui.Backend, error) {
+		cfg.FixedConcurrency = a.conn.fixedConc // not a context setting
 		c, err := vaultclient.New(cfg)
 		if err != nil {
 			return nil, err

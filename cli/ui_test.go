@@ -41,11 +41,11 @@ contexts:
 		t.Fatalf("the current context: %+v", s)
 	}
 	f := uiFlags{refresh: 15e9, increment: "1h", warn: "1h", crit: "5m"}
-	opt, err := uiOptions("", f, nil)
+	opt, err := uiOptions(s.eff, f, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	be, bopt, err := a.switcher(s, opt, f).Open("b")
+	be, bopt, err := a.switcher(s, opt).Open("b")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ contexts:
 	if c.Address() != "http://127.0.0.1:8202" || bopt.ContextName != "b" || bopt.Color != "#d70000" || !bopt.ReadOnly || bopt.Concurrency != 4 || bopt.Refresh != 15e9 {
 		t.Errorf("context b: %s %+v", c.Address(), bopt)
 	}
-	if _, _, err := a.switcher(s, opt, f).Open("nope"); err == nil || !strings.Contains(err.Error(), `no context "nope"`) {
+	if _, _, err := a.switcher(s, opt).Open("nope"); err == nil || !strings.Contains(err.Error(), `no context "nope"`) {
 		t.Errorf("an unknown context: %v", err)
 	}
 }

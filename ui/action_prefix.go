@@ -172,7 +172,10 @@ func (o *prefixOp) update(r *root, body any) (tea.Cmd, bool) {
 		if msg.remaining > 0 && c.now().Sub(o.started) < 30*time.Minute {
 			return o.follow(c, seq, time.Second), false
 		}
-		refresh := r.startCrawl(true)
+		var refresh tea.Cmd
+		if !r.paused { // else the refresh on resume shows what is left
+			refresh = r.startCrawl(true)
+		}
 		if msg.remaining > 0 {
 			return tea.Batch(refresh, r.setStatus(lvWarn, "%s: %d leases still listed after 30 min", o.prefix, msg.remaining)), true
 		}

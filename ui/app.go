@@ -70,6 +70,9 @@ type root struct {
 	opSeq  int
 	paused bool     // another context is shown: no polls
 	cmd    *cmdLine // the program's ':' command line, drawn in the footer
+	// unseen says the status was set while another context was shown
+	// (an action that went on there finished): shown again on resume.
+	unseen bool
 
 	status   string
 	statusLv level
@@ -377,6 +380,11 @@ func (r *root) setStatus(lv level, format string, args ...any) tea.Cmd {
 	r.statusLv = lv
 	r.statusSq++
 	seq := r.statusSq
+	if r.paused {
+		// Not on screen: it fades once seen (resume), not before.
+		r.unseen = true
+		return nil
+	}
 	if lv == lvErr {
 		return nil
 	}

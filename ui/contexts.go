@@ -170,13 +170,24 @@ func (r *root) pause() {
 	r.crawl.running = false
 }
 
-// resume shows a root again: its data as it was, and a refresh.
+// resume shows a root again: its data as it was, and a refresh. What it
+// said while another context was shown (an action's result) is said
+// again, in place of the data's age.
 func (r *root) resume() tea.Cmd {
 	r.paused = false
-	if r.crawl.lastOK.IsZero() {
-		return tea.Batch(r.startCrawl(false), r.c.spin.Tick)
+	unseen := r.unseen
+	var said tea.Cmd
+	if unseen {
+		r.unseen = false
+		said = r.setStatus(r.statusLv, "%s", r.status) // its fade starts now
 	}
-	return tea.Batch(r.setStatus(lvInfo, "data from %s; refreshing", r.crawl.lastOK.Format("15:04:05")), r.refresh())
+	if r.crawl.lastOK.IsZero() {
+		return tea.Batch(said, r.startCrawl(false), r.c.spin.Tick)
+	}
+	if !unseen {
+		said = r.setStatus(lvInfo, "data from %s; refreshing", r.crawl.lastOK.Format("15:04:05"))
+	}
+	return tea.Batch(said, r.refresh())
 }
 
 // switchTo shows the context name (in namespace ns), opening it the first

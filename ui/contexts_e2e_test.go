@@ -54,7 +54,8 @@ contexts:
 	if err != nil {
 		t.Fatal(err)
 	}
-	sw := ConfigSwitcher(f, Options{Refresh: time.Hour}, func(cfg vaultclient.Config) (Backend, error) { return vaultclient.New(cfg) })
+	hour := time.Hour
+	sw := ConfigSwitcher(f, "staging", config.Flags{Refresh: &hour}, Options{}, func(cfg vaultclient.Config) (Backend, error) { return vaultclient.New(cfg) })
 	be, opt, err := sw.Open("")
 	if err != nil {
 		t.Fatal(err)

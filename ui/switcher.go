@@ -1,23 +1,27 @@
 package ui
 
 import (
-	"time"
-
 	"github.com/leasetop/leasetop/config"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
-// ConfigSwitcher opens the contexts of a config file over base, the
-// options the flags gave: a context's settings fill what the flags left
-// at their defaults, and its read-only wins whatever the flags say.
-// connect builds the backend (a vaultclient.Client in main).
-func ConfigSwitcher(f *config.File, base Options, connect func(vaultclient.Config) (Backend, error)) Switcher {
-	return &cfgSwitcher{f: f, base: base, connect: connect}
+// ConfigSwitcher opens the contexts of a config file with config.Merge's
+// rule, the same as the context leasetop started on: the flags given on
+// the command line (flags) over the context's settings over the defaults,
+// and the context's read-only whatever the flags say. start is the
+// context leasetop started on: only it takes the flags that name a Vault
+// (config.Flags.Elsewhere). base holds the options no context sets (the
+// renew increment, the journal, the clock). connect builds the backend (a
+// vaultclient.Client in main).
+func ConfigSwitcher(f *config.File, start string, flags config.Flags, base Options, connect func(vaultclient.Config) (Backend, error)) Switcher {
+	return &cfgSwitcher{f: f, start: start, flags: flags, base: base, connect: connect}
 }
 
 type cfgSwitcher struct {
 	f       *config.File
+	start   string
+	flags   config.Flags
 	base    Options
 	connect func(vaultclient.Config) (Backend, error)
 }
@@ -29,56 +33,38 @@ func (s *cfgSwitcher) Open(name string) (Backend, Options, error) {
 	if err != nil {
 		return nil, Options{}, err
 	}
-	cfg, err := ctx.ClientConfig()
+	flags := s.flags
+	if ctx.Name != s.start {
+		flags = flags.Elsewhere()
+	}
+	set := config.Merge(flags, ctx, config.Defaults)
+	cfg, err := set.ClientConfig(ctx)
 	if err != nil {
 		return nil, Options{}, err
-	}
-	if cfg.Concurrency == 0 {
-		cfg.Concurrency = s.base.Concurrency
 	}
 	be, err := s.connect(cfg)
 	if err != nil {
 		return nil, Options{}, err
 	}
-	base := s.base
-	base.VaultAudit = "" // the first context's log is not this one's
-	return be, ContextOptions(ctx, base), nil
+	return be, s.base.With(set), nil
 }
 
-// ContextOptions are base with a context's settings: its name, colour and
-// start prefix, its refresh, concurrency and thresholds where it sets
-// them, and its read-only, which no flag can lift.
-func ContextOptions(ctx *config.Context, base Options) Options {
-	opt := base
-	opt.ContextName, opt.Color = ctx.Name, ctx.Color
-	opt.ReadOnly = base.ReadOnly || ctx.ReadOnly
-	if ctx.ReadOnly && !base.ReadOnly {
-		opt.ReadOnlyWhy = "the context " + ctx.Name + " is read-only in leasetop's config"
-	}
-	if ctx.Prefix != "" {
-		opt.Prefix = ctx.Prefix
-	}
-	if ctx.VaultAudit != "" && opt.VaultAudit == "" {
-		opt.VaultAudit = ctx.VaultAudit
-	}
-	if ctx.Refresh > 0 {
-		opt.Refresh = time.Duration(ctx.Refresh)
-	}
-	if ctx.Concurrency > 0 {
-		opt.Concurrency = ctx.Concurrency
-	}
-	if ctx.Warn > 0 || ctx.Crit > 0 {
-		th := opt.Thresholds
-		if th == (model.Thresholds{}) {
-			th = model.DefaultThresholds()
-		}
-		if ctx.Warn > 0 {
-			th.Warning = time.Duration(ctx.Warn)
-		}
-		if ctx.Crit > 0 {
-			th.Critical = time.Duration(ctx.Crit)
-		}
-		opt.Thresholds = th
-	}
-	return opt
+// With are the options with the settings in effect of a context (from
+// config.Merge).
+func (o Options) With(s config.Settings) Options {
+	o.ContextName, o.Color = s.Name, s.Color
+	o.Prefix = s.Prefix
+	o.Refresh = s.Refresh
+	o.Concurrency = s.Concurrency
+	o.ReadOnly, o.ReadOnlyWhy = s.ReadOnly, s.ReadOnlyWhy
+	o.Thresholds = model.Thresholds{Warning: s.Warn, Critical: s.Crit}
+	o.VaultAudit = s.VaultAudit
+	return o
 }
+
+// Options are the options in effect of the context shown, after any
+// :ctx.
+func (m Model) Options() Options { return m.c.opt }
+
+// Backend is the backend of the context shown.
+func (m Model) Backend() Backend { return m.c.be }

@@ -94,3 +94,25 @@ func equal(a, b []int) bool {
 	}
 	return true
 }
+
+func TestTotalsOutliveTheRing(t *testing.T) {
+	tr := New(time.Minute, 2)
+	at := time.Unix(0, 0)
+	for i := range 5 {
+		tr.Record("db/creds/app/", 3, 1, at.Add(time.Duration(i)*time.Minute))
+	}
+	tr.Record("db/creds/other/", 2, 0, at)
+	for _, tc := range []struct {
+		prefix        string
+		created, gone int64
+	}{
+		{"db/creds/app/", 15, 5},
+		{"db/creds/", 17, 5},
+		{"", 17, 5},
+		{"nothing/", 0, 0},
+	} {
+		if c, g := tr.Totals(tc.prefix); c != tc.created || g != tc.gone {
+			t.Errorf("Totals(%q) = %d, %d; want %d, %d", tc.prefix, c, g, tc.created, tc.gone)
+		}
+	}
+}

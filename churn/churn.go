@@ -32,6 +32,8 @@ type series struct {
 	// record, never reset: what a Prometheus counter publishes, since the
 	// ring forgets and a counter must not go down.
 	totalCreated, totalGone int64
+	// The same for the leases directly under the prefix.
+	ownTotalCreated, ownTotalGone int64
 }
 
 // New keeps keep buckets of the given size per prefix.
@@ -72,6 +74,8 @@ func (t *Tracker) Record(prefix string, created, gone int, at time.Time) {
 		s.totalGone += int64(gone)
 		if own {
 			s.ownCreated[i] += int32(created)
+			s.ownTotalCreated += int64(created)
+			s.ownTotalGone += int64(gone)
 			own = false
 		}
 		if p == "" {
@@ -86,6 +90,15 @@ func (t *Tracker) Record(prefix string, created, gone int, at time.Time) {
 func (t *Tracker) Totals(prefix string) (created, gone int64) {
 	if s := t.series[prefix]; s != nil {
 		return s.totalCreated, s.totalGone
+	}
+	return 0, 0
+}
+
+// OwnTotals is like Totals for the leases directly under prefix, its
+// child prefixes left out.
+func (t *Tracker) OwnTotals(prefix string) (created, gone int64) {
+	if s := t.series[prefix]; s != nil {
+		return s.ownTotalCreated, s.ownTotalGone
 	}
 	return 0, 0
 }

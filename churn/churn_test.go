@@ -102,17 +102,21 @@ func TestTotalsOutliveTheRing(t *testing.T) {
 		tr.Record("db/creds/app/", 3, 1, at.Add(time.Duration(i)*time.Minute))
 	}
 	tr.Record("db/creds/other/", 2, 0, at)
+	tr.Record("db/creds/", 1, 1, at)
 	for _, tc := range []struct {
-		prefix        string
-		created, gone int64
+		prefix                      string
+		created, gone, own, ownGone int64
 	}{
-		{"db/creds/app/", 15, 5},
-		{"db/creds/", 17, 5},
-		{"", 17, 5},
-		{"nothing/", 0, 0},
+		{"db/creds/app/", 15, 5, 15, 5},
+		{"db/creds/", 18, 6, 1, 1},
+		{"", 18, 6, 0, 0},
+		{"nothing/", 0, 0, 0, 0},
 	} {
 		if c, g := tr.Totals(tc.prefix); c != tc.created || g != tc.gone {
 			t.Errorf("Totals(%q) = %d, %d; want %d, %d", tc.prefix, c, g, tc.created, tc.gone)
+		}
+		if c, g := tr.OwnTotals(tc.prefix); c != tc.own || g != tc.ownGone {
+			t.Errorf("OwnTotals(%q) = %d, %d; want %d, %d", tc.prefix, c, g, tc.own, tc.ownGone)
 		}
 	}
 }

@@ -393,3 +393,49 @@ func TestScrapesWhilePublishing(t *testing.T) {
 		t.Errorf("context b after the publishing: %v", got)
 	}
 }
+
+// Owners beyond the top N add up under other (one series even when an
+// owner is named "other"), the unattributed under unknown.
+func TestOwnersTopN(t *testing.T) {
+	idx := model.NewIndex()
+	log := audit.NewAttribution()
+	var entries []audit.Entry
+	for role, n := range map[string]int{"billing": 4, "ci": 3, "other": 2, "web": 1} {
+		o := &audit.Owner{EntityID: "e-" + role, DisplayName: "approle", Metadata: map[string]string{"role_name": role}}
+		for i := range n {
+			id := fmt.Sprintf("database/creds/%s/%d", role, i)
+			lease(idx, id, time.Hour)
+			entries = append(entries, audit.Entry{LeaseID: id, Time: now, Owner: o})
+		}
+	}
+	log.AddAll(entries)
+	lease(idx, "database/creds/nobody/1", time.Hour)
+	tests := []struct {
+		topN int
+		want string
+	}{
+		{1, "billing:4 other:6 unknown:1"},
+		{2, "billing:4 ci:3 other:3 unknown:1"},
+		{3, "billing:4 ci:3 other:3 unknown:1"}, // the owner "other" and the rest: one series
+		{10, "billing:4 ci:3 other:2 web:1 unknown:1"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.topN), func(t *testing.T) {
+			s := (&Builder{Context: "x", TopN: tt.topN}).Build(Inputs{Index: idx, Owners: &owners.Source{Log: log}, Now: now})
+			var got []string
+			for _, o := range s.Owners {
+				if o.By == "role" {
+					got = append(got, fmt.Sprintf("%s:%d", o.Owner, o.Leases))
+				}
+			}
+			if strings.Join(got, " ") != tt.want {
+				t.Errorf("role owners %v, want %s", got, tt.want)
+			}
+			c := NewCollector()
+			c.Publish(s)
+			if _, err := NewRegistry(c).Gather(); err != nil {
+				t.Errorf("gather: %v", err)
+			}
+		})
+	}
+}

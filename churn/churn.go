@@ -27,6 +27,13 @@ type series struct {
 	at            []int64 // the bucket number each slot holds
 	created, gone []int32 // the whole subtree
 	ownCreated    []int32 // leases directly under the prefix
+
+	// Every lease created and gone under the subtree since the first
+	// record, never reset: what a Prometheus counter publishes, since the
+	// ring forgets and a counter must not go down.
+	totalCreated, totalGone int64
+	// The same for the leases directly under the prefix.
+	ownTotalCreated, ownTotalGone int64
 }
 
 // New keeps keep buckets of the given size per prefix.
@@ -63,14 +70,37 @@ func (t *Tracker) Record(prefix string, created, gone int, at time.Time) {
 		}
 		s.created[i] += int32(created)
 		s.gone[i] += int32(gone)
+		s.totalCreated += int64(created)
+		s.totalGone += int64(gone)
 		if own {
 			s.ownCreated[i] += int32(created)
+			s.ownTotalCreated += int64(created)
+			s.ownTotalGone += int64(gone)
 			own = false
 		}
 		if p == "" {
 			return
 		}
 	}
+}
+
+// Totals is every lease created and gone under prefix (its whole subtree)
+// since the tracker began, beyond the buckets it keeps: monotonic, so a
+// scrape can publish them as counters.
+func (t *Tracker) Totals(prefix string) (created, gone int64) {
+	if s := t.series[prefix]; s != nil {
+		return s.totalCreated, s.totalGone
+	}
+	return 0, 0
+}
+
+// OwnTotals is like Totals for the leases directly under prefix, its
+// child prefixes left out.
+func (t *Tracker) OwnTotals(prefix string) (created, gone int64) {
+	if s := t.series[prefix]; s != nil {
+		return s.ownTotalCreated, s.ownTotalGone
+	}
+	return 0, 0
 }
 
 // Rate is the leases created and gone per minute under prefix over the

@@ -94,3 +94,29 @@ func equal(a, b []int) bool {
 	}
 	return true
 }
+
+func TestTotalsOutliveTheRing(t *testing.T) {
+	tr := New(time.Minute, 2)
+	at := time.Unix(0, 0)
+	for i := range 5 {
+		tr.Record("db/creds/app/", 3, 1, at.Add(time.Duration(i)*time.Minute))
+	}
+	tr.Record("db/creds/other/", 2, 0, at)
+	tr.Record("db/creds/", 1, 1, at)
+	for _, tc := range []struct {
+		prefix                      string
+		created, gone, own, ownGone int64
+	}{
+		{"db/creds/app/", 15, 5, 15, 5},
+		{"db/creds/", 18, 6, 1, 1},
+		{"", 18, 6, 0, 0},
+		{"nothing/", 0, 0, 0, 0},
+	} {
+		if c, g := tr.Totals(tc.prefix); c != tc.created || g != tc.gone {
+			t.Errorf("Totals(%q) = %d, %d; want %d, %d", tc.prefix, c, g, tc.created, tc.gone)
+		}
+		if c, g := tr.OwnTotals(tc.prefix); c != tc.own || g != tc.ownGone {
+			t.Errorf("OwnTotals(%q) = %d, %d; want %d, %d", tc.prefix, c, g, tc.own, tc.ownGone)
+		}
+	}
+}

@@ -29,8 +29,8 @@ import (
 )
 
 func churnName(o bigOpts) string {
-	return fmt.Sprintf("18. full crawl at %s while leases are revoked at a steady rate: the UI (to \"refreshed\") vs a raw lookup loop just before it, both facing the churn; median of %d pairs",
-		o.size(), max(1, o.rounds))
+	return fmt.Sprintf("18. full crawl at %s while leases are revoked at a steady rate: the UI (to \"refreshed\") vs a raw lookup loop just before it, both facing the churn; median of %s",
+		o.size(), plural(max(1, o.rounds), "pair"))
 }
 
 // churnFigure is figure 18. Both the raw loop and leasetop go through one

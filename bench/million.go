@@ -207,7 +207,7 @@ func bigFigures(ctx context.Context, srv *devvault.Server, rootAPI *api.Client, 
 		}
 		if want(13) {
 			ui, ls := median(uiRatios), median(lsRatio)
-			add(figure{fmt.Sprintf("13. full crawl at %s: the UI (to \"refreshed\") with a raw lookup loop just before it, ls -r just before that; median of %d pairs", o.size(), rounds),
+			add(figure{fmt.Sprintf("13. full crawl at %s: the UI (to \"refreshed\") with a raw lookup loop just before it, ls -r just before that; median of %s", o.size(), plural(rounds, "pair")),
 				fmt.Sprintf("UI %.2fx, ls -r %.2fx (pairs: %s; \"sparing Vault\" on %d of %d looks at the UI's screen)", ui, ls, strings.Join(pairs, "; "), sparing, looks),
 				[]check{atLeast("UI", ui, 0.9, "x"), atLeast("ls -r", ls, 0.9, "x")}, false})
 		}
@@ -581,8 +581,9 @@ type crawled struct {
 }
 
 // firstCrawl polls the screen every 250 ms until the first crawl is over
-// ("refreshed" in the status bar, the title counting at least n leases),
-// and counts the looks that found the status bar "sparing Vault".
+// ("refreshed" in the status bar and no "crawling:", the title counting
+// at least n leases), and counts the looks that found the status bar
+// "sparing Vault".
 func (t *term) firstCrawl(n int, limit time.Duration) (crawled, error) {
 	var c crawled
 	re := regexp.MustCompile(`│  (\d+) leases`)
@@ -593,7 +594,7 @@ func (t *term) firstCrawl(n int, limit time.Duration) (crawled, error) {
 		if strings.Contains(sc, "sparing Vault") {
 			c.sparing++
 		}
-		if strings.Contains(sc, "refreshed") {
+		if strings.Contains(sc, "refreshed") && !strings.Contains(sc, "crawling:") {
 			if m := re.FindStringSubmatch(sc); m != nil {
 				if got, _ := strconv.Atoi(m[1]); got >= n {
 					c.took = time.Since(t.started)
@@ -672,8 +673,8 @@ func procCPU(pid int) time.Duration {
 // windows, drawn and interleaved the same way, measures the method's own
 // bias, printed beside the figure.
 func idleFigure(vault, leasetop int, o bigOpts) figure {
-	name := fmt.Sprintf("15. Vault CPU with an idle leasetop attached (%s, refresh %s) minus with it stopped: median of %d pairs of %s windows in random order; control: %d pairs stopped in both",
-		o.size(), o.refresh, o.idlePairs, o.idleWindow, o.controlPairs)
+	name := fmt.Sprintf("15. Vault CPU with an idle leasetop attached (%s, refresh %s) minus with it stopped: median of %s of %s windows in random order; control: %s stopped in both",
+		o.size(), o.refresh, plural(o.idlePairs, "pair"), o.idleWindow, plural(o.controlPairs, "pair"))
 	const limit = 1.0 // % of a core
 	p, err := vaultCPUPaired(vault, leasetop, o.idlePairs, o.controlPairs, o.idleWindow, 30*time.Second)
 	if err != nil {

@@ -20,7 +20,10 @@ if [[ -z "${LEASETOP_VAULT_BIN:-}" ]] && ! command -v vault >/dev/null; then
   export LEASETOP_VAULT_BIN
 fi
 # The command line, as the table's header and footer print it.
-LEASETOP_BENCH_CMD="bench/run.sh$(printf ' %q' "$@")"
+LEASETOP_BENCH_CMD=bench/run.sh
+for a in "$@"; do
+  if [[ $a =~ ^[A-Za-z0-9_./=,:+-]+$ ]]; then LEASETOP_BENCH_CMD+=" $a"; else LEASETOP_BENCH_CMD+=" $(printf '%q' "$a")"; fi
+done
 export LEASETOP_BENCH_CMD
 # Built, not `go run`, so that the program's exit status is the script's.
 dir=$(mktemp -d)

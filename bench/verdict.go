@@ -164,3 +164,11 @@ func printTable(figs []figure, start time.Time) (missed int) {
 	}
 	return missed
 }
+
+// plural is n and a noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -1022,11 +1022,13 @@ func limiterFigure(ctx context.Context, bin string, srv *devvault.Server, rootAP
 		}
 		defer func() { _ = cmd.Process.Signal(syscall.SIGCONT); cancel(); _ = cmd.Wait() }()
 		var lines atomic.Int64
+		var ended atomic.Bool
 		go func() {
 			sc := bufio.NewScanner(out)
 			for sc.Scan() {
 				lines.Add(1)
 			}
+			ended.Store(true)
 		}()
 		// Past the listing, into the lookups.
 		time.Sleep(10 * time.Second)
@@ -1082,6 +1084,12 @@ func limiterFigure(ctx context.Context, bin string, srv *devvault.Server, rootAP
 			label = "limiter off"
 		}
 		fmt.Printf("  %s: p99 per %s window, ms (running, stopped, stopped, running, …): %s\n", label, win, strings.Join(ms, " "))
+		if ended.Load() {
+			// A crawl that ended before the last window leaves windows
+			// with nothing running: the figure needs a bigger tree.
+			return r, fmt.Errorf("ls -r ended (%d leases) before the %d windows of %s did: the crawl must outlast about %s (-big-leases near a million)",
+				lines.Load(), windows, win, 10*time.Second+windows*(win+drain))
+		}
 		r.rate = float64(looked) / ran.Seconds()
 		r.ratio = (ratios[m-1] + ratios[m]) / 2
 		r.running, r.stopped = p99(r.runAll), p99(r.stoppedAll)

@@ -1,6 +1,7 @@
 package main
 
-// Figures 11-17: a million leases (issue 12). They measure the program
+// Figures 11-19: a million leases (issue 12; 18 and 19 from issue 23, in
+// churn.go). They measure the program
 // the operator runs — the leasetop binary in a terminal (tmux), read off
 // its screen — against the plainest loops over the api package, on one
 // dev Vault seeded with -big-leases real leases over -big-prefixes
@@ -520,7 +521,7 @@ type term struct {
 
 func startTerm(bin, addr, token string, args ...string) (*term, error) {
 	if _, err := exec.LookPath("tmux"); err != nil {
-		return nil, fmt.Errorf("figures 11-17 drive leasetop in tmux: %w", err)
+		return nil, fmt.Errorf("figures 11-19 drive leasetop in tmux: %w", err)
 	}
 	t := &term{sock: fmt.Sprintf("leasetop-bench-%d", os.Getpid()), name: "b"}
 	// "; exit" keeps the shell as the pane's process, leasetop its child:

@@ -1,11 +1,11 @@
 package main
 
 // Figures 11-19: a million leases (issue 12; 18 and 19 from issue 23, in
-// churn.go). They measure the program
-// the operator runs — the leasetop binary in a terminal (tmux), read off
-// its screen — against the plainest loops over the api package, on one
-// dev Vault seeded with -big-leases real leases over -big-prefixes
-// prefixes of uneven sizes plus token leases.
+// churn.go). They measure the program the operator runs — the leasetop
+// binary in a terminal (tmux), read off its screen — against the
+// plainest loops over the api package, on one dev Vault seeded with
+// -big-leases real leases over -big-prefixes prefixes of uneven sizes
+// plus token leases.
 
 import (
 	"bufio"

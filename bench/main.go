@@ -116,6 +116,7 @@ func run(n, nprefix, conc, cliSample int, idle time.Duration) (int, error) {
 	ctx := context.Background()
 	start := time.Now()
 	printHeader(start)
+	defer removeTempDirs()
 	var figs []figure
 	var (
 		bin     string

@@ -362,7 +362,7 @@ func relistWait(refresh time.Duration) time.Duration { return 20 * refresh }
 
 // buildLeasetop builds the binary the operator runs.
 func buildLeasetop() (string, error) {
-	dir, err := os.MkdirTemp("", "leasetop-bench-bin")
+	dir, err := tempDir("leasetop-bench-bin")
 	if err != nil {
 		return "", err
 	}
@@ -477,9 +477,34 @@ func rawLookups(ctx context.Context, c *api.Client, ids []string, conc int, gone
 // token, and a HOME of its own so no config file or token helper of this
 // machine's user gets in.
 func benchEnv(addr, token string) []string {
-	home, _ := os.MkdirTemp("", "leasetop-bench-home")
+	home, _ := tempDir("leasetop-bench-home")
 	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "VAULT_ADDR=" + addr, "VAULT_TOKEN=" + token}
 	return append(env, leasetopEnv...)
+}
+
+// tempDirs are the folders the run made, removed when it ends.
+var (
+	tempMu   sync.Mutex
+	tempDirs []string
+)
+
+func tempDir(pattern string) (string, error) {
+	dir, err := os.MkdirTemp("", pattern)
+	if err == nil {
+		tempMu.Lock()
+		tempDirs = append(tempDirs, dir)
+		tempMu.Unlock()
+	}
+	return dir, err
+}
+
+func removeTempDirs() {
+	tempMu.Lock()
+	defer tempMu.Unlock()
+	for _, d := range tempDirs {
+		_ = os.RemoveAll(d)
+	}
+	tempDirs = nil
 }
 
 // leasetopEnv is more of leasetop's environment (-leasetop-env), e.g.

@@ -1,9 +1,11 @@
 // Command bench measures leasetop against a real dev Vault seeded with
-// many leases and prints the figures of issue 5 (1-7) and of issue 10
-// (8-10: an audit log made from that Vault's audit entries, and the
-// owners screen) as one table, each as a ratio against a baseline
-// measured in the same run. Run it through bench/run.sh; `go run ./bench
-// -h` lists the knobs.
+// many leases and prints the figures of issue 5 (1-7), of issue 10 (8-10:
+// an audit log made from that Vault's audit entries, and the owners
+// screen), of issue 12 (11-17: a million leases) and of issue 23 (18, 19:
+// churn, and growth during the first crawl) as one table, each as a ratio
+// against a baseline measured in the same run, with its target and MET or
+// MISSED; it exits 2 when one missed. Run it through bench/run.sh; `go
+// run ./bench -h` lists the knobs.
 package main
 
 import (
@@ -39,19 +41,25 @@ func main() {
 	conc := flag.Int("concurrency", 16, "requests in flight, for leasetop and the raw loop alike")
 	cliSample := flag.Int("cli-sample", 40, "leases the vault CLI baseline looks up one process at a time")
 	idle := flag.Duration("idle", 30*time.Second, "how long to measure an idle leasetop's CPU")
-	flag.StringVar(&only, "only", "", "run only these figures, e.g. 5,7 or 11-17 (seeding runs when any of 1-7 is asked for; 11-17, a million leases, only when asked for)")
+	flag.StringVar(&only, "only", "", "run only these figures, e.g. 5,7 or 11-19 (seeding runs when any of 1-7 is asked for; 11-19, a million leases, only when asked for)")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the idle measurement (figure 7) here")
 	flag.IntVar(&auditOpt.mb, "audit-mb", 1024, "figures 8 and 9: the generated audit log holds at least this many MiB")
 	flag.IntVar(&auditOpt.live, "audit-live", 100000, "figures 8 and 9: lease creations in the log whose leases are live")
 	flag.IntVar(&auditOpt.gone, "audit-gone", 50000, "figures 8 and 9: at least this many older creations in the log, of leases long gone")
 	flag.StringVar(&auditOpt.dir, "audit-dir", "", "figures 8 and 9: where the temporary log goes (default: the system's temp folder)")
-	flag.IntVar(&bigOpt.leases, "big-leases", 1000000, "figures 11-17: leases to seed, token leases included")
-	flag.IntVar(&bigOpt.prefixes, "big-prefixes", 520, "figures 11-17: prefixes of uneven sizes to spread them over")
-	flag.IntVar(&bigOpt.tokens, "big-tokens", 5000, "figures 11-17: token leases among them")
+	flag.IntVar(&bigOpt.leases, "big-leases", 1000000, "figures 11-19: leases to seed, token leases included")
+	flag.IntVar(&bigOpt.prefixes, "big-prefixes", 520, "figures 11-19: prefixes of uneven sizes to spread them over")
+	flag.IntVar(&bigOpt.tokens, "big-tokens", 5000, "figures 11-19: token leases among them")
 	flag.IntVar(&bigOpt.selected, "big-selected", 1000, "figure 12: the size of the prefix selected mid-crawl")
 	flag.IntVar(&bigOpt.growth, "big-growth", 5000, "figure 17: leases a minute the growth loop adds")
-	flag.DurationVar(&bigOpt.idle, "big-idle", 2*time.Minute, "figure 15: how long Vault's CPU is measured with leasetop attached, and as long with it stopped, in alternating windows")
-	flag.Func("leasetop-env", "figures 11-17: run the leasetop binary with this variable too, e.g. GOMAXPROCS=2 (repeatable)", func(kv string) error {
+	flag.IntVar(&bigOpt.rounds, "big-rounds", 3, "figures 13 and 18: pairs of crawls (a raw loop just before each UI crawl); the figure is the median of the pairs' ratios")
+	flag.IntVar(&bigOpt.idlePairs, "big-idle-pairs", 8, "figure 15: pairs of windows (leasetop attached, stopped; each pair's order drawn at random)")
+	flag.IntVar(&bigOpt.controlPairs, "big-control-pairs", 4, "figure 15: control pairs, leasetop stopped in both windows: the method's own bias")
+	flag.DurationVar(&bigOpt.idleWindow, "big-idle-window", 15*time.Second, "figure 15: the length of each window")
+	flag.Float64Var(&bigOpt.churnShare, "big-churn-share", 0.02, "figure 18: the share of lookups meant to find their lease revoked (answer 400); sets the revocation rate (the target asks for 1% in every crawl)")
+	flag.IntVar(&bigOpt.firstGrowth, "big-first-growth", 6000, "figure 19: leases a minute added under one prefix while leasetop's first crawl runs")
+	flag.DurationVar(&bigOpt.firstRefresh, "big-first-refresh", 5*time.Second, "figure 19: leasetop's --refresh; the target is two of them")
+	flag.Func("leasetop-env", "figures 11-19: run the leasetop binary with this variable too, e.g. GOMAXPROCS=2 (repeatable)", func(kv string) error {
 		if !strings.Contains(kv, "=") {
 			return fmt.Errorf("want NAME=VALUE, got %q", kv)
 		}
@@ -67,13 +75,15 @@ func main() {
 		}
 		return
 	}
-	if err := run(*leases, *prefixes, *conc, *cliSample, *idle); err != nil {
+	missed, err := run(*leases, *prefixes, *conc, *cliSample, *idle)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+	if missed > 0 {
+		os.Exit(2)
+	}
 }
-
-type figure struct{ name, value, target string }
 
 var (
 	only, cpuProfile string
@@ -82,8 +92,8 @@ var (
 )
 
 // want reports whether figure n is to be measured: -only lists figures
-// and ranges (5,7 or 11-17); without it, 1 to 10 (the million, 11-17,
-// takes half an hour and is asked for by name).
+// and ranges (5,7 or 11-19); without it, 1 to 10 (the million, 11-19,
+// takes hours and is asked for by name).
 func want(n int) bool {
 	if only == "" {
 		return n <= 10
@@ -100,9 +110,13 @@ func want(n int) bool {
 	return false
 }
 
-func run(n, nprefix, conc, cliSample int, idle time.Duration) error {
+// run measures the figures asked for and prints them; it returns how many
+// missed their targets.
+func run(n, nprefix, conc, cliSample int, idle time.Duration) (int, error) {
 	ctx := context.Background()
-	fmt.Printf("machine: %d CPUs, %s\n", runtime.NumCPU(), runtime.Version())
+	start := time.Now()
+	printHeader(start)
+	defer removeTempDirs()
 	var figs []figure
 	var (
 		bin     string
@@ -110,55 +124,48 @@ func run(n, nprefix, conc, cliSample int, idle time.Duration) error {
 		rootAPI *api.Client
 		err     error
 	)
-	if wantAny(1, 9) || wantAny(11, 17) {
+	if wantAny(1, 9) || wantAny(11, lastFigure) {
 		if bin, err = devvault.Binary(); err != nil {
-			return err
+			return 0, err
 		}
 		if srv, err = devvault.Start(ctx, devvault.Options{Bin: bin}); err != nil {
-			return err
+			return 0, err
 		}
 		defer srv.Stop()
 		if rootAPI, err = srv.Client(); err != nil {
-			return err
+			return 0, err
 		}
-		fmt.Printf("vault: %s\n", bin)
+		version, _ := exec.Command(bin, "version").Output()
+		fmt.Printf("vault: %s (%s)\n", strings.TrimSpace(string(version)), bin)
 	}
 	if wantAny(1, 7) {
 		if figs, err = leaseFigures(ctx, srv, rootAPI, bin, n, nprefix, conc, cliSample, idle); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if want(8) || want(9) {
 		f, err := auditFigures(ctx, rootAPI, auditOpt)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		figs = append(figs, f...)
 	}
-	if wantAny(11, 17) {
+	if wantAny(11, lastFigure) {
 		bigOpt.conc = conc
 		f, err := bigFigures(ctx, srv, rootAPI, bigOpt)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		figs = append(figs, f...)
 	}
 	if want(10) {
-		figs = append(figs, figure{"10. owners screen View() at 100k / at 1k; and / lease table View() at 100k", ownersViewRatio(), "<= 1.5; ~1"})
+		figs = append(figs, ownersViewFigure())
 	}
-
-	fmt.Println()
-	w := 0
-	for _, f := range figs {
-		w = max(w, len(f.name))
-	}
-	fmt.Printf("%-*s  %-60s  %s\n", w, "figure", "measured", "target")
-	fmt.Printf("%s\n", strings.Repeat("-", w+75))
-	for _, f := range figs {
-		fmt.Printf("%-*s  %-60s  %s\n", w, f.name, f.value, f.target)
-	}
-	return nil
+	return printTable(figs, start), nil
 }
+
+// lastFigure is the highest figure number.
+const lastFigure = 19
 
 // wantAny reports whether any figure from a to b is to be measured.
 func wantAny(a, b int) bool {
@@ -221,7 +228,7 @@ func leaseFigures(ctx context.Context, srv *devvault.Server, rootAPI *api.Client
 	rawRate := float64(total) / rawBest.Seconds()
 	if want(1) {
 		figs = append(figs, figure{"1. crawl: leasetop Walk vs raw api loop (same concurrency)",
-			fmt.Sprintf("%.2fx (%.0f vs %.0f lookups/s)", walkRate/rawRate, walkRate, rawRate), ">= 0.9x"})
+			fmt.Sprintf("%.2fx (%.0f vs %.0f lookups/s)", walkRate/rawRate, walkRate, rawRate), []check{atLeast("", walkRate/rawRate, 0.9, "x")}, false})
 	}
 	if want(2) {
 		// The operator's way today, one vault CLI process per call.
@@ -231,14 +238,15 @@ func leaseFigures(ctx context.Context, srv *devvault.Server, rootAPI *api.Client
 		}
 		figs = append(figs, figure{"2. crawl: leasetop vs sequential vault CLI (list + lease lookup)",
 			fmt.Sprintf("%.0fx (%.0f vs %.1f leases/s; CLI on %d leases, extrapolated: %s for all)", walkRate/cliRate, walkRate, cliRate, cliSample,
-				(time.Duration(float64(total)/cliRate) * time.Second).Round(time.Minute)), ">= 200x"})
+				(time.Duration(float64(total)/cliRate) * time.Second).Round(time.Minute)), []check{atLeast("", walkRate/cliRate, 200, "x")}, false})
 	}
 	if want(3) {
+		share := 100 * firstRow.Seconds() / walkBest.Seconds()
 		figs = append(figs, figure{"3. time to first row / full crawl",
-			fmt.Sprintf("%.2f%% (%s of %s)", 100*firstRow.Seconds()/walkBest.Seconds(), firstRow.Round(time.Millisecond), walkBest.Round(time.Millisecond)), "<= 5%"})
+			fmt.Sprintf("%.2f%% (%s of %s)", share, firstRow.Round(time.Millisecond), walkBest.Round(time.Millisecond)), []check{atMost("", share, 5, "%")}, false})
 	}
 	if want(4) {
-		figs = append(figs, figure{"4. View() at 100k / View() at 1k", viewRatio(), "<= 1.5"})
+		figs = append(figs, viewFigure())
 	}
 	if want(5) {
 		// Heap per lease, the whole index as the UI holds it.
@@ -246,7 +254,7 @@ func leaseFigures(ctx context.Context, srv *devvault.Server, rootAPI *api.Client
 		if err != nil {
 			return nil, err
 		}
-		figs = append(figs, figure{"5. heap per lease at 100k (the model index)", fmt.Sprintf("%.0f B", perLease), "<= 1024 B"})
+		figs = append(figs, figure{"5. heap per lease at 100k (the model index)", fmt.Sprintf("%.0f B", perLease), []check{atMost("", perLease, 1024, " B")}, false})
 	}
 	if want(6) {
 		// Requests per steady-state poll of the unchanged tree, counted at a proxy.
@@ -255,14 +263,15 @@ func leaseFigures(ctx context.Context, srv *devvault.Server, rootAPI *api.Client
 			return nil, err
 		}
 		figs = append(figs, figure{"6. requests per steady-state poll (unchanged tree)",
-			fmt.Sprintf("%d lookups, %d LISTs (%d prefixes)", lookups, lists, prefixCount), "0 lookups"})
+			fmt.Sprintf("%d lookups, %d LISTs (%d prefixes)", lookups, lists, prefixCount), []check{atMost("lookups", float64(lookups), 0, "")}, false})
 	}
 	if want(7) {
 		cpu, err := idleCPU(rootAPI, conc, total, idle)
 		if err != nil {
 			return nil, err
 		}
-		figs = append(figs, figure{fmt.Sprintf("7. CPU of an idle leasetop with %dk leases over %s", total/1000, idle), fmt.Sprintf("%.2f%% of one core", cpu), "a few %"})
+		// "A few %": 10% of one core is the most that still reads so.
+		figs = append(figs, figure{fmt.Sprintf("7. CPU of an idle leasetop with %dk leases over %s", total/1000, idle), fmt.Sprintf("%.2f%% of one core", cpu), []check{atMost("", cpu, 10, "% of a core")}, false})
 	}
 
 	return figs, nil
@@ -303,7 +312,7 @@ func timeRawLoop(ctx context.Context, c *api.Client, conc int) (time.Duration, i
 			ids = append(ids, "secret/bench/"+k.(string)+id.(string))
 		}
 	}
-	if _, err := rawLookups(ctx, c, ids, conc); err != nil {
+	if _, _, err := rawLookups(ctx, c, ids, conc, false); err != nil {
 		return 0, 0, err
 	}
 	return time.Since(start), len(ids), nil
@@ -475,33 +484,41 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// viewRatio runs the ui package's View benchmark and divides.
-func viewRatio() string {
+// viewFigure runs the ui package's View benchmark and divides.
+func viewFigure() figure {
+	const name = "4. View() at 100k / View() at 1k"
+	target := func(r float64) []check { return []check{atMost("", r, 1.5, "")} }
 	ns, err := uiBench("^BenchmarkView$")
 	if err != nil {
-		return err.Error()
+		return failedFigure(name, err, target(0)...)
 	}
 	v := func(n string) float64 { return ns["BenchmarkView/leases="+n] }
 	if v("1000") == 0 || v("100000") == 0 {
-		return "could not read the benchmark: " + benchNames(ns)
+		return failedFigure(name, fmt.Errorf("could not read the benchmark: %s", benchNames(ns)), target(0)...)
 	}
-	return fmt.Sprintf("%.2f (1k %.0f µs, 10k %.0f µs, 100k %.0f µs)", v("100000")/v("1000"), v("1000")/1000, v("10000")/1000, v("100000")/1000)
+	r := v("100000") / v("1000")
+	return figure{name, fmt.Sprintf("%.2f (1k %.0f µs, 10k %.0f µs, 100k %.0f µs)", r, v("1000")/1000, v("10000")/1000, v("100000")/1000), target(r), false}
 }
 
-// ownersViewRatio runs the owners screen's View benchmark beside the lease
-// table's, in one go test, and divides.
-func ownersViewRatio() string {
+// ownersViewFigure runs the owners screen's View benchmark beside the
+// lease table's, in one go test, and divides.
+func ownersViewFigure() figure {
+	const name = "10. owners screen View() at 100k / at 1k; and / lease table View() at 100k"
+	target := func(a, b float64) []check {
+		return []check{atMost("100k/1k", a, 1.5, ""), atMost("owners/table", b, 1, "")}
+	}
 	ns, err := uiBench("^Benchmark(Owners)?View$")
 	if err != nil {
-		return err.Error()
+		return failedFigure(name, err, target(0, 0)...)
 	}
 	o := func(n string) float64 { return ns["BenchmarkOwnersView/leases="+n] }
 	table := ns["BenchmarkView/leases=100000"]
 	if o("1000") == 0 || o("100000") == 0 || table == 0 {
-		return "could not read the benchmark: " + benchNames(ns)
+		return failedFigure(name, fmt.Errorf("could not read the benchmark: %s", benchNames(ns)), target(0, 0)...)
 	}
-	return fmt.Sprintf("%.2f; %.2f (owners 1k %.0f µs, 10k %.0f µs, 100k %.0f µs; table 100k %.0f µs)", o("100000")/o("1000"), o("100000")/table,
-		o("1000")/1000, o("10000")/1000, o("100000")/1000, table/1000)
+	a, b := o("100000")/o("1000"), o("100000")/table
+	return figure{name, fmt.Sprintf("%.2f; %.2f (owners 1k %.0f µs, 10k %.0f µs, 100k %.0f µs; table 100k %.0f µs)", a, b,
+		o("1000")/1000, o("10000")/1000, o("100000")/1000, table/1000), target(a, b), false}
 }
 
 // uiBench runs benchmarks of the ui package, 200 frames each, and returns

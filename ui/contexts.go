@@ -164,16 +164,15 @@ func (a *app) show(r *root) tea.Cmd {
 // pause stops the crawl and the polls of a root no longer shown.
 func (r *root) pause() {
 	r.paused = true
-	if r.crawl.cancel != nil {
-		r.crawl.cancel()
-	}
-	r.crawl.running = false
+	r.crawl.stop()
 }
 
 // resume shows a root again: its data as it was, and a refresh.
 func (r *root) resume() tea.Cmd {
 	r.paused = false
-	if r.crawl.lastOK.IsZero() {
+	if !r.crawl.crawled || r.crawl.lastOK.IsZero() {
+		// Its first crawl was cut short (refreshes may have run beside
+		// it): look every lease up again.
 		return tea.Batch(r.startCrawl(false), r.c.spin.Tick)
 	}
 	return tea.Batch(r.setStatus(lvInfo, "data from %s; refreshing", r.crawl.lastOK.Format("15:04:05")), r.refresh())

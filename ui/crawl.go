@@ -188,7 +188,7 @@ func (r *root) onWalkBatch(msg walkBatchMsg) tea.Cmd {
 		if w.stats.Listed > 0 {
 			cr.lastOK = now
 		}
-		cmds = append(cmds, r.startPolling())
+		cmds = append(cmds, r.startPolling(), r.hints.baseline(r))
 	}
 	if !msg.done {
 		return tea.Batch(append(cmds, waitBatch(msg.gen, msg.poll, w.ch))...)

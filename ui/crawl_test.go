@@ -151,3 +151,63 @@ func TestARefreshCutShortHandsItsNewLeasesOn(t *testing.T) {
 		t.Errorf("the next refresh is to look up %v, want the new secret/aws/k3", got)
 	}
 }
+
+// run runs cmd and the commands of every batch it makes, each on its own
+// goroutine, and sends what they answer (untagged) on the channel.
+func run(cmd tea.Cmd, out chan<- tea.Msg) {
+	if cmd == nil {
+		return
+	}
+	go func() {
+		switch msg := cmd().(type) {
+		case tea.BatchMsg:
+			for _, c := range msg {
+				run(c, out)
+			}
+		case rootMsg:
+			out <- msg.msg
+		case nil:
+		default:
+			out <- msg
+		}
+	}()
+}
+
+// Vault's figures are read once the counts are in, so the first refresh
+// already compares them: a mount that made leases no listing found is
+// re-listed whole by the first refresh, not the second.
+func TestTheFirstRefreshComparesVaultsFiguresWithTheCounts(t *testing.T) {
+	be := &walkLog{}
+	be.creations = map[string]float64{"secret/": 10}
+	t.Cleanup(func() {
+		for _, ch := range be.chans {
+			close(ch)
+		}
+	})
+	m := New(be, Options{Refresh: time.Minute, Now: func() time.Time { return t0 }})
+	m.startCrawl(false)
+	next, cmd := m.Update(walkBatchMsg{gen: m.crawl.full.gen, events: []vaultclient.Event{
+		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "secret/", LeaseIDs: []string{"secret/a"}}},
+		{Kind: vaultclient.EventCounted},
+	}})
+	m = next.(Model)
+	msgs := make(chan tea.Msg, 16)
+	run(cmd, msgs)
+	deadline := time.After(time.Minute)
+	for m.hints.last == nil {
+		select {
+		case msg := <-msgs:
+			if p, ok := msg.(probedMsg); ok {
+				m = send(m, p)
+			}
+		case <-deadline:
+			t.Fatal("no figures were read when the counts came in")
+		}
+	}
+
+	m = send(m, pollMsg{gen: m.crawl.gen})
+	m = send(m, hintsMsg{gen: m.crawl.gen, creations: map[string]float64{"secret/": 510}})
+	if m.crawl.poll.gen == 0 || len(m.hints.hot) != 1 || m.hints.hot[0] != "secret/" {
+		t.Errorf("the first refresh (started: %v) re-lists %v whole, want secret/", m.crawl.poll.gen != 0, m.hints.hot)
+	}
+}

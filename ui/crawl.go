@@ -188,7 +188,13 @@ func (r *root) onWalkBatch(msg walkBatchMsg) tea.Cmd {
 		if w.stats.Listed > 0 {
 			cr.lastOK = now
 		}
-		cmds = append(cmds, r.startPolling(), r.hints.baseline(r))
+		cmds = append(cmds, r.startPolling())
+		if !msg.done {
+			// Lookups follow: read Vault's figures now, so that the
+			// first refresh compares them (a crawl that ends here
+			// gains nothing; its first refresh reads them as before).
+			cmds = append(cmds, r.hints.baseline(r))
+		}
 	}
 	if !msg.done {
 		return tea.Batch(append(cmds, waitBatch(msg.gen, msg.poll, w.ch))...)

@@ -102,3 +102,36 @@ func TestApplyWithoutStats(t *testing.T) {
 		t.Errorf("nil stats: fresh %v, error %q", fresh, idx.Node("s/").Err())
 	}
 }
+
+// A walk's EventCounted marks its stats: the counts are in.
+func TestApplyCounted(t *testing.T) {
+	var st Stats
+	Apply(model.NewIndex(), vaultclient.Event{Kind: vaultclient.EventCounted}, t0, &st)
+	if !st.Counted {
+		t.Error("EventCounted did not mark the stats counted")
+	}
+}
+
+// A lookup answered before a listing found its lease gone, and applied
+// after it, leaves the lease gone; a lookup of a pending lease, or of
+// one the index has never seen, is stored.
+func TestApplyLookupKeepsWhatAListingFoundGone(t *testing.T) {
+	idx := model.NewIndex()
+	Apply(idx, listed("db/", nil, []string{"db/a", "db/b"}), t0, nil)
+	Apply(idx, listed("db/", nil, []string{"db/b"}), t0.Add(time.Second), nil) // a refresh: db/a is gone
+	for _, id := range []string{"db/a", "db/b", "kv/c"} {
+		Apply(idx, vaultclient.Event{Kind: vaultclient.EventLease, LeaseID: id,
+			Lease: vaultclient.Lease{ID: id, IssueTime: t0, ExpireTime: t0.Add(time.Hour)}}, t0.Add(2*time.Second), nil)
+	}
+	if l := idx.Lease("db/a"); l == nil || !l.Gone() {
+		t.Errorf("the late lookup brought db/a back: %+v", l)
+	}
+	for _, id := range []string{"db/b", "kv/c"} {
+		if l := idx.Lease(id); l == nil || l.Pending() || l.Gone() {
+			t.Errorf("the lookup of %s was not stored: %+v", id, l)
+		}
+	}
+	if idx.Len() != 2 {
+		t.Errorf("len %d, want 2", idx.Len())
+	}
+}

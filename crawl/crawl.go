@@ -31,6 +31,9 @@ type Stats struct {
 	Leases  int   // leases looked up
 	Errors  int   // failed listings and lookups
 	LastErr error // the most recent of them
+	// Counted: the walk's listing is over and its counts are in the
+	// index (EventCounted); what follows are lookups.
+	Counted bool
 	// Poll marks a refresh of an index a full crawl already filled: every
 	// lease a listing adds is new, even under a prefix not seen before.
 	Poll bool
@@ -50,10 +53,13 @@ type Stats struct {
 //   - EventListed: the listing goes into the index (ApplyListing); the ids
 //     it names that the index did not know are returned as fresh, for a
 //     list-only refresh to look up.
-//   - EventLease: the lookup is stored (ApplyLease).
+//   - EventLease: the lookup is stored (ApplyLease), unless the index
+//     holds the lease as gone: a listing or a revocation since the lookup
+//     was sent says it no longer exists, and a lease id never comes back.
 //   - EventVanished: the lease is marked gone (MarkGone).
 //   - EventError: counted; a failed listing (no LeaseID) is recorded on
 //     its prefix (SetPrefixError), which keeps its last good data.
+//   - EventCounted: the listing is over (Stats.Counted).
 func Apply(idx *model.Index, ev vaultclient.Event, now time.Time, st *Stats) (fresh []string) {
 	if st == nil {
 		st = &Stats{}
@@ -70,9 +76,11 @@ func Apply(idx *model.Index, ev vaultclient.Event, now time.Time, st *Stats) (fr
 		}
 	case vaultclient.EventLease:
 		st.Leases++
-		idx.ApplyLease(Info(ev.Lease))
+		ApplyLookup(idx, ev.Lease)
 	case vaultclient.EventVanished:
 		idx.MarkGone(ev.LeaseID, now)
+	case vaultclient.EventCounted:
+		st.Counted = true
 	case vaultclient.EventError:
 		st.Errors++
 		st.LastErr = ev.Err
@@ -81,6 +89,18 @@ func Apply(idx *model.Index, ev vaultclient.Event, now time.Time, st *Stats) (fr
 		}
 	}
 	return fresh
+}
+
+// ApplyLookup stores a lookup in idx, unless idx holds the lease as gone.
+// A lookup answered before a re-listing of its prefix (a refresh running
+// beside a crawl's lookups) or before a revocation can arrive after it;
+// stored, it would bring back a lease Vault no longer has, and nothing
+// would mark it gone again until its prefix's next listing.
+func ApplyLookup(idx *model.Index, l vaultclient.Lease) {
+	if old := idx.Lease(l.ID); old != nil && old.Gone() {
+		return
+	}
+	idx.ApplyLease(Info(l))
 }
 
 func (s *Stats) errorText(err error) string {

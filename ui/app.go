@@ -191,7 +191,7 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 	case lookupsMsg:
 		return r.onLookups(msg)
 	case pollMsg:
-		if msg.gen != r.crawl.gen || r.crawl.running || r.paused {
+		if msg.gen != r.crawl.gen || !r.crawl.pollable() || r.paused {
 			return nil
 		}
 		if cmd := r.hints.fetch(r); cmd != nil {
@@ -199,18 +199,18 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(r.startCrawl(true), c.spin.Tick)
 	case hintsMsg:
-		if msg.gen != r.crawl.gen || r.crawl.running || r.paused {
+		if msg.gen != r.crawl.gen || !r.crawl.pollable() || r.paused {
 			return nil
 		}
 		r.hints.update(msg.creations, msg.err)
 		return tea.Batch(r.startCrawl(true), c.spin.Tick)
 	case probeMsg:
-		if msg.gen != r.crawl.gen || r.crawl.running || r.paused {
+		if msg.gen != r.crawl.gen || !r.crawl.pollable() || r.paused {
 			return nil
 		}
 		return r.hints.read(r, msg.gen)
 	case probedMsg:
-		if msg.gen != r.crawl.gen || r.crawl.running || r.paused || msg.err != nil {
+		if msg.gen != r.crawl.gen || !r.crawl.pollable() || r.paused || msg.err != nil {
 			return nil // an error here is the next refresh's to find
 		}
 		if r.hints.last == nil && !r.hints.off {
@@ -326,7 +326,7 @@ func (r *root) onKey(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (r *root) refresh() tea.Cmd {
-	if r.crawl.running {
+	if !r.crawl.pollable() {
 		return r.setStatus(lvInfo, "a crawl is already running")
 	}
 	return tea.Batch(r.startCrawl(true), r.c.spin.Tick)
@@ -355,7 +355,7 @@ func (r *root) showScreen(name string) tea.Cmd { return r.show(name, tea.KeyPres
 
 func (r *root) openDialog(d dialog.Dialog) { r.overlay = d }
 
-func (r *root) crawlRunning() bool { return r.crawl.running }
+func (r *root) crawlRunning() bool { return r.crawl.running() }
 
 func (r *root) quit() tea.Cmd {
 	r.cancel() // the crawl, lookups and actions in flight
@@ -367,7 +367,7 @@ func (r *root) quit() tea.Cmd {
 func (m Model) Busy() bool { return m.busy() }
 
 func (r *root) busy() bool {
-	if r.crawl.running || (r.act != nil && r.act.running) {
+	if r.crawl.running() || (r.act != nil && r.act.running) {
 		return true
 	}
 	b, ok := r.screen().(busy)

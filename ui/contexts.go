@@ -164,10 +164,7 @@ func (a *app) show(r *root) tea.Cmd {
 // pause stops the crawl and the polls of a root no longer shown.
 func (r *root) pause() {
 	r.paused = true
-	if r.crawl.cancel != nil {
-		r.crawl.cancel()
-	}
-	r.crawl.running = false
+	r.crawl.stop()
 }
 
 // resume shows a root again: its data as it was, and a refresh. What it
@@ -181,7 +178,9 @@ func (r *root) resume() tea.Cmd {
 		r.unseen = false
 		said = r.setStatus(r.statusLv, "%s", r.status) // its fade starts now
 	}
-	if r.crawl.lastOK.IsZero() {
+	if !r.crawl.crawled || r.crawl.lastOK.IsZero() {
+		// Its first crawl was cut short (refreshes may have run beside
+		// it): look every lease up again.
 		return tea.Batch(said, r.startCrawl(false), r.c.spin.Tick)
 	}
 	if !unseen {

@@ -21,16 +21,23 @@ const (
 	batchWait = 100 * time.Millisecond
 )
 
-// crawlState is the walk under way and what the last ones found.
+// crawlState is the walks under way and what the last ones found. The
+// first crawl (full) lists the tree and then looks every lease up; a
+// refresh (poll) only lists. Refreshes run on their interval from the
+// moment the first crawl's counts are in, beside its lookups: at a
+// million leases the lookups take minutes, and a growing prefix is what
+// an operator opens leasetop to find.
 type crawlState struct {
-	gen     int
-	ch      <-chan vaultclient.Event
-	cancel  context.CancelFunc
-	running bool
-	poll    bool
-	started time.Time
-	stats   crawl.Stats
-	fresh   []string // ids a list-only refresh found new, to look up
+	// gen numbers the walks; it is the last one started. A tick, figures
+	// or a probe asked for before it are stale.
+	gen  int
+	full walkRun
+	poll walkRun
+	// crawled: a first crawl ended; until then resuming starts one anew.
+	crawled bool
+	// polling: the refreshes' ticks run (from the first crawl's counts,
+	// or its end).
+	polling bool
 
 	lastOK     time.Time
 	staleSince time.Time
@@ -44,28 +51,83 @@ type crawlState struct {
 	restListed time.Time
 }
 
-// startCrawl begins a walk of the starting prefix. The first one looks
-// every lease up; a refresh (poll) only lists, and then looks up the ids
-// that are new, so an unchanged tree costs one LIST per prefix and no
-// lookups.
+// walkRun is one walk: the first crawl or a refresh.
+type walkRun struct {
+	gen     int
+	ch      <-chan vaultclient.Event
+	cancel  context.CancelFunc
+	running bool
+	started time.Time
+	stats   crawl.Stats
+	// fresh are the ids a refresh found new, to look up once it ends. A
+	// refresh cut short hands them to the next, whose listings no longer
+	// name them new.
+	fresh []string
+}
+
+// stop cancels the walk; what it sent and was not handled yet is dropped.
+func (w *walkRun) stop() {
+	if w.cancel != nil {
+		w.cancel()
+	}
+	w.gen, w.running = 0, false
+}
+
+func (cr *crawlState) run(poll bool) *walkRun {
+	if poll {
+		return &cr.poll
+	}
+	return &cr.full
+}
+
+// running reports whether any walk is.
+func (cr *crawlState) running() bool { return cr.full.running || cr.poll.running }
+
+// counting: the first crawl is still listing, and a refresh would
+// measure as growth what is only the first listing arriving.
+func (cr *crawlState) counting() bool { return cr.full.running && !cr.full.stats.Counted }
+
+// pollable: a refresh may start now.
+func (cr *crawlState) pollable() bool { return !cr.poll.running && !cr.counting() }
+
+// stop ends every walk.
+func (cr *crawlState) stop() {
+	cr.full.stop()
+	cr.poll.stop()
+	cr.polling = false
+}
+
+// startCrawl begins a walk of the starting prefix. The first one (poll
+// false) looks every lease up, and ends every walk under way; a refresh
+// (poll) only lists, and then looks up the ids that are new, so an
+// unchanged tree costs one LIST per prefix and no lookups. A refresh
+// ends the refresh under way, never the first crawl: it runs beside its
+// lookups, and waits (nil) while the first crawl is still counting.
 func (r *root) startCrawl(poll bool) tea.Cmd {
 	c, cr := r.c, r.crawl
-	if cr.cancel != nil {
-		cr.cancel()
+	if poll && cr.counting() {
+		return nil // the refreshes start with the counts
 	}
+	if !poll {
+		cr.stop()
+		cr.poll.fresh = nil // the first crawl looks every lease up
+	}
+	w := cr.run(poll)
+	w.stop()
 	ctx, cancel := context.WithCancel(c.ctx)
 	cr.gen++
 	cr.focus.Store(c.prefix)
 	opt := vaultclient.WalkOptions{Concurrency: c.opt.Concurrency, ListOnly: poll,
 		Focus: func() string { return cr.focus.Load().(string) }}
-	cr.restListed = time.Time{}
 	if poll {
 		opt.Roots, opt.Skip, cr.restListed = r.relistPlan()
+	} else {
+		cr.restListed = time.Time{}
 	}
-	cr.ch = c.be.Walk(ctx, c.opt.Prefix, opt)
-	cr.cancel, cr.running, cr.poll, cr.started = cancel, true, poll, c.now()
-	cr.stats, cr.fresh = r.newStats(poll), nil
-	return waitBatch(cr.gen, poll, cr.ch)
+	w.ch = c.be.Walk(ctx, c.opt.Prefix, opt)
+	w.gen, w.cancel, w.running, w.started = cr.gen, cancel, true, c.now()
+	w.stats = r.newStats(poll)
+	return waitBatch(w.gen, poll, w.ch)
 }
 
 // newStats counts a walk: errors in words, and churn recorded from a
@@ -106,50 +168,70 @@ func waitBatch(gen int, poll bool, ch <-chan vaultclient.Event) tea.Cmd {
 
 func (r *root) onWalkBatch(msg walkBatchMsg) tea.Cmd {
 	cr := r.crawl
-	if msg.gen != cr.gen {
+	w := cr.run(msg.poll)
+	if msg.gen != w.gen {
 		return nil // a superseded walk
 	}
 	c := r.c
 	now := c.now()
+	counting := !msg.poll && !w.stats.Counted
 	for _, ev := range msg.events {
-		fresh := crawl.Apply(c.idx, ev, now, &cr.stats)
+		fresh := crawl.Apply(c.idx, ev, now, &w.stats)
 		if msg.poll {
-			cr.fresh = append(cr.fresh, fresh...)
+			w.fresh = append(w.fresh, fresh...)
+		}
+	}
+	var cmds []tea.Cmd
+	if counting && w.stats.Counted {
+		// The counts are in: from now on the refreshes run, beside the
+		// lookups, on their interval.
+		if w.stats.Listed > 0 {
+			cr.lastOK = now
+		}
+		cmds = append(cmds, r.startPolling())
+		if !msg.done {
+			// Lookups follow: read Vault's figures now, so that the
+			// first refresh compares them (a crawl that ends here
+			// gains nothing; its first refresh reads them as before).
+			cmds = append(cmds, r.hints.baseline(r))
 		}
 	}
 	if !msg.done {
-		return waitBatch(msg.gen, msg.poll, cr.ch)
+		return tea.Batch(append(cmds, waitBatch(msg.gen, msg.poll, w.ch))...)
 	}
 
-	cr.running = false
+	w.running = false
 	if !msg.poll {
+		cr.crawled = true
 		// The first crawl's garbage (a million ids queued, the listings'
 		// JSON) is gone: hand it back to the system now, not whenever
 		// the runtime gets to it, so what stays resident is the index.
 		go debug.FreeOSMemory()
 	}
-	var cmds []tea.Cmd
-	if cr.stats.Errors > 0 && cr.stats.Listed == 0 {
+	st := &w.stats
+	if st.Errors > 0 && st.Listed == 0 {
 		// Nothing could be listed: keep the last good data, marked stale.
 		if cr.staleSince.IsZero() {
 			cr.staleSince = cr.lastOK
 		}
-		cr.pollErr = cr.stats.LastErr
+		cr.pollErr = st.LastErr
 	} else {
 		cr.lastOK, cr.staleSince, cr.pollErr = now, time.Time{}, nil
-		if cr.stats.Errors > 0 {
-			cr.pollErr = cr.stats.LastErr
+		if st.Errors > 0 {
+			cr.pollErr = st.LastErr
 		}
 	}
-	if len(cr.fresh) > 0 {
-		cmds = append(cmds, r.lookupCmd(cr.fresh))
-		cr.fresh = nil
+	if len(w.fresh) > 0 {
+		// New since the first crawl listed, so not in its queue: looked
+		// up here, whether or not its lookups still run.
+		cmds = append(cmds, r.lookupCmd(w.fresh))
+		w.fresh = nil
 	}
-	if c.owners != nil && cr.stats.Errors == 0 {
+	if c.owners != nil && st.Errors == 0 {
 		// The audit log names every lease ever made; keep only the live
 		// ones (and those made since this walk began, which it may not
 		// have listed yet), so memory follows Vault's leases, not the log.
-		started := cr.started
+		started := w.started
 		c.owners.Retain(func(id string) bool {
 			if c.idx.Lease(id) != nil {
 				return true
@@ -158,12 +240,25 @@ func (r *root) onWalkBatch(msg walkBatchMsg) tea.Cmd {
 			return !made.Before(started)
 		})
 	}
-	if c.opt.Refresh > 0 {
-		gen := cr.gen
-		cmds = append(cmds, tea.Tick(c.opt.Refresh, func(time.Time) tea.Msg { return pollMsg{gen: gen} }))
-		cmds = append(cmds, r.hints.probes(gen, c.opt.Refresh)...)
+	if msg.poll || !cr.polling {
+		// The next refresh, an interval after this one ended (the first
+		// crawl's end starts them only if its counts never came).
+		cmds = append(cmds, r.startPolling())
 	}
 	return tea.Batch(cmds...)
+}
+
+// startPolling schedules the next refresh, an interval from now, and the
+// reads of Vault's figures in between.
+func (r *root) startPolling() tea.Cmd {
+	c, cr := r.c, r.crawl
+	if c.opt.Refresh <= 0 {
+		return nil
+	}
+	cr.polling = true
+	gen := cr.gen
+	cmds := []tea.Cmd{tea.Tick(c.opt.Refresh, func(time.Time) tea.Msg { return pollMsg{gen: gen} })}
+	return tea.Batch(append(cmds, r.hints.probes(gen, c.opt.Refresh)...)...)
 }
 
 // lookupCmd looks ids up, a few at a time, and answers with one message.
@@ -203,7 +298,7 @@ func (r *root) onLookups(msg lookupsMsg) tea.Cmd {
 	c := r.c
 	now := c.now()
 	for _, l := range msg.leases {
-		c.idx.ApplyLease(crawl.Info(l))
+		crawl.ApplyLookup(c.idx, l)
 	}
 	for _, id := range msg.vanished {
 		c.idx.MarkGone(id, now)

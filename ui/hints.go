@@ -162,6 +162,17 @@ func (h *growthHints) probes(gen int, refresh time.Duration) []tea.Cmd {
 	return cmds
 }
 
+// baseline reads the first figures when the first crawl's counts are in,
+// so that the first refresh already compares: made since the counts,
+// found by its listings. Taken at the first refresh instead, they would
+// name an explosion under a prefix it left alone only at the second.
+func (h *growthHints) baseline(r *root) tea.Cmd {
+	if h.off || h.last != nil || r.c.be.Namespace() != "" {
+		return nil
+	}
+	return h.read(r, r.crawl.gen)
+}
+
 // read reads the figures between refreshes.
 func (h *growthHints) read(r *root, gen int) tea.Cmd {
 	return readCreations(r, func(n map[string]float64, err error) tea.Msg { return probedMsg{gen: gen, creations: n, err: err} })

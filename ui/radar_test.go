@@ -28,8 +28,7 @@ func partialTest(t *testing.T, lookups int) Model {
 		}
 		events = append(events, ev)
 	}
-	cr := m.crawl
-	cr.gen, cr.running, cr.started, cr.stats = 1, true, t0, m.newStats(false)
+	fakeWalk(m, 1, false)
 	return send(m, walkBatchMsg{gen: 1, events: events})
 }
 
@@ -92,8 +91,7 @@ func TestRadarCountsUseThousandsSeparators(t *testing.T) {
 	for i := range ids {
 		ids[i] = fmt.Sprintf("big/%05d", i)
 	}
-	cr := m.crawl
-	cr.gen, cr.running, cr.started, cr.stats = 1, true, t0, m.newStats(false)
+	fakeWalk(m, 1, false)
 	m = send(m, walkBatchMsg{gen: 1, events: []vaultclient.Event{
 		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "", Prefixes: []string{"big/"}}},
 		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "big/", LeaseIDs: ids}},

@@ -46,10 +46,12 @@ func (r *root) viewStatus() string {
 	var parts []string
 	cr := r.crawl
 	switch {
-	case cr.running && cr.poll:
+	case cr.full.running:
+		// A refresh beside the lookups says nothing here: what it finds
+		// shows as the fastest growth.
+		parts = append(parts, fmt.Sprintf("%s crawling: %d prefixes, %d leases looked up", c.spin.View(), cr.full.stats.Listed, cr.full.stats.Leases))
+	case cr.poll.running:
 		parts = append(parts, c.spin.View()+" refreshing")
-	case cr.running:
-		parts = append(parts, fmt.Sprintf("%s crawling: %d prefixes, %d leases looked up", c.spin.View(), cr.stats.Listed, cr.stats.Leases))
 	case !cr.lastOK.IsZero():
 		parts = append(parts, fmt.Sprintf("refreshed %s (%s ago)", cr.lastOK.Format("15:04:05"), age(c.now().Sub(cr.lastOK))))
 		if !cr.restListed.IsZero() {

@@ -86,8 +86,8 @@ func TestCrawlBatchesRedrawAtMostEveryFrameEvery(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{})
 	first := m.View().Content
 	batch := func(done bool, ids ...string) tea.Msg {
-		m.crawl.running = true
-		return rootMsg{r: m.root, msg: walkBatchMsg{gen: m.crawl.gen, events: []vaultclient.Event{
+		m.crawl.full.running = true
+		return rootMsg{r: m.root, msg: walkBatchMsg{gen: m.crawl.full.gen, events: []vaultclient.Event{
 			{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "secret/aws/", LeaseIDs: append([]string{"secret/aws/k1", "secret/aws/k2"}, ids...)}},
 		}, done: done}}
 	}

@@ -173,17 +173,24 @@ func newTest(t *testing.T, be Backend, opt Options) Model {
 // refresh feeds events as one whole crawl (gen) would, as startCrawl
 // sets it up but without a backend.
 func refresh(m Model, gen int, poll bool, events []vaultclient.Event) Model {
-	cr := m.crawl
-	cr.gen, cr.running, cr.poll, cr.started, cr.stats = gen, true, poll, m.c.now(), m.newStats(poll)
+	fakeWalk(m, gen, poll)
 	return send(m, walkBatchMsg{gen: gen, poll: poll, events: events, done: true})
 }
 
 // stream feeds events as one batch of a crawl (gen) that goes on, or, if
 // done, ends with it.
 func stream(m Model, gen int, poll bool, events []vaultclient.Event, done bool) Model {
-	cr := m.crawl
-	cr.gen, cr.running, cr.poll, cr.started, cr.stats = gen, true, poll, m.c.now(), m.newStats(poll)
+	fakeWalk(m, gen, poll)
 	return send(m, walkBatchMsg{gen: gen, poll: poll, events: events, done: done})
+}
+
+// fakeWalk marks a walk (gen) as started, the first crawl or a refresh
+// (poll), as startCrawl does but without a backend.
+func fakeWalk(m Model, gen int, poll bool) {
+	cr := m.crawl
+	w := cr.run(poll)
+	cr.gen = gen
+	w.gen, w.running, w.started, w.stats, w.fresh = gen, true, m.c.now(), m.newStats(poll), nil
 }
 
 // rows are the lease table rows of the active screen.
@@ -764,7 +771,7 @@ func TestStatusSaysWhenTheLimitBacksOff(t *testing.T) {
 	if strings.Contains(text(m), "sparing Vault") {
 		t.Errorf("idle, the limit does not matter:\n%s", text(m))
 	}
-	m.crawl.running = true
+	m.crawl.full.running = true
 	if !strings.Contains(text(m), "sparing Vault: 3 of 16 requests in flight") {
 		t.Errorf("no word of the lower limit while crawling:\n%s", text(m))
 	}

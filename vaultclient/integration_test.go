@@ -37,14 +37,26 @@ func (r result[T]) get(t *testing.T) T {
 	return r.v
 }
 
-// walkAll collects a walk into leases by prefix, listings and errors.
+// walkAll collects a walk into leases by prefix, listings and errors. It
+// checks that EventCounted comes once, after every listing.
 func walkAll(t *testing.T, c *vaultclient.Client, prefix string, opt vaultclient.WalkOptions) (leases map[string]vaultclient.Lease, listed map[string]vaultclient.Listing, errs []error) {
 	t.Helper()
 	leases = map[string]vaultclient.Lease{}
 	listed = map[string]vaultclient.Listing{}
+	counted := 0
+	defer func() {
+		if counted != 1 {
+			t.Errorf("the walk sent EventCounted %d times, want once", counted)
+		}
+	}()
 	for ev := range c.Walk(ctxT(t), prefix, opt) {
 		switch ev.Kind {
+		case vaultclient.EventCounted:
+			counted++
 		case vaultclient.EventListed:
+			if counted > 0 {
+				t.Errorf("%s was listed after EventCounted", ev.Listing.Prefix)
+			}
 			listed[ev.Listing.Prefix] = ev.Listing
 		case vaultclient.EventLease:
 			if _, ok := listed[ev.Lease.Prefix()]; !ok {

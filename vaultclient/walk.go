@@ -48,6 +48,11 @@ const (
 	// EventError: listing Prefix, or looking up LeaseID, failed (Err). The
 	// walk goes on with every other branch.
 	EventError
+	// EventCounted: the listing is over. Every prefix the walk lists has
+	// been listed (or failed), so every EventListed has been sent and the
+	// tree's counts are complete; only lookups follow. Sent once, unless
+	// the walk is cancelled first.
+	EventCounted
 )
 
 // Event is one result of a walk.
@@ -117,6 +122,7 @@ type walker struct {
 	lists   []string // prefixes to list (served first)
 	listing int      // LISTs in flight: no lookup starts while any is
 	pending int      // queued + in flight; the walk ends at zero
+	counted bool     // EventCounted is sent or on its way
 	// Lease ids to look up, queued per prefix; order is the prefixes
 	// with ids queued, oldest first. current is the queue being served.
 	queues  map[string]*idQueue
@@ -226,8 +232,15 @@ func (w *walker) nextLookup() string {
 }
 
 // done ends a task: a LIST (wasList) with the prefixes it found to list
-// and the ids under prefix to look up, or a lookup.
+// and the ids under prefix to look up, or a lookup. The LIST that ends
+// the listing sends EventCounted.
 func (w *walker) done(wasList bool, lists []string, prefix string, lookups []string) {
+	counted := false
+	defer func() {
+		if counted {
+			w.emit(Event{Kind: EventCounted})
+		}
+	}()
 	w.mu.Lock()
 	if wasList {
 		w.listing--
@@ -251,6 +264,11 @@ func (w *walker) done(wasList bool, lists []string, prefix string, lookups []str
 		w.queued += len(lookups)
 	}
 	w.pending += len(lists) + len(lookups) - 1
+	// Every LIST ends here after sending its EventListed, so once none is
+	// in flight or queued, every listing has been sent.
+	if wasList && !w.counted && w.listing == 0 && len(w.lists) == 0 {
+		w.counted, counted = true, true
+	}
 	w.cond.Broadcast()
 	w.mu.Unlock()
 }

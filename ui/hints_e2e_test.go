@@ -59,10 +59,10 @@ func TestEndToEndVaultsFiguresFindGrowthUnderAQuietPrefix(t *testing.T) {
 }
 
 // Between refreshes the figures are read every hintEvery, and a mount
-// with news starts a refresh at once: with a refresh interval of a
-// minute, new leases under a quiet prefix show within seconds, the status
-// bar names the growth with them, and the refresh that found them listed
-// that prefix (counted at a proxy).
+// with news starts a refresh at once: with a refresh interval of an hour
+// (no regular refresh comes while the test runs), new leases under a
+// quiet prefix still show, the status bar names the growth with them, and
+// the refresh that found them listed that prefix (counted at a proxy).
 func TestEndToEndGrowthStartsARefreshBetweenRefreshes(t *testing.T) {
 	relistKnobs(t, 0, 1)
 	oldEvery, oldMin, oldHint := relistEvery, hintMin, hintEvery
@@ -78,24 +78,21 @@ func TestEndToEndGrowthStartsARefreshBetweenRefreshes(t *testing.T) {
 		}
 	}
 	p, a := proxied(t, env)
-	refresh := time.Minute
-	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/probe/", Refresh: refresh})
+	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/probe/", Refresh: time.Hour})
 	r.waitFor("6 leases")
 	metrics := func(req faultproxy.Request) bool { return req.Path == "sys/metrics" }
-	crawled := time.Now()
 	p.Reset()
-	r.waitUntil("the baseline and one more read of the figures", 30*time.Second, func(string) bool { return p.Count(metrics) >= 2 })
+	r.waitUntil("the baseline and one more read of the figures", time.Minute, func(string) bool { return p.Count(metrics) >= 2 })
 
 	if _, err := env.Seed.ReadLeasedKV(ctx, "probe/b/x", 4); err != nil {
 		t.Fatal(err)
 	}
-	r.waitUntil("the new leases", refresh/2, func(s string) bool { return strings.Contains(s, "10 leases") })
-	// and the status bar names where they grew (no message of the
-	// refresh's own hides it; a status message stays 8 s)
-	r.waitUntil("the growth named", 4*time.Second, func(s string) bool { return strings.Contains(s, "fastest growth: ") })
-	if waited := time.Since(crawled); waited >= refresh {
-		t.Fatalf("the leases showed %s after the crawl: that was the refresh, not a probe", waited)
-	}
+	// The leases show and the status bar names where they grew, on the
+	// same screen (the probe's refresh sets no status message of its own
+	// that would hide the growth; it stays named for nowWindow).
+	r.waitUntil("the new leases with their growth named", time.Minute, func(s string) bool {
+		return strings.Contains(s, "10 leases") && strings.Contains(s, "fastest growth: secret/probe/b/x/")
+	})
 	listedB := func(req faultproxy.Request) bool {
 		return req.Method == "LIST" && strings.TrimSuffix(req.Path, "/") == "sys/leases/lookup/secret/probe/b/x"
 	}

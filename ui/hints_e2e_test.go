@@ -59,14 +59,17 @@ func TestEndToEndVaultsFiguresFindGrowthUnderAQuietPrefix(t *testing.T) {
 }
 
 // Between refreshes the figures are read every hintEvery, and a mount
-// with news starts a refresh at once: with a refresh interval of an hour
-// (no regular refresh comes while the test runs), new leases under a
-// quiet prefix still show, the status bar names the growth with them, and
-// the refresh that found them listed that prefix (counted at a proxy).
+// with news starts a refresh at once: with a refresh interval of ten
+// minutes (no regular refresh comes while the test waits), new leases
+// under a quiet prefix still show, the status bar names the growth with
+// them, and the refresh that found them listed that prefix (counted at a
+// proxy).
 func TestEndToEndGrowthStartsARefreshBetweenRefreshes(t *testing.T) {
 	relistKnobs(t, 0, 1)
 	oldEvery, oldMin, oldHint := relistEvery, hintMin, hintEvery
-	relistEvery, hintMin, hintEvery = 1000, 1, 200*time.Millisecond
+	// A refresh schedules its reads of the figures up front, one timer
+	// each: a read a second keeps them to 600 a refresh.
+	relistEvery, hintMin, hintEvery = 1000, 1, time.Second
 	t.Cleanup(func() { relistEvery, hintMin, hintEvery = oldEvery, oldMin, oldHint })
 
 	env := vaulttest.Start(t)
@@ -78,7 +81,7 @@ func TestEndToEndGrowthStartsARefreshBetweenRefreshes(t *testing.T) {
 		}
 	}
 	p, a := proxied(t, env)
-	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/probe/", Refresh: time.Hour})
+	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/probe/", Refresh: 10 * time.Minute})
 	r.waitFor("6 leases")
 	metrics := func(req faultproxy.Request) bool { return req.Path == "sys/metrics" }
 	p.Reset()

@@ -233,7 +233,11 @@ func settle(t *testing.T, cmd tea.Cmd) []tea.Msg {
 		}()
 	}
 	run(cmd)
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+	// Each look reads every goroutine's stack with the world stopped:
+	// look less often as the wait goes on.
+	pause := time.Millisecond
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(pause) {
+		pause = min(2*pause, 50*time.Millisecond)
 		mu.Lock()
 		began := maps.Clone(ids)
 		settled := running == len(began)
@@ -253,6 +257,9 @@ func settle(t *testing.T, cmd tea.Cmd) []tea.Msg {
 // select or a timer (a command that computes never does); one that is
 // not found has just returned, and does not.
 func allParked(ids map[int]bool) bool {
+	if len(ids) == 0 {
+		return true
+	}
 	parked := 0
 	for _, g := range goroutines.All() {
 		if ids[g.ID] && g.Parked() {

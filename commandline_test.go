@@ -122,7 +122,9 @@ func TestDynamicCompletionListsVault(t *testing.T) {
 	}
 
 	// Without a Vault, or with one that never answers: no candidates, no
-	// message, within the 2 s bound.
+	// message, and an end set by the completion's own 2 s bound. Allowed
+	// 20 s for a loaded machine: still short of the 30 s a request of the
+	// client may take by itself, so a completion without its bound fails.
 	hang, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +137,7 @@ func TestDynamicCompletionListsVault(t *testing.T) {
 		if code != 0 || out != ":4\n" || errs != "" && !strings.HasPrefix(errs, "Completion ended with directive") {
 			t.Errorf("completion against %s: exit %d, %q %q", addr, code, out, errs)
 		}
-		if d := time.Since(start); d > 5*time.Second {
+		if d := time.Since(start); d > 20*time.Second {
 			t.Errorf("completion against %s took %s", addr, d)
 		}
 	}

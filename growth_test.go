@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leasetop/leasetop/internal/faultproxy"
 	"github.com/leasetop/leasetop/report"
 )
 
@@ -31,11 +32,22 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// runWatching runs a --watch command and, once it has made its first
-// crawl and is watching, seeds n new leases under secret/<path>.
+// runWatching runs a --watch command against a proxy in front of the dev
+// server and, once it has made its first crawl and is watching, seeds n
+// new leases under secret/<path>. The watch's second listing waits at the
+// proxy until the seeding is done, so all n fall between the two listings
+// however long the seeding takes.
 func runWatching(t *testing.T, path string, n int, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	env := scriptEnv(t)
+	p, err := faultproxy.New(env.Server.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	t.Setenv("VAULT_ADDR", p.URL)
+	isList := func(r faultproxy.Request) bool { return r.Method == "LIST" }
+
 	var out, errb syncBuffer
 	done := make(chan int)
 	go func() { done <- run(args, os.Stdin, &out, &errb) }()
@@ -46,12 +58,22 @@ func runWatching(t *testing.T, path string, n int, args ...string) (stdout, stde
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	// The first crawl is over and the second listing is a whole watch
+	// interval away: hold every LIST from here on.
+	crawled := p.Count(isList)
+	hold := make(chan struct{})
+	p.Add(faultproxy.Rule{Method: "LIST", Count: -1, Fault: faultproxy.Fault{Hold: hold}})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := env.Seed.LeasedKV(ctx, path, time.Hour, n); err != nil {
+	_, err = env.Seed.LeasedKV(ctx, path, time.Hour, n)
+	close(hold)
+	if err != nil {
 		t.Fatal(err)
 	}
 	code = <-done
+	if p.Count(isList) == crawled {
+		t.Fatalf("the command never listed again after watching: %s", errb.String())
+	}
 	return out.String(), errb.String(), code
 }
 
@@ -73,8 +95,8 @@ func TestCountWatchReportsGrowthPerPrefix(t *testing.T) {
 		}
 		rates[r.Prefix] = *r.CreatedPerMinute
 	}
-	// 60 leases in 6 s: 600 a minute, under app/burst/ and its parents;
-	// nothing new under app/day/.
+	// 60 leases between two listings 6 s apart: 600 a minute, under
+	// app/burst/ and its parents; nothing new under app/day/.
 	for _, p := range []string{"secret/", "secret/app/", "secret/app/burst/"} {
 		if rates[p] != 600 {
 			t.Errorf("%s: %.1f created a minute, want 600", p, rates[p])

@@ -44,7 +44,7 @@ func follow(t *testing.T, path string) *followed {
 			if err != context.Canceled {
 				t.Errorf("Follow returned %v, want context.Canceled", err)
 			}
-		case <-time.After(10 * time.Second):
+		case <-time.After(time.Minute):
 			t.Error("Follow did not return after cancel")
 		}
 	})
@@ -64,7 +64,7 @@ func (f *followed) ids() []string {
 // waitFor polls cond with a generous deadline.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

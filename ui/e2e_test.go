@@ -646,7 +646,7 @@ func TestEndToEndVaultRestartEmptiesTheTree(t *testing.T) {
 	env.Server.Stop()
 	vaulttest.Start(t, func(o *devvault.Options) { o.Addr, o.RootToken = addr, env.Server.RootToken })
 	r.press("ctrl+r")
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for strings.Contains(r.screen(), "secret/ghost/") {
 		if time.Now().After(deadline) {
 			t.Fatalf("ghost leases after the restart:\n%s", r.screen())

@@ -2,14 +2,17 @@ package ui
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/leasetop/leasetop/internal/goroutines"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
@@ -80,8 +83,11 @@ func TestALongSortRunsOffTheKeyPath(t *testing.T) {
 }
 
 // While a crawl streams in, a frame is drawn at most every frameEvery:
-// a batch right after a frame shows that frame again; a key, or the
-// crawl's last batch, draws at once.
+// a batch right after a frame shows that frame again, and a batch once
+// frameEvery has passed draws a new one; a key, or the crawl's last
+// batch, draws at once. Each frame's time is set by the test ("right
+// after" is a frame stamped at a moment still to come), so how long the
+// machine takes between two steps does not decide which case it is.
 func TestCrawlBatchesRedrawAtMostEveryFrameEvery(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{})
 	first := m.View().Content
@@ -92,18 +98,27 @@ func TestCrawlBatchesRedrawAtMostEveryFrameEvery(t *testing.T) {
 		}, done: done}}
 	}
 	m = send(m, batch(false, "secret/aws/k3"))
+	m.app.frameAt = time.Now().Add(time.Hour) // the last frame: just now
 	if got := m.View().Content; got != first {
 		t.Error("a batch right after a frame drew a new one")
 	}
 	if !strings.Contains(text(m), "8 leases") {
 		t.Fatalf("the batch did not reach the index:\n%s", text(m))
 	}
-	m = send(m, keyMsg("j"))
+	m.app.frameAt = time.Now().Add(-frameEvery) // the last frame: frameEvery ago
 	if got := m.View().Content; !strings.Contains(ansi.Strip(got), "8 leases") {
+		t.Errorf("a batch frameEvery after a frame did not draw a new one:\n%s", ansi.Strip(got))
+	}
+	m = send(m, batch(false, "secret/aws/k3", "secret/aws/k4"))
+	m.app.frameAt = time.Now().Add(time.Hour)
+	m = send(m, keyMsg("j"))
+	if got := m.View().Content; !strings.Contains(ansi.Strip(got), "9 leases") {
 		t.Errorf("a key did not draw at once:\n%s", ansi.Strip(got))
 	}
-	m = send(m, batch(true, "secret/aws/k3", "secret/aws/k4"))
-	if got := m.View().Content; !strings.Contains(ansi.Strip(got), "9 leases") {
+	m = send(m, batch(false, "secret/aws/k3", "secret/aws/k4", "secret/aws/k5"))
+	m.app.frameAt = time.Now().Add(time.Hour)
+	m = send(m, batch(true, "secret/aws/k3", "secret/aws/k4", "secret/aws/k5", "secret/aws/k6"))
+	if got := m.View().Content; !strings.Contains(ansi.Strip(got), "11 leases") {
 		t.Errorf("the crawl's last batch did not draw at once:\n%s", ansi.Strip(got))
 	}
 }
@@ -163,32 +178,95 @@ func TestALongGatheringTakesStepsBetweenKeys(t *testing.T) {
 }
 
 // update sends one message and returns the gathering steps and sorts the
-// step asked for (a table's own jobs; other commands are not run).
+// step asked for (a table's own jobs; other commands are not waited for).
 func update(t *testing.T, m Model, msg tea.Msg) (Model, []tea.Msg) {
 	t.Helper()
 	next, cmd := m.Update(msg)
 	var jobs []tea.Msg
-	var run func(tea.Cmd)
+	for _, msg := range settle(t, cmd) {
+		if isGather(msg) || isSorted(msg) {
+			jobs = append(jobs, msg)
+		}
+	}
+	return next.(Model), jobs
+}
+
+// settle runs cmd, and the commands of any batch it gives, each on its own
+// goroutine, and returns the messages of those that answered by the time
+// every other one waits on a channel or a timer (a status fading, a
+// spinner's next frame, a poll): those are left waiting. A table's jobs
+// only compute, so each is among the answers however long the machine
+// takes to run it; no deadline decides what counts as a timer.
+func settle(t *testing.T, cmd tea.Cmd) []tea.Msg {
+	t.Helper()
+	var (
+		mu      sync.Mutex
+		running int              // started and not yet returned
+		ids     = map[int]bool{} // the goroutines of those that began
+		msgs    []tea.Msg
+	)
+	var run func(c tea.Cmd)
 	run = func(c tea.Cmd) {
 		if c == nil {
 			return
 		}
-		got := make(chan tea.Msg, 1)
-		go func() { got <- c() }()
-		select {
-		case msg := <-got:
-			if batch, ok := msg.(tea.BatchMsg); ok {
-				for _, c := range batch {
-					run(c)
-				}
-			} else if isGather(msg) || isSorted(msg) {
-				jobs = append(jobs, msg)
+		mu.Lock()
+		running++
+		mu.Unlock()
+		go func() {
+			id := goroutines.Self()
+			mu.Lock()
+			ids[id] = true
+			mu.Unlock()
+			msg := c()
+			batch, isBatch := msg.(tea.BatchMsg)
+			for _, c := range batch {
+				run(c)
 			}
-		case <-time.After(200 * time.Millisecond): // a timer: not a job
-		}
+			mu.Lock()
+			defer mu.Unlock()
+			delete(ids, id)
+			running--
+			if !isBatch {
+				msgs = append(msgs, msg)
+			}
+		}()
 	}
 	run(cmd)
-	return next.(Model), jobs
+	// Each look reads every goroutine's stack with the world stopped:
+	// look less often as the wait goes on.
+	pause := time.Millisecond
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(pause) {
+		pause = min(2*pause, 50*time.Millisecond)
+		mu.Lock()
+		began := maps.Clone(ids)
+		settled := running == len(began)
+		mu.Unlock()
+		if settled && allParked(began) {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(msgs)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a command neither answered nor waited within a minute")
+		}
+	}
+}
+
+// allParked says whether every goroutine in ids waits on a channel, a
+// select or a timer (a command that computes never does); one that is
+// not found has just returned, and does not.
+func allParked(ids map[int]bool) bool {
+	if len(ids) == 0 {
+		return true
+	}
+	parked := 0
+	for _, g := range goroutines.All() {
+		if ids[g.ID] && g.Parked() {
+			parked++
+		}
+	}
+	return parked == len(ids)
 }
 
 func isGather(msg tea.Msg) bool {

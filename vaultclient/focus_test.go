@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leasetop/leasetop/internal/faultproxy"
+	"github.com/leasetop/leasetop/internal/goroutines"
 	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/vaultclient"
 )
@@ -49,47 +50,45 @@ func TestWalkLooksUpTheFocusedPrefixFirst(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	seedThree(ctx, t, env, "focus")
-	// A little latency per lookup, so the crawl is slow enough to steer.
-	p.Add(faultproxy.Rule{PathPrefix: "sys/leases/lookup", Method: "PUT", Count: -1, Fault: faultproxy.Fault{Delay: 5 * time.Millisecond}})
+	// The first 28 lookups go through; the next ones wait at the proxy, so
+	// the focus moves at a known point of the crawl however slow the
+	// machine is.
+	hold := make(chan struct{})
+	p.Add(faultproxy.Rule{PathPrefix: "sys/leases/lookup", Method: "PUT", Count: 28})
+	p.Add(faultproxy.Rule{PathPrefix: "sys/leases/lookup", Method: "PUT", Count: -1, Fault: faultproxy.Fault{Hold: hold}})
 
 	var focus atomic.Value
 	focus.Store("secret/focus/p2/")
-	moved := false
-	n := 0
-	for ev := range c.Walk(ctx, "secret/focus/", vaultclient.WalkOptions{Concurrency: 2, Focus: func() string { return focus.Load().(string) }}) {
-		if ev.Kind == vaultclient.EventError {
-			t.Fatal(ev.Err)
-		}
-		if ev.Kind != vaultclient.EventLease {
-			continue
-		}
-		// Halfway through p2, the operator moves to p0.
-		if n++; n == 30 && !moved {
-			focus.Store("secret/focus/p0/")
-			moved = true
-		}
-	}
+	walked := drainWalk(t, c.Walk(ctx, "secret/focus/", vaultclient.WalkOptions{Concurrency: 2, Focus: func() string { return focus.Load().(string) }}))
+	waitLookups(t, p, 29)
+	focus.Store("secret/focus/p0/") // the operator moves to p0, halfway through p2
+	moveAt := len(lookedUp(p))      // sent so far, the held ones included
+	close(hold)
+	<-walked
+
 	ids := lookedUp(p)
 	if len(ids) != 180 {
 		t.Fatalf("%d lookups, want 180", len(ids))
 	}
-	// With 2 workers, a lookup or two may go before the focused prefix is
-	// even listed (a worker with no list to do takes what is queued), and
-	// a couple already in flight when the focus moved land out of order.
-	under := func(from, to int, prefix string) int {
+	under := func(ids []string, prefix string) int {
 		k := 0
-		for _, id := range ids[from:to] {
+		for _, id := range ids {
 			if strings.HasPrefix(id, prefix) {
 				k++
 			}
 		}
 		return k
 	}
-	if got := under(0, 28, "secret/focus/p2/"); got < 26 {
-		t.Errorf("the first 28 lookups hold %d of the focused p2, want (nearly) all:\n%v", got, ids)
+	// Lookups wait for the whole listing, so the focused prefix goes
+	// first from the very first lookup.
+	if got := under(ids[:moveAt], "secret/focus/p2/"); got != moveAt {
+		t.Errorf("the %d lookups before the move hold %d of the focused p2, want all:\n%v", moveAt, got, ids)
 	}
-	if got := under(34, 90, "secret/focus/p0/"); got < 54 {
-		t.Errorf("after the move, lookups 34-90 hold %d of p0, want (nearly) all 56:\n%v", got, ids)
+	// After the move, p0's 60 come next. The adaptive limit may leave one
+	// worker with room while the other's lookup is held: that one may
+	// have picked a p2 id just before the move and sent it just after.
+	if got := under(ids[moveAt:moveAt+60], "secret/focus/p0/"); got < 59 {
+		t.Errorf("the 60 lookups after the move hold %d of p0, want at least 59:\n%v", got, ids)
 	}
 	seen := map[string]bool{}
 	for _, id := range ids {
@@ -98,6 +97,42 @@ func TestWalkLooksUpTheFocusedPrefixFirst(t *testing.T) {
 		}
 		seen[id] = true
 	}
+}
+
+// drainWalk reads a walk's events to the end in the background (the walk
+// waits for a reader once its buffer is full) and closes the channel it
+// returns when the walk is over.
+func drainWalk(t *testing.T, events <-chan vaultclient.Event) <-chan struct{} {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range events {
+			if ev.Kind == vaultclient.EventError {
+				t.Error(ev.Err)
+			}
+		}
+	}()
+	return done
+}
+
+// waitLookups waits until the proxy has seen n lookups.
+func waitLookups(t *testing.T, p *faultproxy.Proxy, n int) {
+	t.Helper()
+	isLookup := func(r faultproxy.Request) bool { return r.Path == "sys/leases/lookup" && r.Method == "PUT" }
+	for deadline := time.Now().Add(time.Minute); p.Count(isLookup) < n; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %d lookups at the proxy, saw %d", n, p.Count(isLookup))
+		}
+	}
+}
+
+// parkedWorkers is how many of this process's walk workers wait for a
+// task (asleep in the walker's next, nothing to do yet).
+func parkedWorkers() int {
+	return goroutines.Count(func(g goroutines.G) bool {
+		return g.State == "sync.Cond.Wait" && g.In("vaultclient.(*walker).next(")
+	})
 }
 
 // Counts at LIST speed: no lookup starts while a LIST is in flight, even
@@ -120,20 +155,21 @@ func TestWalkLooksNothingUpWhileAListRuns(t *testing.T) {
 	isLookup := func(r faultproxy.Request) bool { return r.Path == "sys/leases/lookup" && r.Method == "PUT" }
 
 	events := c.Walk(ctx, "secret/order/", vaultclient.WalkOptions{Concurrency: 4})
-	// Every other LIST answered, the slow one held: 60 ids queued, three
-	// workers idle.
-	deadline := time.Now().Add(30 * time.Second)
-	for p.Count(func(r faultproxy.Request) bool { return isList(r) && r.Status != 0 }) < 4 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the listing did not reach the held prefix: %+v", p.Requests())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	for range 30 { // idle workers would start a lookup within a millisecond
+	// Every other LIST answered, the slow one held: 60 ids queued. Wait
+	// until the three other workers have gone idle (asleep waiting for a
+	// task), not for some span of time: a walk that looked ids up beside a
+	// LIST would have sent lookups to the proxy instead.
+	answered := func(r faultproxy.Request) bool { return isList(r) && r.Status != 0 }
+	for deadline := time.Now().Add(time.Minute); p.Count(answered) < 4 || parkedWorkers() < 3; time.Sleep(10 * time.Millisecond) {
 		if n := p.Count(isLookup); n > 0 {
 			t.Fatalf("%d lookups started while a LIST was in flight", n)
 		}
-		time.Sleep(10 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("the listing did not reach the held prefix with three workers idle (%d parked): %+v", parkedWorkers(), p.Requests())
+		}
+	}
+	if n := p.Count(isLookup); n > 0 {
+		t.Fatalf("%d lookups started while a LIST was in flight", n)
 	}
 	close(hold)
 	leases := 0
@@ -168,38 +204,40 @@ func TestWalkPicksEachLookupWhenItMayGo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	seedThree(ctx, t, env, "pick")
-	p.Add(faultproxy.Rule{PathPrefix: "sys/leases/lookup", Method: "PUT", Count: -1, Fault: faultproxy.Fault{Delay: 3 * time.Millisecond}})
+	// The 21st lookup waits at the proxy, holding the one room: the focus
+	// moves while the other fifteen workers wait for it.
+	hold := make(chan struct{})
+	p.Add(faultproxy.Rule{PathPrefix: "sys/leases/lookup", Method: "PUT", Count: 20})
+	p.Add(faultproxy.Rule{PathPrefix: "sys/leases/lookup", Method: "PUT", Count: -1, Fault: faultproxy.Fault{Hold: hold}})
 
 	var focus atomic.Value
 	focus.Store("secret/pick/p2/")
-	moveAt := -1
-	n := 0
-	for ev := range c.Walk(ctx, "secret/pick/", vaultclient.WalkOptions{Concurrency: 16, Focus: func() string { return focus.Load().(string) }}) {
-		if ev.Kind == vaultclient.EventError {
-			t.Fatal(ev.Err)
-		}
-		if ev.Kind == vaultclient.EventLease {
-			if n++; n == 20 {
-				focus.Store("secret/pick/p0/")
-				moveAt = len(lookedUp(p)) // sent so far, the one in flight included
-			}
-		}
-	}
+	walked := drainWalk(t, c.Walk(ctx, "secret/pick/", vaultclient.WalkOptions{Concurrency: 16, Focus: func() string { return focus.Load().(string) }}))
+	waitLookups(t, p, 21)
+	focus.Store("secret/pick/p0/")
+	close(hold)
+	<-walked
+
 	ids := lookedUp(p)
-	if len(ids) != 180 || moveAt < 0 {
-		t.Fatalf("%d lookups, focus moved after %d; want 180, moved", len(ids), moveAt)
+	if len(ids) != 180 {
+		t.Fatalf("%d lookups, want 180", len(ids))
 	}
-	// After the move, p0's 60 come next; one worker may have picked just
-	// before the focus moved and sent just after.
-	stale := 0
-	for _, id := range ids[moveAt : moveAt+60] {
-		if !strings.HasPrefix(id, "secret/pick/p0/") {
-			stale++
+	if got := ids[:21]; !allUnder(got, "secret/pick/p2/") {
+		t.Errorf("the 21 lookups before the move were not all of the focused p2:\n%v", got)
+	}
+	// After the move, p0's 60 come next.
+	if got := ids[21:81]; !allUnder(got, "secret/pick/p0/") {
+		t.Errorf("the 60 lookups after the move were not all of the new focus:\n%v", got)
+	}
+}
+
+func allUnder(ids []string, prefix string) bool {
+	for _, id := range ids {
+		if !strings.HasPrefix(id, prefix) {
+			return false
 		}
 	}
-	if stale > 1 {
-		t.Errorf("%d of the 60 lookups after the move were not of the new focus, want at most 1:\n%v", stale, ids[moveAt:moveAt+60])
-	}
+	return true
 }
 
 // A walk lists a level's children in the order Vault names them, depth

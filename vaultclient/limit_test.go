@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/vault/api"
+
+	"github.com/leasetop/leasetop/internal/goroutines"
 )
 
 func TestLimiterBacksOffAndRecovers(t *testing.T) {
@@ -71,11 +73,9 @@ func TestLimiterHoldsRequestsAtTheLimit(t *testing.T) {
 	}
 	third := make(chan error, 1)
 	go func() { third <- l.Acquire(ctx) }()
-	select {
-	case <-third:
-		t.Fatal("a third request went past the limit")
-	case <-time.After(50 * time.Millisecond):
-	}
+	// The third waits inside Acquire: seen asleep there, not after some
+	// span of time in which a loaded machine might not have run it at all.
+	waitAcquiring(t, 1, third)
 	l.Release(time.Millisecond, false)
 	select {
 	case err := <-third:
@@ -86,9 +86,34 @@ func TestLimiterHoldsRequestsAtTheLimit(t *testing.T) {
 		t.Fatal("the third request never got the room the first left")
 	}
 	cctx, cancel := context.WithCancel(ctx)
-	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
-	if err := l.Acquire(cctx); err == nil {
-		t.Error("a cancelled wait acquired")
+	fourth := make(chan error, 1)
+	go func() { fourth <- l.Acquire(cctx) }()
+	waitAcquiring(t, 1, fourth)
+	cancel()
+	select {
+	case err := <-fourth:
+		if err == nil {
+			t.Error("a cancelled wait acquired")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a cancelled wait still waits a minute later")
+	}
+}
+
+// waitAcquiring waits until n goroutines are asleep in Acquire, failing
+// at once if one of them answered on got instead.
+func waitAcquiring(t *testing.T, n int, got <-chan error) {
+	t.Helper()
+	waiting := func(g goroutines.G) bool { return g.Parked() && g.In("vaultclient.(*Limiter).Acquire(") }
+	for deadline := time.Now().Add(time.Minute); goroutines.Count(waiting) < n; time.Sleep(time.Millisecond) {
+		select {
+		case err := <-got:
+			t.Fatalf("a request went past the limit (%v)", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %d requests to wait in Acquire", n)
+		}
 	}
 }
 

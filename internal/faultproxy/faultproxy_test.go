@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/leasetop/leasetop/internal/goroutines"
 )
 
 // The log keeps the method, path, query, body and answer status of every
@@ -83,17 +85,33 @@ func TestHoldWaitsUntilReleased(t *testing.T) {
 		resp.Body.Close()
 		done <- resp.StatusCode
 	}()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for p.InFlight() != 1 {
 		if time.Now().After(deadline) {
 			t.Fatal("the request never arrived")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	// The handler asleep on the hold, not after some span of time in
+	// which a loaded machine might not have run it at all.
+	held := func(g goroutines.G) bool {
+		return g.Parked() && g.In("internal/faultproxy.New.func") && !g.In("httputil.(*ReverseProxy)")
+	}
+	for goroutines.Count(held) == 0 {
+		select {
+		case <-done:
+			t.Fatal("answered while held")
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the request never waited on the hold")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	select {
 	case <-done:
 		t.Fatal("answered while held")
-	case <-time.After(100 * time.Millisecond):
+	default:
 	}
 	close(hold)
 	if code := <-done; code != 200 {

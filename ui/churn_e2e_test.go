@@ -15,19 +15,21 @@ import (
 
 var sparing = regexp.MustCompile(`sparing Vault: (\d+) of (\d+) requests in flight`)
 
-// During a churn storm the status bar does not tell the operator that
-// leasetop is sparing Vault: leases revoked at a steady rate while the UI's
-// first crawl runs make more than 1% of its lookups answer 400 (counted at
-// the proxy), and a 400 is Vault at work, not Vault overloaded. Before,
-// each one halved the adaptive limit and the bar said "sparing Vault: 1 of
-// 16" for most of the crawl.
+// During a churn storm the UI's crawl does not take churn for overload:
+// leases revoked at a steady rate while the UI's first crawl runs make
+// more than 1% of its lookups answer 400 (counted at the proxy), and a
+// 400 is Vault at work, not Vault overloaded. Before, each one halved the
+// adaptive limit and the bar said "sparing Vault: 1 of 16" for most of
+// the crawl.
 //
-// Every lookup waits 100 ms at the proxy, as over a network, so that the
-// limiter's other judgement (a sample much slower than the quickest
-// answer is queueing, and takes a fifth off) cannot be set off by a
-// loaded test machine; what it might still do is take a fifth off, never
-// half. So the test fails on a bar that ever shows the limit at half the
-// ceiling or below, and logs any milder mention.
+// On a loaded test machine the limiter's latency judgement (a sample much
+// slower than the quickest answer takes a fifth off) may still say
+// "sparing Vault" now and then, rightly: the round trips really are slow.
+// So the test fails when any answer was taken for overload (the limiter's
+// count, what the status bar's "sparing Vault" came from under churn), and
+// logs what the bar said. Every lookup waits 100 ms at the proxy, as over
+// a network. The million-lease bench (figure 18), on a machine that runs
+// nothing else, checks that the bar never says it.
 func TestEndToEndChurnDoesNotSaySparingVault(t *testing.T) {
 	const ceiling, leases = 16, 1500
 	env := vaulttest.Start(t)
@@ -90,10 +92,10 @@ func TestEndToEndChurnDoesNotSaySparingVault(t *testing.T) {
 	if gone*100 < lookups {
 		t.Fatalf("%d of %d lookups answered 400: under 1%%, the churn this test is about did not happen", gone, lookups)
 	}
-	if lowestShown <= ceiling/2 {
-		t.Errorf("with %d of %d lookups answered 400 the status bar said \"sparing Vault: %d of %d requests in flight\"", gone, lookups, lowestShown, ceiling)
+	if o := client.Overloads(); o != 0 {
+		t.Errorf("with %d of %d lookups answered 400 and no 429, 5xx or dropped connection, %d answers were taken for overload (the limit fell to %d of %d; the bar's lowest: %d)", gone, lookups, o, lowest, ceiling, lowestShown)
 	}
-	if lowest <= ceiling/2 {
-		t.Errorf("with %d of %d lookups answered 400 the limit fell to %d of %d", gone, lookups, lowest, ceiling)
+	if bad := p.Count(func(r faultproxy.Request) bool { return r.Status == 429 || r.Status >= 500 }); bad != 0 {
+		t.Fatalf("Vault answered %d requests with 429 or 5xx: this test is about churn alone", bad)
 	}
 }

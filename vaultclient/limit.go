@@ -34,6 +34,10 @@ type Limiter struct {
 
 	limit    float64
 	inflight int
+	// overloads counts the answers that said Vault was overloaded, so a
+	// caller can tell a limit lowered by overload from one lowered by
+	// latency.
+	overloads int
 
 	// minRTT is the quickest answer of the current and the previous
 	// window: a baseline that follows a server whose speed changes.
@@ -110,6 +114,7 @@ func (l *Limiter) Release(rtt time.Duration, overloaded bool) {
 		l.minRTT = rtt
 	}
 	if overloaded {
+		l.overloads++
 		if now.Sub(l.lastDrop) >= max(dropSpacing, rtt) {
 			l.limit, l.lastDrop = max(minLimit, l.limit*dropOnLoad), now
 		}
@@ -152,6 +157,14 @@ func (l *Limiter) judge() {
 		return
 	}
 	l.limit = min(float64(l.max), l.limit+1)
+}
+
+// Overloads is how many answers so far said Vault was overloaded (429,
+// 502-504, no answer): each may have halved the limit.
+func (l *Limiter) Overloads() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.overloads
 }
 
 // Limit is the current bound and the ceiling.

@@ -160,19 +160,19 @@ func throughProxy(t *testing.T, env *vaulttest.Env, p *faultproxy.Proxy, cfg vau
 // A lease explosion is a churn storm: leases vanish between the LIST that
 // names them and their lookup, which answers 400. Against a real Vault
 // whose leases are revoked at a steady rate during the crawl, so that
-// more than 1% of the lookups answer 400 (counted at the proxy), the
-// adaptive limit never halves: a 400 is Vault at work, not Vault
-// overloaded. (Before, each 400 halved it, and the limit sat near 1.)
+// more than 1% of the lookups answer 400 (counted at the proxy), no answer
+// counts as overload, so nothing halves the limit: a 400 is Vault at work,
+// not Vault overloaded. (Before, each 400 halved it, and the limit sat
+// near 1.)
 //
-// Every lookup waits 100 ms at the proxy, as over a network to a remote
-// Vault. The limiter also judges latency (a sample slower than twice the
-// quickest round trip, plus slack, takes a fifth off), and on a shared
-// 2-core machine the test's own round trips swing: with 20 ms, samples of
-// 50-440 ms took the limit from 16 to as low as 3 by that judgement alone,
-// with no answer counted as overload. At 100 ms the threshold is over
-// 200 ms, three slow samples in a row would still be needed to reach
-// half the ceiling, and only a halving (what an overload does) gets there
-// in one step.
+// The limiter also judges latency (a sample much slower than the quickest
+// round trip takes a fifth off), and on a loaded 2-core test machine the
+// round trips swing whatever Vault does: that judgement may lower the
+// limit here, rightly. So the test counts the answers the limiter took
+// for overload, which is what the churn used to set off, and logs the
+// lowest limit seen. Every lookup waits 100 ms at the proxy, as over a
+// network to a remote Vault, which keeps the latency judgement mostly
+// quiet.
 func TestChurnLeavesTheAdaptiveLimitAtItsCeiling(t *testing.T) {
 	env, p, _ := proxied(t)
 	ctx := ctxT(t)
@@ -214,9 +214,12 @@ func TestChurnLeavesTheAdaptiveLimitAtItsCeiling(t *testing.T) {
 	if found+gone != lookups {
 		t.Errorf("%d found and %d gone, of %d lookups", found, gone, lookups)
 	}
-	t.Logf("the lowest limit seen: %d of %d", lowest, ceiling)
-	if lowest <= ceiling/2 {
-		t.Errorf("with %d of %d lookups answered 400 the limit fell to %d of %d; want it never halved", gone, lookups, lowest, ceiling)
+	t.Logf("the lowest limit seen: %d of %d (latency alone may lower it on a loaded machine)", lowest, ceiling)
+	if o := c.Overloads(); o != 0 {
+		t.Errorf("with %d of %d lookups answered 400 and no 429, 5xx or dropped connection, the limiter counted %d answers as overload (the limit fell to %d of %d)", gone, lookups, o, lowest, ceiling)
+	}
+	if bad := p.Count(func(r faultproxy.Request) bool { return r.Status == 429 || r.Status >= 500 }); bad != 0 {
+		t.Fatalf("Vault answered %d requests with 429 or 5xx: this test is about churn alone", bad)
 	}
 }
 

@@ -149,6 +149,16 @@ func (c *Client) Concurrency() (current, ceiling int) {
 	return c.limiter.Limit()
 }
 
+// Overloads is how many answers so far said Vault was overloaded (429,
+// 502-504, no answer at all), each a reason for the adaptive limit to
+// halve; 0 when the limit is fixed.
+func (c *Client) Overloads() int {
+	if c.limiter == nil {
+		return 0
+	}
+	return c.limiter.Overloads()
+}
+
 // WithNamespace is a client like c that sends X-Vault-Namespace: ns (""
 // for the root namespace), with a limit of its own.
 func (c *Client) WithNamespace(ns string) *Client {

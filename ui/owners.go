@@ -510,7 +510,7 @@ func (op *ownerRevokeOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, 
 	s := c.styles
 	return dialog.NewTyped(dialog.TypedConfig{
 		Styles: s,
-		Stages: []string{op.owner.Name},
+		Stages: []dialog.Stage{{Want: op.owner.Name}},
 		Body: func(int) string {
 			var b strings.Builder
 			fmt.Fprintf(&b, "%s\n\n", s.StatusErr.Render(fmt.Sprintf("Revoke every lease of %s", op.owner.Label)))
@@ -580,7 +580,7 @@ func (op *revokeTokensOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog,
 	s := c.styles
 	return dialog.NewTyped(dialog.TypedConfig{
 		Styles: s,
-		Stages: []string{op.owner.Name},
+		Stages: []dialog.Stage{{Want: op.owner.Name}},
 		Body: func(int) string {
 			var b strings.Builder
 			fmt.Fprintf(&b, "%s\n\n", s.StatusErr.Render(fmt.Sprintf("Revoke %s of %s", plural(len(op.accessors), "token"), op.owner.Label)))

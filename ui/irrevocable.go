@@ -118,7 +118,8 @@ func (v *irrevocable) move(delta int) { v.cur.Move(v.rows, delta, v.c.paneRows()
 
 // key: x (or F) force-revokes the lease under the cursor, X (or P) every
 // irrevocable lease of its mount; esc goes back. The browser's other keys
-// mean nothing here and are swallowed.
+// mean nothing here: they are not the screen's (and the root acts on none
+// of them after a screen).
 func (v *irrevocable) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	c, keys := v.c, v.c.keys
 	delta, isMove := keys.movement(k, c.pageSize())
@@ -145,8 +146,18 @@ func (v *irrevocable) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 			}
 			return c.start(&forceIDsOp{perLease: perLease{ids: ids}, what: "every irrevocable lease of " + mount}), true
 		}
+	default:
+		return nil, false
 	}
 	return nil, true
+}
+
+// KeyActions: the line is still the browser's, though most of its keys
+// mean nothing here; the keys are those key answers.
+func (v *irrevocable) KeyActions() []KeyAction {
+	k := v.c.keys
+	return keyActions([]key.Binding{k.Focus, k.Filter, k.Sort, k.Radar, k.Renew, k.Revoke, k.Mark, k.RevokePrefix},
+		k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Revoke, k.ForceRevokePrefix, k.RevokeMarked, k.RevokePrefix, k.Refresh, k.Back)
 }
 
 func (v *irrevocable) View() string {

@@ -130,12 +130,12 @@ func (v *irrevocable) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		v.move(delta)
 	case key.Matches(k, keys.Refresh):
 		return v.load(), true
-	case key.Matches(k, keys.Revoke), key.Matches(k, keys.ForceRevokePrefix):
+	case key.Matches(k, keys.ForceRevoke):
 		if len(v.rows) > 0 {
 			id := v.rows[v.cur.Index(v.rows)].lease.LeaseID
 			return c.start(&forceIDsOp{perLease: perLease{ids: []string{id}}, what: id}), true
 		}
-	case key.Matches(k, keys.RevokeMarked), key.Matches(k, keys.RevokePrefix):
+	case key.Matches(k, keys.ForceRevokeMount):
 		if len(v.rows) > 0 {
 			mount := v.rows[v.cur.Index(v.rows)].mount
 			var ids []string
@@ -152,12 +152,10 @@ func (v *irrevocable) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, true
 }
 
-// KeyActions: the line is still the browser's, though most of its keys
-// mean nothing here; the keys are those key answers.
 func (v *irrevocable) KeyActions() []KeyAction {
 	k := v.c.keys
-	return keyActions([]key.Binding{k.Focus, k.Filter, k.Sort, k.Radar, k.Renew, k.Revoke, k.Mark, k.RevokePrefix},
-		k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Revoke, k.ForceRevokePrefix, k.RevokeMarked, k.RevokePrefix, k.Refresh, k.Back)
+	return keyActions([]key.Binding{k.ForceRevoke, k.ForceRevokeMount, k.Refresh, k.Back},
+		k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown)
 }
 
 func (v *irrevocable) View() string {

@@ -19,8 +19,11 @@ type KeyMap struct {
 	// opens an owner's leases, RevokeOwner revokes them and RevokeTokens
 	// the owner's tokens.
 	Owners, GroupBy, OwnerLeases, RevokeOwner, RevokeTokens key.Binding
-	Help, Quit, Back                                        key.Binding
-	Radar, Irrevocable, Window                              key.Binding
+	// The irrevocable screen's: ForceRevoke force-revokes a lease,
+	// ForceRevokeMount every irrevocable lease of its mount.
+	ForceRevoke, ForceRevokeMount key.Binding
+	Help, Quit, Back              key.Binding
+	Radar, Irrevocable, Window    key.Binding
 	// Interrupt quits from anywhere, even with a dialog or an input open.
 	Interrupt key.Binding
 	// Command opens the command line (:ctx NAME, :ns NAME).
@@ -57,6 +60,8 @@ func DefaultKeyMap() KeyMap {
 		OwnerLeases:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "leases")),
 		RevokeOwner:       key.NewBinding(key.WithKeys("x", "X"), key.WithHelp("x", "revoke its leases")),
 		RevokeTokens:      key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "owners: revoke tokens")),
+		ForceRevoke:       key.NewBinding(key.WithKeys("x", "F"), key.WithHelp("x", "force-revoke")),
+		ForceRevokeMount:  key.NewBinding(key.WithKeys("X", "P"), key.WithHelp("X", "force-revoke its mount")),
 		Help:              key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:              key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 		Back:              key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / clear")),
@@ -71,7 +76,7 @@ func DefaultKeyMap() KeyMap {
 // dangerous are the bindings that change Vault: read-only mode turns
 // them off, and help says so.
 func (k *KeyMap) dangerous() []*key.Binding {
-	return []*key.Binding{&k.Renew, &k.Revoke, &k.RenewMarked, &k.RevokeMarked, &k.RevokePrefix, &k.ForceRevokePrefix, &k.RevokeOwner, &k.RevokeTokens}
+	return []*key.Binding{&k.Renew, &k.Revoke, &k.RenewMarked, &k.RevokeMarked, &k.RevokePrefix, &k.ForceRevokePrefix, &k.RevokeOwner, &k.RevokeTokens, &k.ForceRevoke, &k.ForceRevokeMount}
 }
 
 // readOnly relabels every mutating key so help says why it does nothing;
@@ -92,7 +97,7 @@ func (k KeyMap) helpLayout() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Collapse, k.Expand, k.Focus},
 		{k.Open, k.Filter, k.Sort, k.TreeSort, k.Refresh, k.Radar, k.Window, k.Irrevocable, k.Command, k.Back, k.Help, k.Quit},
 		{k.Renew, k.Revoke, k.Mark, k.MarkAll, k.RenewMarked, k.RevokeMarked, k.RevokePrefix, k.ForceRevokePrefix,
-			k.Owners, k.GroupBy, k.OwnerLeases, k.RevokeOwner, k.RevokeTokens},
+			k.Owners, k.GroupBy, k.OwnerLeases, k.RevokeOwner, k.RevokeTokens, k.ForceRevoke, k.ForceRevokeMount},
 	}
 }
 

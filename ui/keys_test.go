@@ -213,3 +213,28 @@ func TestFullHelpIsEveryDeclaredAction(t *testing.T) {
 		}
 	}
 }
+
+// The radar's and the irrevocable screen's help lines name their own
+// keys, not the browser's: tab means nothing on either, and x on the
+// irrevocable screen force-revokes.
+func TestRadarAndIrrevocableHelpLinesListTheirOwnKeys(t *testing.T) {
+	for _, tt := range []struct {
+		key       string
+		want, not []string
+	}{
+		{"e", []string{"1-4 radar: 5m/1h/24h/custom", "/ filter ids", "x revoke", "q quit"}, []string{"tab tree/table", "e expiry radar"}},
+		{"I", []string{"x force-revoke", "X force-revoke its mount", "ctrl+r refresh", "esc back", "q quit"}, []string{"tab tree/table", "r renew", "space mark", "x revoke "}},
+	} {
+		line := footer(runAction(withOwners(t, &recorder{}), keyMsg(tt.key)))
+		for _, w := range tt.want {
+			if !strings.Contains(line, w) {
+				t.Errorf("%s: help line lacks %q: %s", tt.key, w, line)
+			}
+		}
+		for _, n := range tt.not {
+			if strings.Contains(line, n) {
+				t.Errorf("%s: help line lists %q: %s", tt.key, n, line)
+			}
+		}
+	}
+}

@@ -106,12 +106,10 @@ func (r *radar) Update(msg tea.Msg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-// KeyActions: the radar's line is still the browser's (tab means nothing
-// here); its keys are the window's and the table's.
+// KeyActions: the window's keys and the table's.
 func (r *radar) KeyActions() []KeyAction {
 	k := r.c.keys
-	return keyActions([]key.Binding{k.Focus, k.Filter, k.Sort, k.Radar, k.Renew, k.Revoke, k.Mark, k.RevokePrefix},
-		append([]key.Binding{k.Window}, r.table.keyActions()...)...)
+	return keyActions([]key.Binding{k.Window, k.Filter, k.Sort, k.Renew, k.Revoke, k.Mark}, r.table.keyActions()...)
 }
 
 // window sets a preset window, or asks for a custom one.

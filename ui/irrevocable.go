@@ -152,6 +152,7 @@ func (v *irrevocable) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, true
 }
 
+// KeyActions: the force revocations, a reload and the way back.
 func (v *irrevocable) KeyActions() []KeyAction {
 	k := v.c.keys
 	return keyActions([]key.Binding{k.ForceRevoke, k.ForceRevokeMount, k.Refresh, k.Back},

@@ -15,6 +15,12 @@ type KeyMap struct {
 	Renew, Revoke, Mark, MarkAll            key.Binding
 	RenewMarked, RevokeMarked               key.Binding
 	RevokePrefix, ForceRevokePrefix         key.Binding
+	Help, Quit, Back                        key.Binding
+	Radar, Irrevocable, Window              key.Binding
+	// Interrupt quits from anywhere, even with a dialog or an input open.
+	Interrupt key.Binding
+	// Command opens the command line (:ctx NAME, :ns NAME).
+	Command key.Binding
 	// The owners screen's: Owners opens it, GroupBy regroups, OwnerLeases
 	// opens an owner's leases, RevokeOwner revokes them and RevokeTokens
 	// the owner's tokens.
@@ -22,12 +28,6 @@ type KeyMap struct {
 	// The irrevocable screen's: ForceRevoke force-revokes a lease,
 	// ForceRevokeMount every irrevocable lease of its mount.
 	ForceRevoke, ForceRevokeMount key.Binding
-	Help, Quit, Back              key.Binding
-	Radar, Irrevocable, Window    key.Binding
-	// Interrupt quits from anywhere, even with a dialog or an input open.
-	Interrupt key.Binding
-	// Command opens the command line (:ctx NAME, :ns NAME).
-	Command key.Binding
 }
 
 // DefaultKeyMap has vim keys and arrows side by side.

@@ -238,3 +238,28 @@ func TestRadarAndIrrevocableHelpLinesListTheirOwnKeys(t *testing.T) {
 		}
 	}
 }
+
+// The '?' help is the same whatever state a screen is in: opening an
+// owner's leases does not take b and T out of it.
+func TestFullHelpDoesNotDependOnAScreensState(t *testing.T) {
+	m := showOwners(withOwners(t, &recorder{}))
+	before := m.fullHelp()
+	m = keys(m, "enter")
+	if m.screens["owners"].(*ownersScreen).open == nil {
+		t.Fatal("no owner open")
+	}
+	var a, b []string
+	for _, col := range before {
+		for _, k := range col {
+			a = append(a, k.Help().Key)
+		}
+	}
+	for _, col := range m.fullHelp() {
+		for _, k := range col {
+			b = append(b, k.Help().Key)
+		}
+	}
+	if strings.Join(a, " ") != strings.Join(b, " ") {
+		t.Errorf("an owner's leases open, the help's keys changed:\n%v\n%v", a, b)
+	}
+}

@@ -156,15 +156,18 @@ func (o *ownersScreen) loadTokens() tea.Cmd {
 
 func (o *ownersScreen) Busy() bool { return o.tokensState == "reading" }
 
-// KeyActions: the owner list's keys, or, with an owner's leases open, the
-// lease table's (esc goes back to the list).
+// KeyActions: the owner list's keys and, once an owner's leases are open,
+// the lease table's (esc goes back to the list). The line shows the
+// state's; the full help both, whichever is open.
 func (o *ownersScreen) KeyActions() []KeyAction {
 	k := o.c.keys
+	list := []key.Binding{k.GroupBy, k.OwnerLeases, k.RevokeOwner, k.RevokeTokens, k.Back}
+	rest := append([]key.Binding{k.Owners, k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Refresh}, list...)
+	rest = append(rest, o.table.keyActions()...)
 	if o.open != nil {
-		return keyActions([]key.Binding{k.Filter, k.Sort, k.Renew, k.Revoke, k.Mark, k.Back}, o.table.keyActions()...)
+		return keyActions([]key.Binding{k.Filter, k.Sort, k.Renew, k.Revoke, k.Mark, k.Back}, rest...)
 	}
-	return keyActions([]key.Binding{k.GroupBy, k.OwnerLeases, k.RevokeOwner, k.RevokeTokens, k.Back},
-		k.Owners, k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Refresh)
+	return keyActions(list, rest...)
 }
 
 func (o *ownersScreen) Prompt() string {

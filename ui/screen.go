@@ -17,8 +17,9 @@ type Screen interface {
 	Sync()
 	// View draws the body.
 	View() string
-	// KeyActions are the keys the screen answers as it is now (k9s's
-	// KeyActions): they fill the help line under it and the full help.
+	// KeyActions are the keys the screen answers (k9s's KeyActions): the
+	// Short ones, those of its state now, fill the help line under it;
+	// all of them, whatever the state, the full help.
 	KeyActions() []KeyAction
 }
 

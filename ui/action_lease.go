@@ -371,7 +371,7 @@ func (o *forceIDsOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, tea.
 	s := c.styles
 	return dialog.NewTyped(dialog.TypedConfig{
 		Styles: s,
-		Stages: []string{"force"},
+		Stages: []dialog.Stage{forceStage},
 		Body: func(int) string {
 			var b strings.Builder
 			fmt.Fprintf(&b, "%s\n\n", s.StatusErr.Render("FORCE-revoke "+o.what))
@@ -400,6 +400,10 @@ func (o *forceIDsOp) update(r *root, body any) (tea.Cmd, bool) {
 }
 
 func (o *forceIDsOp) progress() string { return o.progressText("revoking") }
+
+// forceStage is the second typed confirmation of a force revocation: the
+// word itself, quoted so that it reads as something to type.
+var forceStage = dialog.Stage{Want: "force", Prompt: `type "force" to confirm: `}
 
 // forceWarning is Vault's own warning about force revocation.
 func forceWarning(c *Common) string {

@@ -85,10 +85,10 @@ func (o *prefixOp) prepare(c *Common) (level, string) {
 }
 
 func (o *prefixOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, tea.Cmd) {
-	stages := []string{o.prefix}
+	stages := []dialog.Stage{{Want: o.prefix}}
 	var onTab func()
 	if o.force {
-		stages = append(stages, "force")
+		stages = append(stages, forceStage)
 	} else {
 		onTab = func() { o.sync = !o.sync }
 	}

@@ -85,6 +85,14 @@ func (b *browser) Update(msg tea.Msg) (tea.Cmd, bool) {
 	return nil, false
 }
 
+// KeyActions: the tree's keys beside the table's; e (the radar, a
+// global key) is on the line because the radar is where one looks next.
+func (b *browser) KeyActions() []KeyAction {
+	k := b.c.keys
+	return keyActions([]key.Binding{k.Focus, k.Filter, k.Sort, k.Radar, k.Renew, k.Revoke, k.Mark, k.RevokePrefix},
+		append([]key.Binding{k.Collapse, k.Expand, k.TreeSort}, b.table.keyActions()...)...)
+}
+
 func (b *browser) View() string {
 	return lipgloss.JoinHorizontal(lipgloss.Top, b.tree.view(b.treeFocus), b.table.view(!b.treeFocus, ""))
 }

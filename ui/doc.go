@@ -17,13 +17,16 @@
 //	action_prefix.go   revoke-prefix and force, then following the prefix
 //	crawl.go           the walk of the tree and the refresh polls
 //	status.go          the title bar, status bar, help line and help
-//	keys.go            the one keymap (it also writes the help)
-//	dialog/            confirm, typed confirm, duration prompt, text
+//	keys.go            the one keymap, and KeyAction: what a screen declares
+//	                   of its keys, which writes its help line and the help
+//	dialog/            confirm, typed confirm and duration prompt (one
+//	                   input box), text
 //	list/              the id-bound cursor of every list
 //	theme/             colours and drawing helpers
 //
-// A new screen is one file with a constructor, and one row in the
-// registry in screen.go naming the keys that open it.
+// A new screen is one file with a constructor that declares its key
+// actions, and one row in the registry in screen.go naming the keys that
+// open it.
 //
 // # Message flow
 //

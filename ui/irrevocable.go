@@ -118,7 +118,8 @@ func (v *irrevocable) move(delta int) { v.cur.Move(v.rows, delta, v.c.paneRows()
 
 // key: x (or F) force-revokes the lease under the cursor, X (or P) every
 // irrevocable lease of its mount; esc goes back. The browser's other keys
-// mean nothing here and are swallowed.
+// mean nothing here: they are not the screen's (and the root acts on none
+// of them after a screen).
 func (v *irrevocable) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	c, keys := v.c, v.c.keys
 	delta, isMove := keys.movement(k, c.pageSize())
@@ -129,12 +130,12 @@ func (v *irrevocable) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		v.move(delta)
 	case key.Matches(k, keys.Refresh):
 		return v.load(), true
-	case key.Matches(k, keys.Revoke), key.Matches(k, keys.ForceRevokePrefix):
+	case key.Matches(k, keys.ForceRevoke):
 		if len(v.rows) > 0 {
 			id := v.rows[v.cur.Index(v.rows)].lease.LeaseID
 			return c.start(&forceIDsOp{perLease: perLease{ids: []string{id}}, what: id}), true
 		}
-	case key.Matches(k, keys.RevokeMarked), key.Matches(k, keys.RevokePrefix):
+	case key.Matches(k, keys.ForceRevokeMount):
 		if len(v.rows) > 0 {
 			mount := v.rows[v.cur.Index(v.rows)].mount
 			var ids []string
@@ -145,8 +146,17 @@ func (v *irrevocable) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 			}
 			return c.start(&forceIDsOp{perLease: perLease{ids: ids}, what: "every irrevocable lease of " + mount}), true
 		}
+	default:
+		return nil, false
 	}
 	return nil, true
+}
+
+// KeyActions: the force revocations, a reload and the way back.
+func (v *irrevocable) KeyActions() []KeyAction {
+	k := v.c.keys
+	return keyActions([]key.Binding{k.ForceRevoke, k.ForceRevokeMount, k.Refresh, k.Back},
+		k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown)
 }
 
 func (v *irrevocable) View() string {

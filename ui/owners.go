@@ -58,11 +58,6 @@ type ownersScreen struct {
 	dirty bool
 }
 
-var (
-	ownersKey  = key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "owners: who made them"))
-	groupByKey = key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "owners: group by…"))
-)
-
 // recentWindow is how far back "new" leases count on the owners screen.
 const recentWindow = 5 * time.Minute
 
@@ -161,8 +156,18 @@ func (o *ownersScreen) loadTokens() tea.Cmd {
 
 func (o *ownersScreen) Busy() bool { return o.tokensState == "reading" }
 
-func (o *ownersScreen) HelpKeys() []key.Binding {
-	return []key.Binding{ownersKey, groupByKey, o.c.keys.RevokeTokens}
+// KeyActions: the owner list's keys and, once an owner's leases are open,
+// the lease table's (esc goes back to the list). The line shows the
+// state's; the full help both, whichever is open.
+func (o *ownersScreen) KeyActions() []KeyAction {
+	k := o.c.keys
+	list := []key.Binding{k.GroupBy, k.OwnerLeases, k.RevokeOwner, k.RevokeTokens, k.Back}
+	rest := append([]key.Binding{k.Owners, k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Refresh}, list...)
+	rest = append(rest, o.table.keyActions()...)
+	if o.open != nil {
+		return keyActions([]key.Binding{k.Filter, k.Sort, k.Renew, k.Revoke, k.Mark, k.Back}, rest...)
+	}
+	return keyActions(list, rest...)
 }
 
 func (o *ownersScreen) Prompt() string {
@@ -255,19 +260,19 @@ func (o *ownersScreen) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	switch {
 	case isMove:
 		o.cur.Move(o.rows, delta, o.visible())
-	case key.Matches(k, groupByKey):
+	case key.Matches(k, keys.GroupBy):
 		o.by = o.by.Next()
 		o.cur.Reset()
 		o.dirty = true
 		return c.setStatus(lvInfo, "owners grouped by %s", o.by.Words()), true
-	case key.Matches(k, keys.Open):
+	case key.Matches(k, keys.OwnerLeases):
 		if r := o.selected(); r != nil {
 			row := *r
 			o.open = &row
 			o.table.cur.Reset()
 			o.table.dirty = true
 		}
-	case key.Matches(k, keys.Revoke), key.Matches(k, keys.RevokeMarked):
+	case key.Matches(k, keys.RevokeOwner):
 		if r := o.selected(); r != nil {
 			return c.start(o.revokeOwner(*r)), true
 		}
@@ -510,7 +515,7 @@ func (op *ownerRevokeOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, 
 	s := c.styles
 	return dialog.NewTyped(dialog.TypedConfig{
 		Styles: s,
-		Stages: []string{op.owner.Name},
+		Stages: []dialog.Stage{{Want: op.owner.Name}},
 		Body: func(int) string {
 			var b strings.Builder
 			fmt.Fprintf(&b, "%s\n\n", s.StatusErr.Render(fmt.Sprintf("Revoke every lease of %s", op.owner.Label)))
@@ -580,7 +585,7 @@ func (op *revokeTokensOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog,
 	s := c.styles
 	return dialog.NewTyped(dialog.TypedConfig{
 		Styles: s,
-		Stages: []string{op.owner.Name},
+		Stages: []dialog.Stage{{Want: op.owner.Name}},
 		Body: func(int) string {
 			var b strings.Builder
 			fmt.Fprintf(&b, "%s\n\n", s.StatusErr.Render(fmt.Sprintf("Revoke %s of %s", plural(len(op.accessors), "token"), op.owner.Label)))

@@ -106,6 +106,12 @@ func (r *radar) Update(msg tea.Msg) (tea.Cmd, bool) {
 	return nil, false
 }
 
+// KeyActions: the window's keys and the table's.
+func (r *radar) KeyActions() []KeyAction {
+	k := r.c.keys
+	return keyActions([]key.Binding{k.Window, k.Filter, k.Sort, k.Renew, k.Revoke, k.Mark}, r.table.keyActions()...)
+}
+
 // window sets a preset window, or asks for a custom one.
 func (r *radar) window(k tea.KeyPressMsg) tea.Cmd {
 	c := r.c

@@ -17,17 +17,16 @@ type Screen interface {
 	Sync()
 	// View draws the body.
 	View() string
+	// KeyActions are the keys the screen answers (k9s's KeyActions): the
+	// Short ones, those of its state now, fill the help line under it;
+	// all of them, whatever the state, the full help.
+	KeyActions() []KeyAction
 }
 
 // initer is a screen with work to start with the program (a source to
 // read), whether or not it is shown.
 type initer interface {
 	Init() tea.Cmd
-}
-
-// helpKeys is a screen with keys of its own, listed in the full help.
-type helpKeys interface {
-	HelpKeys() []key.Binding
 }
 
 // opener is a screen that does something each time it is shown (load,
@@ -64,5 +63,5 @@ var screens = []screenEntry{
 	{name: home, make: newBrowser},
 	{name: "radar", keys: func(k KeyMap) []key.Binding { return []key.Binding{k.Radar, k.Window} }, make: newRadar},
 	{name: "irrevocable", keys: func(k KeyMap) []key.Binding { return []key.Binding{k.Irrevocable} }, make: newIrrevocable},
-	{name: "owners", keys: func(KeyMap) []key.Binding { return []key.Binding{ownersKey} }, make: newOwners},
+	{name: "owners", keys: func(k KeyMap) []key.Binding { return []key.Binding{k.Owners} }, make: newOwners},
 }

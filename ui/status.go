@@ -100,7 +100,30 @@ func (r *root) viewFooter() string {
 	if line := r.prompt(); line != "" && r.overlay == nil {
 		return theme.Fit(line, r.c.width)
 	}
-	return theme.Fit(r.help.ShortHelpView(r.c.keys.ShortHelp()), r.c.width)
+	return theme.Fit(r.help.ShortHelpView(r.c.keys.shortHelp(r.screen().KeyActions())), r.c.width)
+}
+
+// globalActions are the keys the root answers on every screen: help,
+// quit, the command line, a refresh, and the keys that open the screens.
+func (r *root) globalActions() []KeyAction {
+	k := r.c.keys
+	bs := []key.Binding{k.Help, k.Quit, k.Command, k.Refresh}
+	for _, e := range screens {
+		if e.keys != nil {
+			bs = append(bs, e.keys(k)...)
+		}
+	}
+	return keyActions(nil, bs...)
+}
+
+// fullHelp is the '?' help: the root's keys and every screen's declared
+// actions, so a key that works on any screen is in it.
+func (r *root) fullHelp() [][]key.Binding {
+	as := r.globalActions()
+	for _, e := range screens {
+		as = append(as, r.screens[e.name].KeyActions()...)
+	}
+	return r.c.keys.fullHelp(as)
 }
 
 func (r *root) helpDialog() dialog.Dialog {
@@ -108,17 +131,8 @@ func (r *root) helpDialog() dialog.Dialog {
 	return &dialog.Text{Styles: c.styles, Render: func(w, h int) string {
 		hm := r.help
 		hm.ShowAll = true
-		cols := c.keys.FullHelp()
-		var more []key.Binding
-		for _, e := range screens {
-			if h, ok := r.screens[e.name].(helpKeys); ok {
-				more = append(more, h.HelpKeys()...)
-			}
-		}
-		// The screens' own keys go in the shortest column, the actions'.
-		cols[len(cols)-1] = append(cols[len(cols)-1], more...)
 		hm.SetWidth(w)
-		return c.styles.Title.Render("keys") + "\n\n" + hm.FullHelpView(cols) + "\n\n" +
+		return c.styles.Title.Render("keys") + "\n\n" + hm.FullHelpView(r.fullHelp()) + "\n\n" +
 			c.styles.DialogHint.Render("TTL colours: red under "+model.FormatDuration(c.opt.Thresholds.Critical)+
 				" (marked !), orange under "+model.FormatDuration(c.opt.Thresholds.Warning)+". esc closes.")
 	}}

@@ -242,6 +242,18 @@ func (t *table) targets(marked, focused bool) []string {
 	return nil
 }
 
+// keyActions are the keys handleKey answers, for the screens that show a
+// table to declare.
+func (t *table) keyActions() []key.Binding {
+	k := t.c.keys
+	bs := []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Open, k.Filter, k.Sort,
+		k.Mark, k.MarkAll, k.Renew, k.Revoke, k.RenewMarked, k.RevokeMarked, k.Back}
+	if !t.noPrefixActions {
+		bs = append(bs, k.RevokePrefix, k.ForceRevokePrefix)
+	}
+	return bs
+}
+
 // handleKey takes the table's keys. Movement, details, marking one lease
 // and acting on it need the focus; the filter, sort, marks and bulk
 // actions do not.

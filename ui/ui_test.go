@@ -437,19 +437,14 @@ func TestReadOnlyRefusesEveryMutatingKey(t *testing.T) {
 
 // In read-only mode the help marks every key that changes Vault as off,
 // the owners screen's T among them, and leaves the others alone. The
-// bindings are the ones the '?' dialog shows: the keymap's and each
-// screen's own.
+// bindings are the ones the '?' dialog shows: the root's and each
+// screen's declared actions.
 func TestReadOnlyHelpMarksEveryMutatingKeyOff(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{ReadOnly: true, VaultAudit: "/var/log/vault_audit.log"})
 	help := map[string]string{} // key -> description
 	var all []key.Binding
-	for _, col := range m.c.keys.FullHelp() {
+	for _, col := range m.fullHelp() {
 		all = append(all, col...)
-	}
-	for _, e := range screens {
-		if h, ok := m.screens[e.name].(helpKeys); ok {
-			all = append(all, h.HelpKeys()...)
-		}
 	}
 	for _, b := range all {
 		help[b.Help().Key] = b.Help().Desc

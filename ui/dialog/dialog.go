@@ -5,7 +5,6 @@ package dialog
 
 import (
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 )
 
@@ -33,18 +32,6 @@ var (
 	keyYes    = key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes"))
 	keyClose  = key.NewBinding(key.WithKeys("esc", "?", "q", "enter"), key.WithHelp("esc", "close"))
 )
-
-// newInput is a focused one-line input holding value.
-func newInput(prompt, placeholder, value string) (textinput.Model, tea.Cmd) {
-	in := textinput.New()
-	in.Prompt = prompt
-	in.Placeholder = placeholder
-	in.CharLimit = 256
-	in.SetWidth(48)
-	in.SetValue(value)
-	in.CursorEnd()
-	return in, in.Focus()
-}
 
 func call(f func() tea.Cmd) tea.Cmd {
 	if f == nil {

@@ -60,7 +60,7 @@ func TestTypedWantsEachStageExactly(t *testing.T) {
 	confirmed, toggled := 0, 0
 	d, _ := NewTyped(TypedConfig{
 		Styles:    theme.New(true),
-		Stages:    []string{"database/", "force"},
+		Stages:    stages("database/", "force"),
 		Body:      func(stage int) string { return "stage " + string(rune('0'+stage)) + "\n" },
 		OnTab:     func() { toggled++ },
 		OnConfirm: func() tea.Cmd { confirmed++; return nil },
@@ -89,7 +89,7 @@ func TestTypedWantsEachStageExactly(t *testing.T) {
 
 func TestTypedEscCancels(t *testing.T) {
 	cancelled := false
-	d, _ := NewTyped(TypedConfig{Styles: theme.New(false), Stages: []string{"a/"}, Body: func(int) string { return "" },
+	d, _ := NewTyped(TypedConfig{Styles: theme.New(false), Stages: stages("a/"), Body: func(int) string { return "" },
 		OnConfirm: func() tea.Cmd { t.Error("confirmed"); return nil },
 		OnCancel:  func() tea.Cmd { cancelled = true; return nil }})
 	if !press(d, append(typed("a/"), esc)...) || !cancelled {
@@ -152,5 +152,60 @@ func TestTextClosesOnItsKeys(t *testing.T) {
 	d := &Text{Styles: theme.New(true), Render: func(w, h int) string { return "hi" }}
 	if press(d, typed("x")[0], typed("j")[0]) {
 		t.Error("x or j closed the text")
+	}
+}
+
+// stages wants each text with the default prompt.
+func stages(wants ...string) []Stage {
+	var s []Stage
+	for _, w := range wants {
+		s = append(s, Stage{Want: w})
+	}
+	return s
+}
+
+// The words a Typed dialog asks with are the caller's: a stage shows its
+// own prompt, or the plain "type WANT to confirm", whatever WANT is.
+func TestTypedAsksWithTheCallersPrompt(t *testing.T) {
+	for _, tt := range []struct {
+		stage Stage
+		want  string
+	}{
+		{Stage{Want: "force"}, "type force to confirm: "},
+		{Stage{Want: "database/"}, "type database/ to confirm: "},
+		{Stage{Want: "force", Prompt: `type "force" to confirm: `}, `type "force" to confirm: `},
+		{Stage{Want: "alice", Prompt: "owner's name: "}, "owner's name: "},
+	} {
+		d, _ := NewTyped(TypedConfig{Styles: theme.New(true), Stages: []Stage{tt.stage}, Body: func(int) string { return "" }})
+		if got := ansi.Strip(d.View(100, 30)); !strings.Contains(got, tt.want) {
+			t.Errorf("%+v: prompt is not %q:\n%s", tt.stage, tt.want, got)
+		}
+	}
+}
+
+// Both prompting dialogs share one input box: a refused answer stays in
+// the input with the reason under it until the next key, and the next
+// stage starts empty.
+func TestInputBoxKeepsARefusedAnswerAndClearsTheReasonOnTyping(t *testing.T) {
+	dur, _ := NewDuration(DurationConfig{Styles: theme.New(true), Value: time.Hour})
+	typ, _ := NewTyped(TypedConfig{Styles: theme.New(true), Stages: stages("a/", "b"), Body: func(int) string { return "" }})
+	for _, tt := range []struct {
+		name, wrong, reason string
+		d                   Dialog
+	}{{"duration", "1hx", "is not a duration", dur}, {"typed", "a", "exactly", typ}} {
+		press(tt.d, typed("x")[0], tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
+		press(tt.d, append(typed(tt.wrong), enter)...)
+		v := ansi.Strip(tt.d.View(100, 30))
+		if !strings.Contains(v, tt.wrong+" ") || !strings.Contains(v, tt.reason) {
+			t.Errorf("%s: after a refused %q, want it kept with %q:\n%s", tt.name, tt.wrong, tt.reason, v)
+		}
+		press(tt.d, typed("/")...)
+		if v := ansi.Strip(tt.d.View(100, 30)); strings.Contains(v, tt.reason) || !strings.Contains(v, tt.wrong+"/") {
+			t.Errorf("%s: after one more key, want the reason gone and the input kept:\n%s", tt.name, v)
+		}
+	}
+	press(typ, enter)
+	if typ.Stage() != 1 || strings.Contains(ansi.Strip(typ.View(100, 30)), "a/") {
+		t.Errorf("stage %d, next stage does not start empty:\n%s", typ.Stage(), ansi.Strip(typ.View(100, 30)))
 	}
 }

@@ -1,11 +1,8 @@
 package dialog
 
 import (
-	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/leasetop/leasetop/model"
@@ -16,10 +13,8 @@ import (
 // radar's window. A value that does not parse, or that Check refuses,
 // keeps the dialog open with the reason under the input.
 type Duration struct {
-	styles theme.Styles
-	input  textinput.Model
-	err    string
-	cfg    DurationConfig
+	box inputBox
+	cfg DurationConfig
 }
 
 // DurationConfig builds a Duration dialog.
@@ -38,54 +33,39 @@ type DurationConfig struct {
 
 // NewDuration opens a duration prompt holding cfg.Value.
 func NewDuration(cfg DurationConfig) (*Duration, tea.Cmd) {
-	d := &Duration{styles: cfg.Styles, cfg: cfg}
+	d := &Duration{cfg: cfg}
 	var cmd tea.Cmd
-	d.input, cmd = newInput(cfg.Prompt, cfg.Placeholder, model.FormatDuration(cfg.Value))
+	d.box, cmd = newInputBox(cfg.Prompt, cfg.Placeholder, model.FormatDuration(cfg.Value))
 	return d, cmd
 }
 
 func (d *Duration) Update(msg tea.Msg) (tea.Cmd, bool) {
-	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		var cmd tea.Cmd
-		d.input, cmd = d.input.Update(msg)
-		return cmd, false
-	}
-	switch {
-	case key.Matches(k, keyCancel):
+	cmd, k := d.box.update(msg)
+	switch k {
+	case inputCancel:
 		return call(d.cfg.OnCancel), true
-	case key.Matches(k, keySubmit):
-		v, err := model.ParseDuration(d.input.Value())
+	case inputSubmit:
+		v, err := model.ParseDuration(d.box.value())
 		if err == nil && d.cfg.Check != nil {
 			err = d.cfg.Check(v)
 		}
 		if err != nil {
-			d.err = err.Error()
+			d.box.refuse(err.Error())
 			return nil, false
 		}
-		d.input.Blur()
+		d.box.close()
 		if d.cfg.OnSubmit == nil {
 			return nil, true
 		}
 		return d.cfg.OnSubmit(v), true
 	}
-	var cmd tea.Cmd
-	d.input, cmd = d.input.Update(k)
-	d.err = ""
 	return cmd, false
 }
 
 // Err is the reason the last value was refused, or "".
-func (d *Duration) Err() string { return d.err }
+func (d *Duration) Err() string { return d.box.err }
 
 func (d *Duration) View(w, h int) string {
-	s := d.styles
-	var b strings.Builder
-	b.WriteString(d.cfg.Body)
-	b.WriteString(d.input.View() + "\n")
-	if d.err != "" {
-		b.WriteString(s.StatusErr.Render(d.err) + "\n")
-	}
-	b.WriteString("\n" + s.DialogHint.Render(d.cfg.Hint))
-	return s.Dialog.Width(boxWidth(w, 72)).Render(b.String())
+	s := d.cfg.Styles
+	return d.box.view(s, s.Dialog.Width(boxWidth(w, 72)), d.cfg.Body, d.cfg.Hint)
 }

@@ -2,35 +2,43 @@ package dialog
 
 import (
 	"fmt"
-	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/leasetop/leasetop/ui/theme"
 )
 
 // Typed is the confirmation of a destructive action that must be typed,
-// not merely pressed: each stage wants one exact text (the prefix, then
-// "force"), so no key held down or pressed by habit can give it.
+// not merely pressed: each stage wants one exact text (what the action
+// acts on, then whatever the caller asks for a second time), so no key
+// held down or pressed by habit can give it.
 type Typed struct {
-	styles  theme.Styles
-	stages  []string
-	stage   int
-	input   textinput.Model
-	err     string
-	body    func(stage int) string
-	onTab   func()
-	confirm func() tea.Cmd
-	cancel  func() tea.Cmd
+	box   inputBox
+	cfg   TypedConfig
+	stage int
+}
+
+// Stage is one text a Typed dialog wants, and how it asks for it.
+type Stage struct {
+	// Want is the text to type, exactly.
+	Want string
+	// Prompt is the input's prompt; empty, it is "type WANT to confirm: ".
+	Prompt string
+}
+
+func (s Stage) prompt() string {
+	if s.Prompt != "" {
+		return s.Prompt
+	}
+	return "type " + s.Want + " to confirm: "
 }
 
 // TypedConfig builds a Typed dialog.
 type TypedConfig struct {
 	Styles theme.Styles
 	// Stages are the texts to type, in order.
-	Stages []string
+	Stages []Stage
 	// Body is the text above the input at a stage.
 	Body func(stage int) string
 	// OnTab, if set, is what tab toggles (e.g. async/sync).
@@ -41,67 +49,44 @@ type TypedConfig struct {
 
 // NewTyped opens a typed confirmation at its first stage.
 func NewTyped(c TypedConfig) (*Typed, tea.Cmd) {
-	t := &Typed{styles: c.Styles, stages: c.Stages, body: c.Body, onTab: c.OnTab, confirm: c.OnConfirm, cancel: c.OnCancel}
+	t := &Typed{cfg: c}
 	var cmd tea.Cmd
-	t.input, cmd = newInput(t.prompt(), "", "")
+	t.box, cmd = newInputBox(c.Stages[0].prompt(), "", "")
 	return t, cmd
 }
 
 // Stage is the stage the dialog is at (0 first).
 func (t *Typed) Stage() int { return t.stage }
 
-func (t *Typed) prompt() string {
-	want := t.stages[t.stage]
-	if want == "force" {
-		return `type "force" to confirm: `
-	}
-	return "type " + want + " to confirm: "
-}
-
 func (t *Typed) Update(msg tea.Msg) (tea.Cmd, bool) {
-	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		var cmd tea.Cmd
-		t.input, cmd = t.input.Update(msg)
-		return cmd, false
-	}
-	switch {
-	case key.Matches(k, keyCancel):
-		return call(t.cancel), true
-	case key.Matches(k, keyToggle):
-		if t.onTab != nil {
-			t.onTab()
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, keyToggle) {
+		if t.cfg.OnTab != nil {
+			t.cfg.OnTab()
 		}
 		return nil, false
-	case key.Matches(k, keySubmit):
-		want := t.stages[t.stage]
-		if t.input.Value() != want {
-			t.err = fmt.Sprintf("type %q exactly (esc cancels)", want)
-			return nil, false
-		}
-		if t.stage+1 < len(t.stages) {
-			t.stage, t.err = t.stage+1, ""
-			t.input.Prompt = t.prompt()
-			t.input.SetValue("")
-			return nil, false
-		}
-		t.input.Blur()
-		return call(t.confirm), true
 	}
-	var cmd tea.Cmd
-	t.input, cmd = t.input.Update(k)
-	t.err = ""
+	cmd, k := t.box.update(msg)
+	switch k {
+	case inputCancel:
+		return call(t.cfg.OnCancel), true
+	case inputSubmit:
+		want := t.cfg.Stages[t.stage].Want
+		if t.box.value() != want {
+			t.box.refuse(fmt.Sprintf("type %q exactly (esc cancels)", want))
+			return nil, false
+		}
+		if t.stage+1 < len(t.cfg.Stages) {
+			t.stage++
+			t.box.reset(t.cfg.Stages[t.stage].prompt())
+			return nil, false
+		}
+		t.box.close()
+		return call(t.cfg.OnConfirm), true
+	}
 	return cmd, false
 }
 
 func (t *Typed) View(w, h int) string {
-	s := t.styles
-	var b strings.Builder
-	b.WriteString(t.body(t.stage))
-	b.WriteString(t.input.View() + "\n")
-	if t.err != "" {
-		b.WriteString(s.StatusErr.Render(t.err) + "\n")
-	}
-	b.WriteString("\n" + s.DialogHint.Render("enter confirms · esc cancels"))
-	return s.DialogDanger.Width(boxWidth(w, maxWidth)).Render(b.String())
+	s := t.cfg.Styles
+	return t.box.view(s, s.DialogDanger.Width(boxWidth(w, maxWidth)), t.cfg.Body(t.stage), "enter confirms · esc cancels")
 }

@@ -38,9 +38,15 @@ type Token struct {
 // Windows of the join. creation_time is whole seconds while a lease's
 // issue_time has nanoseconds, hence a second either way; an expiry may be
 // read a moment apart on each side, hence two.
+//
+// issueLag is how long after its token a lease may be issued: Vault makes
+// the token, then registers its lease. A token made at 35.9996 s whose
+// lease was issued at 36.0006 s has a creation_time of 35, more than a
+// second before the issue_time (seen on a real Vault under load).
 const (
 	createdSlack = time.Second
 	expiresSlack = 2 * time.Second
+	issueLag     = 250 * time.Millisecond
 )
 
 // Tokens is an index of tokens by creation path, each path's tokens sorted
@@ -91,7 +97,7 @@ func (t *Tokens) Match(leaseID string, issued, expires time.Time) (Token, bool) 
 	}
 	path := strings.TrimSuffix(leaseid.Prefix(leaseID), "/")
 	ts := t.byPath[path]
-	lo, _ := slices.BinarySearchFunc(ts, issued.Add(-createdSlack), func(tok Token, at time.Time) int {
+	lo, _ := slices.BinarySearchFunc(ts, issued.Add(-createdSlack-issueLag), func(tok Token, at time.Time) int {
 		return tok.Created.Compare(at)
 	})
 	hi := lo

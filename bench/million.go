@@ -604,6 +604,9 @@ func (t *term) waitCount(n int, limit time.Duration) (time.Duration, error) {
 type crawled struct {
 	took           time.Duration // from the program's start to "refreshed"
 	sparing, looks int           // looks at the screen that said "sparing Vault", of all
+	// overloaded: the looks whose "sparing Vault" gave Vault's saying it
+	// was overloaded as the reason (the rest: slow answers).
+	overloaded int
 }
 
 // firstCrawl polls the screen every 250 ms until the first crawl is over
@@ -619,6 +622,9 @@ func (t *term) firstCrawl(n int, limit time.Duration) (crawled, error) {
 		c.looks++
 		if strings.Contains(sc, "sparing Vault") {
 			c.sparing++
+			if strings.Contains(sc, "said it is overloaded") {
+				c.overloaded++
+			}
 		}
 		if strings.Contains(sc, "refreshed") && !strings.Contains(sc, "crawling:") {
 			if m := re.FindStringSubmatch(sc); m != nil {

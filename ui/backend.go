@@ -14,6 +14,9 @@ type Backend interface {
 	// Concurrency is the adaptive limit on requests in flight, and its
 	// ceiling (--concurrency).
 	Concurrency() (current, ceiling int)
+	// LimitedByOverload: the limit last fell because Vault said it was
+	// overloaded (429, 502-504, no answer), not because it slowed down.
+	LimitedByOverload() bool
 	Walk(ctx context.Context, prefix string, opt vaultclient.WalkOptions) <-chan vaultclient.Event
 	Lookup(ctx context.Context, id string) (vaultclient.Lease, error)
 	Renew(ctx context.Context, id string, increment time.Duration) (vaultclient.RenewResult, error)

@@ -88,7 +88,11 @@ func (r *root) viewStatus() string {
 		// The adaptive limit backed off: Vault is slow or overloaded (429, 502-504, no answer).
 		// (Idle, nothing is in flight, and the limit does not matter.)
 		// Last, so that it never hides an error.
-		parts = append(parts, s.StatusWarn.Render(fmt.Sprintf("sparing Vault: %d of %d requests in flight", cur, ceiling)))
+		why := "it answers slowly"
+		if c.be.LimitedByOverload() {
+			why = "it said it is overloaded"
+		}
+		parts = append(parts, s.StatusWarn.Render(fmt.Sprintf("sparing Vault: %d of %d requests in flight (%s)", cur, ceiling, why)))
 	}
 	return theme.Fit(strings.Join(parts, s.Dim.Render(" │ ")), c.width)
 }

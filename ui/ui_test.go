@@ -31,6 +31,7 @@ type recorder struct {
 	irrevocable vaultclient.IrrevocableList
 	tokens      []vaultclient.AccessorInfo
 	limit       int                // the adaptive limit it reports; 0: the ceiling
+	overloaded  bool               // the limit fell because Vault said it was overloaded
 	entities    map[string]string  // entity id -> name
 	accessors   []string           // revoked by accessor
 	creations   map[string]float64 // Vault's telemetry; nil: none
@@ -49,6 +50,7 @@ func (r *recorder) Concurrency() (int, int) {
 	}
 	return 16, 16
 }
+func (r *recorder) LimitedByOverload() bool { return r.overloaded }
 func (r *recorder) Walk(ctx context.Context, prefix string, opt vaultclient.WalkOptions) <-chan vaultclient.Event {
 	ch := make(chan vaultclient.Event)
 	close(ch)
@@ -767,8 +769,12 @@ func TestStatusSaysWhenTheLimitBacksOff(t *testing.T) {
 		t.Errorf("idle, the limit does not matter:\n%s", text(m))
 	}
 	m.crawl.full.running = true
-	if !strings.Contains(text(m), "sparing Vault: 3 of 16 requests in flight") {
-		t.Errorf("no word of the lower limit while crawling:\n%s", text(m))
+	if !strings.Contains(text(m), "sparing Vault: 3 of 16 requests in flight (it answers slowly)") {
+		t.Errorf("no word of the lower limit, and why, while crawling:\n%s", text(m))
+	}
+	be.overloaded = true
+	if !strings.Contains(text(m), "sparing Vault: 3 of 16 requests in flight (it said it is overloaded)") {
+		t.Errorf("the bar does not say Vault said it was overloaded:\n%s", text(m))
 	}
 }
 

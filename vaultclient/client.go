@@ -159,6 +159,13 @@ func (c *Client) Overloads() int {
 	return c.limiter.Overloads()
 }
 
+// LimitedByOverload reports whether the adaptive limit last fell because
+// Vault said it was overloaded (429, 502-504, no answer), not because its
+// answers slowed down.
+func (c *Client) LimitedByOverload() bool {
+	return c.limiter != nil && c.limiter.ByOverload()
+}
+
 // WithNamespace is a client like c that sends X-Vault-Namespace: ns (""
 // for the root namespace), with a limit of its own.
 func (c *Client) WithNamespace(ns string) *Client {

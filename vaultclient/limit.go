@@ -38,6 +38,9 @@ type Limiter struct {
 	// caller can tell a limit lowered by overload from one lowered by
 	// latency.
 	overloads int
+	// byOverload: the limit's last fall came from an overload, not from
+	// slow answers.
+	byOverload bool
 
 	// minRTT is the quickest answer of the current and the previous
 	// window: a baseline that follows a server whose speed changes.
@@ -116,7 +119,7 @@ func (l *Limiter) Release(rtt time.Duration, overloaded bool) {
 	if overloaded {
 		l.overloads++
 		if now.Sub(l.lastDrop) >= max(dropSpacing, rtt) {
-			l.limit, l.lastDrop = max(minLimit, l.limit*dropOnLoad), now
+			l.limit, l.lastDrop, l.byOverload = max(minLimit, l.limit*dropOnLoad), now, true
 		}
 		return
 	}
@@ -153,7 +156,7 @@ func (l *Limiter) judge() {
 		if busy >= ownBusyFull {
 			return
 		}
-		l.limit = max(minLimit, l.limit*dropOnQueue)
+		l.limit, l.byOverload = max(minLimit, l.limit*dropOnQueue), false
 		return
 	}
 	l.limit = min(float64(l.max), l.limit+1)
@@ -165,6 +168,14 @@ func (l *Limiter) Overloads() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.overloads
+}
+
+// ByOverload reports whether the limit's last fall came from Vault saying
+// it was overloaded rather than from slow answers.
+func (l *Limiter) ByOverload() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.byOverload
 }
 
 // Limit is the current bound and the ceiling.

@@ -42,6 +42,9 @@ func TestLimiterBacksOffAndRecovers(t *testing.T) {
 	if got := limit(); got != 2 {
 		t.Errorf("after three 429s: limit %d, want 16 halved three times = 2", got)
 	}
+	if !l.ByOverload() || l.Overloads() != 3 {
+		t.Errorf("after three 429s: ByOverload %v, Overloads %d; want true, 3", l.ByOverload(), l.Overloads())
+	}
 	for range 400 { // healthy again: one more per round trip
 		step(time.Millisecond, false)
 	}
@@ -53,6 +56,9 @@ func TestLimiterBacksOffAndRecovers(t *testing.T) {
 	}
 	if got := limit(); got >= 8 {
 		t.Errorf("queueing: limit %d, want well below 16", got)
+	}
+	if l.ByOverload() || l.Overloads() != 3 {
+		t.Errorf("queueing: ByOverload %v, Overloads %d; want false (slow answers lowered it), still 3", l.ByOverload(), l.Overloads())
 	}
 	// Slow for good (a slow Vault, not a queueing one): once the old
 	// baseline has aged out of both windows, 50 ms is the baseline and

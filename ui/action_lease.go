@@ -176,7 +176,7 @@ func (o *renewOp) prepare(c *Common) (level, string) {
 	o.ids = nil
 	for _, id := range asked {
 		reason := "the lease is gone"
-		if l := c.idx.Lease(id); l != nil {
+		if l := c.eng.Index().Lease(id); l != nil {
 			reason = model.RenewBlockReason(l, c.now())
 		}
 		if reason != "" {
@@ -254,7 +254,7 @@ func (o *renewOp) update(r *root, body any) (tea.Cmd, bool) {
 	}
 	var cmds []tea.Cmd
 	if len(renewed) > 0 {
-		cmds = append(cmds, r.lookupCmd(renewed)) // show the new expiry
+		cmds = append(cmds, r.drive(r.c.eng.LookUp(renewed))) // show the new expiry
 	}
 	return tea.Batch(append(cmds, o.summary(r, "renewed", "Renew"))...), true
 }
@@ -275,7 +275,7 @@ func (o *revokeOp) prepare(c *Common) (level, string) {
 	for _, id := range asked {
 		// A lease already gone (shown struck out), or revoked by this
 		// session, is not revoked twice.
-		if l := c.idx.Lease(id); (l == nil || !l.Gone()) && !c.revoked[id] {
+		if l := c.eng.Index().Lease(id); (l == nil || !l.Gone()) && !c.revoked[id] {
 			o.ids = append(o.ids, id)
 		}
 	}
@@ -339,7 +339,7 @@ func revokedStep(r *root, p *perLease, body any, journalName, verb string) (tea.
 	c.journal(journalName, []string{res.id}, "", result)
 	if res.err == nil {
 		c.revoked[res.id] = true
-		c.idx.MarkGone(res.id, c.now())
+		c.eng.Index().MarkGone(res.id, c.now())
 		delete(c.marks, res.id)
 	}
 	return waitStep(r.act.seq, p.ch), false

@@ -46,7 +46,7 @@ type followMsg struct {
 // newPrefixOp captures the prefix the operator is looking at.
 func newPrefixOp(c *Common, force bool) *prefixOp {
 	o := &prefixOp{force: force, prefix: c.prefix, partial: c.crawlRunning()}
-	if n := c.idx.Node(o.prefix); n != nil {
+	if n := c.eng.Index().Node(o.prefix); n != nil {
 		o.count = n.Count()
 	}
 	o.ownToken = c.hasSelf && vaultclient.CoversOwnToken(o.prefix, c.self)
@@ -173,8 +173,8 @@ func (o *prefixOp) update(r *root, body any) (tea.Cmd, bool) {
 			return o.follow(c, seq, time.Second), false
 		}
 		var refresh tea.Cmd
-		if !r.paused { // else the refresh on resume shows what is left
-			refresh = r.startCrawl(true)
+		if !c.eng.Paused() { // else the refresh on resume shows what is left
+			refresh = r.drive(c.eng.Changed())
 		}
 		if msg.remaining > 0 {
 			return tea.Batch(refresh, r.setStatus(lvWarn, "%s: %d leases still listed after 30 min", o.prefix, msg.remaining)), true

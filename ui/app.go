@@ -12,7 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
-	"github.com/leasetop/leasetop/churn"
+	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/dialog"
 	"github.com/leasetop/leasetop/ui/theme"
@@ -64,12 +64,9 @@ type root struct {
 	active  string
 	overlay dialog.Dialog
 
-	crawl  *crawlState
-	hints  growthHints
-	act    *action
-	opSeq  int
-	paused bool     // another context is shown: no polls
-	cmd    *cmdLine // the program's ':' command line, drawn in the footer
+	act   *action
+	opSeq int
+	cmd   *cmdLine // the program's ':' command line, drawn in the footer
 	// unseen says the status was set while another context was shown
 	// (an action that went on there finished): shown again on resume.
 	unseen bool
@@ -102,12 +99,11 @@ func newRoot(be Backend, opt Options) *root {
 	prefix, _ := vaultclient.CleanPrefix(opt.Prefix)
 	opt.Prefix = prefix
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &root{cancel: cancel, help: help.New(), screens: map[string]Screen{}, active: home, crawl: &crawlState{}}
+	r := &root{cancel: cancel, help: help.New(), screens: map[string]Screen{}, active: home}
 	c := &Common{
 		ctx:      ctx,
 		opt:      opt,
 		be:       be,
-		idx:      model.NewIndex(),
 		styles:   theme.New(opt.Dark),
 		keys:     DefaultKeyMap(),
 		spin:     spinner.New(spinner.WithSpinner(busySpinner)),
@@ -117,9 +113,11 @@ func newRoot(be Backend, opt Options) *root {
 		marks:    map[string]bool{},
 		revoked:  map[string]bool{},
 		entities: map[string]string{},
-		churn:    churn.New(time.Minute, 30),
 		host:     r,
 	}
+	// The engine reads the UI's clock, which a test may set later.
+	c.eng = crawl.New(ctx, be, crawl.Options{Prefix: prefix, Refresh: opt.Refresh, Concurrency: opt.Concurrency,
+		Now: c.now, ErrorText: plainError})
 	if opt.ReadOnly {
 		c.keys = c.keys.readOnly(c.readOnlyWhy())
 	}
@@ -140,7 +138,7 @@ func (m Model) Init() tea.Cmd {
 // init starts a context: the crawl, the clock and the side lookups.
 func (r *root) init() tea.Cmd {
 	cmds := []tea.Cmd{
-		r.startCrawl(false),
+		r.drive(r.c.eng.Start()),
 		tickCmd(),
 		r.c.spin.Tick,
 		r.loadMounts(),
@@ -173,7 +171,7 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 		r.help.Styles = help.DefaultStyles(msg.IsDark())
 		return nil
 	case tickMsg:
-		c.idx.PurgeGone(c.now().Add(-goneLinger))
+		c.eng.Index().PurgeGone(c.now().Add(-goneLinger))
 		return tea.Batch(r.broadcast(msg), tickCmd())
 	case spinner.TickMsg:
 		if !r.busy() {
@@ -186,45 +184,8 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 		msg.t.onSorted(msg)
 	case gatherMsg:
 		msg.t.onGather(msg)
-	case walkBatchMsg:
-		return r.onWalkBatch(msg)
-	case lookupsMsg:
-		return r.onLookups(msg)
-	case pollMsg:
-		if msg.gen != r.crawl.gen || !r.crawl.pollable() || r.paused {
-			return nil
-		}
-		if cmd := r.hints.fetch(r); cmd != nil {
-			return cmd // then hintsMsg starts the refresh
-		}
-		return tea.Batch(r.startCrawl(true), c.spin.Tick)
-	case hintsMsg:
-		if msg.gen != r.crawl.gen || !r.crawl.pollable() || r.paused {
-			return nil
-		}
-		r.hints.update(msg.creations, msg.err)
-		return tea.Batch(r.startCrawl(true), c.spin.Tick)
-	case probeMsg:
-		if msg.gen != r.crawl.gen || !r.crawl.pollable() || r.paused {
-			return nil
-		}
-		return r.hints.read(r, msg.gen)
-	case probedMsg:
-		if msg.gen != r.crawl.gen || !r.crawl.pollable() || r.paused || msg.err != nil {
-			return nil // an error here is the next refresh's to find
-		}
-		if r.hints.last == nil && !r.hints.off {
-			r.hints.update(msg.creations, nil) // the first figures: the baseline
-			return nil
-		}
-		if r.hints.probe(msg.creations) != "" {
-			// Leases are being made where no listing looks: refresh now.
-			// No status message: it would hide, for its 8 s, the status
-			// bar's "fastest growth" that this refresh is about to name.
-			r.hints.update(msg.creations, nil)
-			return tea.Batch(r.startCrawl(true), c.spin.Tick)
-		}
-		return nil
+	case crawl.Input:
+		return r.drive(c.eng.Handle(msg))
 	case mountsMsg:
 		if msg.err == nil {
 			c.mounts = msg.mounts
@@ -325,13 +286,6 @@ func (r *root) onKey(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (r *root) refresh() tea.Cmd {
-	if !r.crawl.pollable() {
-		return r.setStatus(lvInfo, "a crawl is already running")
-	}
-	return tea.Batch(r.startCrawl(true), r.c.spin.Tick)
-}
-
 // prompt is the active screen's open footer input, or "".
 func (r *root) prompt() string {
 	if p, ok := r.screen().(prompter); ok {
@@ -355,7 +309,7 @@ func (r *root) showScreen(name string) tea.Cmd { return r.show(name, tea.KeyPres
 
 func (r *root) openDialog(d dialog.Dialog) { r.overlay = d }
 
-func (r *root) crawlRunning() bool { return r.crawl.running() }
+func (r *root) crawlRunning() bool { return r.c.eng.Running() }
 
 func (r *root) quit() tea.Cmd {
 	r.cancel() // the crawl, lookups and actions in flight
@@ -367,7 +321,7 @@ func (r *root) quit() tea.Cmd {
 func (m Model) Busy() bool { return m.busy() }
 
 func (r *root) busy() bool {
-	if r.crawl.running() || (r.act != nil && r.act.running) {
+	if r.c.eng.Running() || (r.act != nil && r.act.running) {
 		return true
 	}
 	b, ok := r.screen().(busy)
@@ -380,7 +334,7 @@ func (r *root) setStatus(lv level, format string, args ...any) tea.Cmd {
 	r.statusLv = lv
 	r.statusSq++
 	seq := r.statusSq
-	if r.paused {
+	if r.c.eng.Paused() {
 		// Not on screen: it fades once seen (resume), not before.
 		r.unseen = true
 		return nil

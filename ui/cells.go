@@ -101,7 +101,7 @@ func fmtCount(n int) string {
 func (c *Common) kvNote(prefix string) string {
 	for _, mt := range c.mounts {
 		if strings.HasPrefix(prefix, mt.Path) && mt.IssuesNoLeases() {
-			if n := c.idx.Node(mt.Path); n != nil && n.Count() > 0 {
+			if n := c.eng.Index().Node(mt.Path); n != nil && n.Count() > 0 {
 				return "" // a dev server's leased KV does issue them
 			}
 			return fmt.Sprintf("%s is a KV v%s mount: KV issues no leases, although its reads show a lease_duration (a refresh hint)", mt.Path, mt.KVVersion)

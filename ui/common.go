@@ -9,7 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/leasetop/leasetop/audit"
-	"github.com/leasetop/leasetop/churn"
+	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/ui/dialog"
@@ -25,10 +25,12 @@ type Common struct {
 	ctx context.Context // cancelled on quit: every Vault call takes it
 	// later holds what a component started while it synced (a big
 	// table's sort): the root sends it on after the step.
-	later  []tea.Cmd
-	opt    Options
-	be     Backend
-	idx    *model.Index
+	later []tea.Cmd
+	opt   Options
+	be    Backend
+	// eng is the crawl: the index, its walks, the churn and the owners
+	// from the audit log.
+	eng    *crawl.Engine
 	styles theme.Styles
 	keys   KeyMap
 	spin   spinner.Model
@@ -50,16 +52,12 @@ type Common struct {
 	marks   map[string]bool
 	revoked map[string]bool
 
-	// owners maps lease ids to who made them, from Vault's audit log.
-	owners *audit.Attribution
 	// tokens is the token store (the owners of token leases), read when
 	// the owners screen is first shown; tokensWhy says why it was not.
 	tokens    *owners.Tokens
 	tokensWhy string
 	// entities names entity ids ("" while unknown or unreadable).
 	entities map[string]string
-	// churn counts the leases each refresh found new or gone, per prefix.
-	churn *churn.Tracker
 
 	host
 }
@@ -100,7 +98,7 @@ const (
 // treeWidth is the left pane's width: the tree, or the radar's panel;
 // wider once refreshes have seen churn, for the growth column.
 func (c *Common) treeWidth() int {
-	if c.churn.Active() {
+	if c.eng.Churn().Active() {
 		return clamp(c.width*32/100+growthWidth, 20, 48+growthWidth)
 	}
 	return clamp(c.width*32/100, 20, 48)
@@ -143,7 +141,7 @@ func (c *Common) missingCap(path string) string {
 // one-minute buckets, so a new minute's empty bucket does not hide a
 // growth until the next refresh records it.
 const (
-	churnWindow  = 5 * time.Minute
+	churnWindow  = crawl.ChurnWindow
 	nowWindow    = 2 * time.Minute
 	churnBuckets = 6
 	growthWidth  = churnBuckets + 8 // " " + sparkline + " %6s"
@@ -169,10 +167,11 @@ func (c *Common) ownerOf(l *model.Lease) (own *audit.Owner, created time.Time, f
 		}
 		return nil, time.Time{}, "no token in the token store matches it", false
 	}
-	if c.owners == nil {
+	owners := c.eng.Owners()
+	if owners == nil {
 		return nil, time.Time{}, "no audit log given", false
 	}
-	if own, created, ok := c.owners.Owner(l.ID()); ok {
+	if own, created, ok := owners.Owner(l.ID()); ok {
 		return own, created, "audit log", true
 	}
 	return nil, time.Time{}, "not in the audit log read so far", false

@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
@@ -64,8 +65,8 @@ func lazyFrame(msg tea.Msg) bool {
 		return false
 	}
 	switch m := rm.msg.(type) {
-	case walkBatchMsg:
-		return !m.done
+	case crawl.Batch:
+		return !m.Done
 	case spinner.TickMsg, gatherMsg:
 		return true
 	}
@@ -141,7 +142,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (r *root) step(msg tea.Msg) tea.Cmd {
 	cmd := r.update(msg)
 	r.screen().Sync()
-	r.crawl.focus.Store(r.c.prefix)
+	r.c.eng.SetFocus(r.c.prefix)
 	if later := r.c.later; len(later) > 0 {
 		r.c.later = nil
 		cmd = tea.Batch(append(later, cmd)...)
@@ -162,31 +163,23 @@ func (a *app) show(r *root) tea.Cmd {
 }
 
 // pause stops the crawl and the polls of a root no longer shown.
-func (r *root) pause() {
-	r.paused = true
-	r.crawl.stop()
-}
+func (r *root) pause() { r.c.eng.Pause() }
 
 // resume shows a root again: its data as it was, and a refresh. What it
 // said while another context was shown (an action's result) is said
 // again, in place of the data's age.
 func (r *root) resume() tea.Cmd {
-	r.paused = false
+	out, full := r.c.eng.Resume()
 	unseen := r.unseen
 	var said tea.Cmd
 	if unseen {
 		r.unseen = false
 		said = r.setStatus(r.statusLv, "%s", r.status) // its fade starts now
 	}
-	if !r.crawl.crawled || r.crawl.lastOK.IsZero() {
-		// Its first crawl was cut short (refreshes may have run beside
-		// it): look every lease up again.
-		return tea.Batch(said, r.startCrawl(false), r.c.spin.Tick)
+	if !full && !unseen {
+		said = r.setStatus(lvInfo, "data from %s; refreshing", r.c.eng.Status().LastOK.Format("15:04:05"))
 	}
-	if !unseen {
-		said = r.setStatus(lvInfo, "data from %s; refreshing", r.crawl.lastOK.Format("15:04:05"))
-	}
-	return tea.Batch(said, r.refresh())
+	return tea.Batch(said, r.drive(out))
 }
 
 // switchTo shows the context name (in namespace ns), opening it the first

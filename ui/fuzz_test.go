@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
@@ -46,10 +47,10 @@ func FuzzUpdate(f *testing.F) {
 				m = refresh(m, gen, b%2 == 1, ev)
 				continue
 			case b < 240:
-				msg = walkBatchMsg{gen: gen, events: []vaultclient.Event{
+				msg = crawl.Batch{Gen: gen, Events: []vaultclient.Event{
 					{Kind: vaultclient.EventVanished, LeaseID: "secret/aws/k1"},
 					{Kind: vaultclient.EventError, Prefix: "secret/", Err: &vaultclient.Error{Kind: vaultclient.Kind(int(b) % 15)}},
-				}, done: b%2 == 0}
+				}, Done: b%2 == 0}
 			case b < 250:
 				seq := 0
 				if m.act != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/internal/faultproxy"
 	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -18,9 +19,7 @@ import (
 // show, counted at a proxy in front of a real Vault.
 func TestEndToEndVaultsFiguresFindGrowthUnderAQuietPrefix(t *testing.T) {
 	relistKnobs(t, 0, 1)
-	oldEvery, oldMin := relistEvery, hintMin
-	relistEvery, hintMin = 1000, 1
-	t.Cleanup(func() { relistEvery, hintMin = oldEvery, oldMin })
+	crawl.DefaultPolicy.RelistEvery, crawl.DefaultPolicy.HintMin = 1000, 1
 
 	env := vaulttest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -66,11 +65,9 @@ func TestEndToEndVaultsFiguresFindGrowthUnderAQuietPrefix(t *testing.T) {
 // proxy).
 func TestEndToEndGrowthStartsARefreshBetweenRefreshes(t *testing.T) {
 	relistKnobs(t, 0, 1)
-	oldEvery, oldMin, oldHint := relistEvery, hintMin, hintEvery
 	// A refresh schedules its reads of the figures up front, one timer
 	// each: a read a second keeps them to 600 a refresh.
-	relistEvery, hintMin, hintEvery = 1000, 1, time.Second
-	t.Cleanup(func() { relistEvery, hintMin, hintEvery = oldEvery, oldMin, oldHint })
+	crawl.DefaultPolicy.RelistEvery, crawl.DefaultPolicy.HintMin, crawl.DefaultPolicy.HintEvery = 1000, 1, time.Second
 
 	env := vaulttest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

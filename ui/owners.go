@@ -300,7 +300,7 @@ func (o *ownersScreen) selected() *owners.Row {
 // revokeOwner captures the ids of every live lease of the owner now: a
 // lease the owner makes after the key press is not revoked.
 func (o *ownersScreen) revokeOwner(r owners.Row) operation {
-	ids := owners.Leases(o.c.idx, o.c.opt.Prefix, o.by, o.source(), r.Key)
+	ids := owners.Leases(o.c.eng.Index(), o.c.opt.Prefix, o.by, o.source(), r.Key)
 	own := o.c.ownTokenLeases(ids)
 	return &ownerRevokeOp{revokeOp: revokeOp{perLease{ids: ids, last: own}}, owner: r, ownToken: own}
 }
@@ -319,7 +319,7 @@ func (o *ownersScreen) source() owners.Source {
 
 // revokeTokens captures the accessors of the owner's tokens now.
 func (o *ownersScreen) revokeTokens(r owners.Row) operation {
-	ids := owners.Leases(o.c.idx, o.c.opt.Prefix, o.by, o.source(), r.Key)
+	ids := owners.Leases(o.c.eng.Index(), o.c.opt.Prefix, o.by, o.source(), r.Key)
 	accessors := o.c.tokens.Accessors(o.by, r.Key)
 	c := o.c
 	return &revokeTokensOp{accessors: accessors, owner: r, tokensWhy: c.tokensWhy, leases: len(ids),
@@ -337,11 +337,11 @@ func (o *ownersScreen) Sync() {
 		o.table.Sync()
 		return
 	}
-	if !o.dirty && o.ver == c.idx.Version() && o.seen == o.entries && now.Sub(o.at) < 5*time.Second {
+	if !o.dirty && o.ver == c.eng.Index().Version() && o.seen == o.entries && now.Sub(o.at) < 5*time.Second {
 		return
 	}
-	o.ver, o.seen, o.at, o.dirty = c.idx.Version(), o.entries, now, false
-	o.rows, o.total = owners.Rollup(c.idx, c.opt.Prefix, o.by, o.source(), now, recentWindow)
+	o.ver, o.seen, o.at, o.dirty = c.eng.Index().Version(), o.entries, now, false
+	o.rows, o.total = owners.Rollup(c.eng.Index(), c.opt.Prefix, o.by, o.source(), now, recentWindow)
 	o.nameEntities()
 	o.cur.Clamp(o.rows, o.visible())
 }
@@ -534,12 +534,7 @@ func (op *ownerRevokeOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, 
 }
 
 // attribution is the audit log's lease → owner map, made on first use.
-func (c *Common) attribution() *audit.Attribution {
-	if c.owners == nil {
-		c.owners = audit.NewAttribution()
-	}
-	return c.owners
-}
+func (c *Common) attribution() *audit.Attribution { return c.eng.Attribution() }
 
 // revokeTokensOp revokes an owner's tokens by accessor: Vault revokes each
 // token, every lease created with it and its child tokens (orphans
@@ -641,7 +636,7 @@ func (op *revokeTokensOp) update(r *root, body any) (tea.Cmd, bool) {
 	}
 	// The cascade removed leases: list again, and read the tokens again.
 	return tea.Batch(r.setStatus(lv, "revoked %d of %s of %s (%d failed); refreshing", len(op.results)-failed, plural(len(op.results), "token"), op.owner.Label, failed),
-		r.startCrawl(true), r.broadcast(tokensRevokedMsg{})), true
+		r.drive(r.c.eng.Changed()), r.broadcast(tokensRevokedMsg{})), true
 }
 
 func (op *revokeTokensOp) progress() string { return op.progressText("revoking tokens") }

@@ -64,7 +64,7 @@ func (r *radar) Sync() {
 		r.rollup = rollup(r.table.rows)
 	}
 	r.partial = nil
-	if n := r.c.idx.Node(r.table.prefix); n != nil && n.Known() < n.Count() {
+	if n := r.c.eng.Index().Node(r.table.prefix); n != nil && n.Known() < n.Count() {
 		line := ttlsKnown(n.Known(), n.Count(), r.c.crawlRunning())
 		r.partial = strings.Split(ansi.Wordwrap(line, r.c.treeWidth()-2, ""), "\n")
 	}

@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/internal/golden"
 	"github.com/leasetop/leasetop/vaultclient"
 )
@@ -28,8 +29,8 @@ func partialTest(t *testing.T, lookups int) Model {
 		}
 		events = append(events, ev)
 	}
-	fakeWalk(m, 1, false)
-	return send(m, walkBatchMsg{gen: 1, events: events})
+	gen := fakeWalk(m, 1, false)
+	return send(m, crawl.Batch{Gen: gen, Events: events})
 }
 
 // rest ends the walk with the lookups partialTest left out.
@@ -44,7 +45,7 @@ func rest(m Model, from int) Model {
 			events = append(events, ev)
 		}
 	}
-	return send(m, walkBatchMsg{gen: 1, events: events, done: true})
+	return send(m, crawl.Batch{Gen: m.c.eng.Gen(false), Events: events, Done: true})
 }
 
 func TestRadarSaysHowManyTTLsAreKnown(t *testing.T) {
@@ -62,7 +63,8 @@ func TestRadarSaysHowManyTTLsAreKnown(t *testing.T) {
 		t.Errorf("once every lease is looked up the line goes:\n%s", text(done))
 	}
 	// The walk ended (a lookup failed, say) with leases still pending.
-	stuck := send(partialTest(t, 3), walkBatchMsg{gen: 1, done: true})
+	m = partialTest(t, 3)
+	stuck := send(m, crawl.Batch{Gen: m.c.eng.Gen(false), Done: true})
 	if out := text(keys(stuck, "e")); !strings.Contains(out, "TTLs known for 3 of 7 leases — the") || !strings.Contains(out, "rest are not looked up yet") {
 		t.Errorf("after the walk, pending leases are still said:\n%s", out)
 	}
@@ -91,8 +93,8 @@ func TestRadarCountsUseThousandsSeparators(t *testing.T) {
 	for i := range ids {
 		ids[i] = fmt.Sprintf("big/%05d", i)
 	}
-	fakeWalk(m, 1, false)
-	m = send(m, walkBatchMsg{gen: 1, events: []vaultclient.Event{
+	gen := fakeWalk(m, 1, false)
+	m = send(m, crawl.Batch{Gen: gen, Events: []vaultclient.Event{
 		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "", Prefixes: []string{"big/"}}},
 		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "big/", LeaseIDs: ids}},
 		{Kind: vaultclient.EventLease, Lease: lease("big/00007", time.Minute, true)},
@@ -100,7 +102,7 @@ func TestRadarCountsUseThousandsSeparators(t *testing.T) {
 	if out := text(keys(m, "e")); !strings.Contains(out, "TTLs known for 1 of 12,345 leases") {
 		t.Errorf("the radar's counts lack separators:\n%s", out)
 	}
-	if got := m.c.idx.Known(); got != 1 || m.c.idx.Len() != 12345 {
-		t.Errorf("index: %d known of %d", got, m.c.idx.Len())
+	if got := m.c.eng.Index().Known(); got != 1 || m.c.eng.Index().Len() != 12345 {
+		t.Errorf("index: %d known of %d", got, m.c.eng.Index().Len())
 	}
 }

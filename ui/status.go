@@ -33,7 +33,7 @@ func (r *root) viewTitle() string {
 	if ns := c.be.Namespace(); ns != "" {
 		parts = append(parts, "ns "+ns)
 	}
-	parts = append(parts, fmt.Sprintf("%d leases", c.idx.Len()))
+	parts = append(parts, fmt.Sprintf("%d leases", c.eng.Index().Len()))
 	if c.opt.ReadOnly {
 		parts = append(parts, s.StatusWarn.Render("READ-ONLY"))
 	}
@@ -44,24 +44,24 @@ func (r *root) viewStatus() string {
 	c := r.c
 	s := c.styles
 	var parts []string
-	cr := r.crawl
+	cr := c.eng.Status()
 	switch {
-	case cr.full.running:
+	case cr.Crawling:
 		// A refresh beside the lookups says nothing here: what it finds
 		// shows as the fastest growth.
-		parts = append(parts, fmt.Sprintf("%s crawling: %d prefixes, %d leases looked up", c.spin.View(), cr.full.stats.Listed, cr.full.stats.Leases))
-	case cr.poll.running:
+		parts = append(parts, fmt.Sprintf("%s crawling: %d prefixes, %d leases looked up", c.spin.View(), cr.Crawl.Listed, cr.Crawl.Leases))
+	case cr.Refreshing:
 		parts = append(parts, c.spin.View()+" refreshing")
-	case !cr.lastOK.IsZero():
-		parts = append(parts, fmt.Sprintf("refreshed %s (%s ago)", cr.lastOK.Format("15:04:05"), age(c.now().Sub(cr.lastOK))))
-		if !cr.restListed.IsZero() {
-			parts = append(parts, s.Dim.Render(fmt.Sprintf("the rest of the tree %s ago", age(c.now().Sub(cr.restListed)))))
+	case !cr.LastOK.IsZero():
+		parts = append(parts, fmt.Sprintf("refreshed %s (%s ago)", cr.LastOK.Format("15:04:05"), age(c.now().Sub(cr.LastOK))))
+		if !cr.RestListed.IsZero() {
+			parts = append(parts, s.Dim.Render(fmt.Sprintf("the rest of the tree %s ago", age(c.now().Sub(cr.RestListed)))))
 		}
 	}
-	if !cr.staleSince.IsZero() || (cr.pollErr != nil && cr.lastOK.IsZero()) {
+	if !cr.StaleSince.IsZero() || (cr.Err != nil && cr.LastOK.IsZero()) {
 		stale := "no data yet"
-		if !cr.staleSince.IsZero() {
-			stale = fmt.Sprintf("STALE: data from %s (%s old)", cr.staleSince.Format("15:04:05"), age(c.now().Sub(cr.staleSince)))
+		if !cr.StaleSince.IsZero() {
+			stale = fmt.Sprintf("STALE: data from %s (%s old)", cr.StaleSince.Format("15:04:05"), age(c.now().Sub(cr.StaleSince)))
 		}
 		parts = append(parts, s.StatusErr.Render(stale))
 	}
@@ -79,9 +79,9 @@ func (r *root) viewStatus() string {
 			st = s.StatusErr
 		}
 		parts = append(parts, st.Render(r.status))
-	} else if cr.pollErr != nil {
-		parts = append(parts, s.StatusErr.Render(plainError(cr.pollErr)))
-	} else if p, rate, ok := c.churn.Fastest(c.now(), nowWindow); ok && rate >= 1 {
+	} else if cr.Err != nil {
+		parts = append(parts, s.StatusErr.Render(plainError(cr.Err)))
+	} else if p, rate, ok := c.eng.Churn().Fastest(c.now(), nowWindow); ok && rate >= 1 {
 		parts = append(parts, s.StatusWarn.Render(fmt.Sprintf("fastest growth: %s %s", shortPrefix(p), perMinute(rate))))
 	}
 	if cur, ceiling := c.be.Concurrency(); cur < ceiling && r.busy() {

@@ -109,18 +109,18 @@ func (t *table) Sync() (changed bool) {
 	// re-sorts a table at most every streamGap; a change of query or
 	// prefix (a key press) is answered at once, and the crawl's end sorts
 	// what it brought.
-	if !t.dirty && t.ver != c.idx.Version() && c.crawlRunning() && (t.sorting || time.Since(t.sortedAt) < streamGap(t.sortTook)) {
+	if !t.dirty && t.ver != c.eng.Index().Version() && c.crawlRunning() && (t.sorting || time.Since(t.sortedAt) < streamGap(t.sortTook)) {
 		t.cur.Clamp(t.rows, t.visible())
 		return t.takeFresh()
 	}
-	if t.dirty || t.ver != c.idx.Version() || (t.window > 0 && !now.Equal(t.at)) {
+	if t.dirty || t.ver != c.eng.Index().Version() || (t.window > 0 && !now.Equal(t.at)) {
 		q := model.Query{Recursive: true, Filter: t.filter, Sort: sortKeys[t.sortIdx], Now: now}
 		if t.window > 0 {
 			q.ExpiringWithin, q.Sort = t.window, model.BySoonestExpiry
 		}
 		start := time.Now()
-		g := c.idx.Gather(prefix, q)
-		t.ver, t.prefix, t.at, t.dirty = c.idx.Version(), prefix, now, false
+		g := c.eng.Index().Gather(prefix, q)
+		t.ver, t.prefix, t.at, t.dirty = c.eng.Index().Version(), prefix, now, false
 		if t.sortTook >= slowSort {
 			// The last sort was long: this one is gathered in steps and
 			// sorted in the background, and the rows on screen stay
@@ -480,7 +480,7 @@ func (t *table) emptyText() string {
 func detailDialog(c *Common, id string) dialog.Dialog {
 	return &dialog.Text{Styles: c.styles, Render: func(w, h int) string {
 		s := c.styles
-		l := c.idx.Lease(id)
+		l := c.eng.Index().Lease(id)
 		if l == nil {
 			return id + "\n\n" + s.DialogHint.Render("The lease is gone from Vault. esc closes")
 		}
@@ -514,7 +514,7 @@ func detailDialog(c *Common, id string) dialog.Dialog {
 			if name := c.entities[own.EntityID]; name != "" {
 				lines = append(lines, row("entity", name))
 			}
-		} else if c.owners != nil || c.tokens != nil {
+		} else if c.eng.Owners() != nil || c.tokens != nil {
 			lines = append(lines, row("made by", "unknown: "+from))
 		}
 		if l.IsToken() {

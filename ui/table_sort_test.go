@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/internal/goroutines"
 	"github.com/leasetop/leasetop/vaultclient"
 )
@@ -72,10 +73,10 @@ func TestALongSortRunsOffTheKeyPath(t *testing.T) {
 	}
 	// The crawl ends: its data is sorted at once (the sort was quick
 	// after all): every lease, by id.
-	m = send(m, walkBatchMsg{gen: 2, done: true})
+	m = send(m, crawl.Batch{Gen: m.c.eng.Gen(false), Done: true})
 	got := ids(tb.rows)
-	if !slices.IsSortedFunc(got, strings.Compare) || len(got) != m.c.idx.Len() {
-		t.Errorf("after the sort came back the rows are %v, want the index's %d leases by id", got, m.c.idx.Len())
+	if !slices.IsSortedFunc(got, strings.Compare) || len(got) != m.c.eng.Index().Len() {
+		t.Errorf("after the sort came back the rows are %v, want the index's %d leases by id", got, m.c.eng.Index().Len())
 	}
 	if strings.Contains(text(m), "sorting…") {
 		t.Error("still says sorting after the rows came back")
@@ -92,10 +93,10 @@ func TestCrawlBatchesRedrawAtMostEveryFrameEvery(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{})
 	first := m.View().Content
 	batch := func(done bool, ids ...string) tea.Msg {
-		m.crawl.full.running = true
-		return rootMsg{r: m.root, msg: walkBatchMsg{gen: m.crawl.full.gen, events: []vaultclient.Event{
+		gen := fakeWalk(m, 2, false)
+		return rootMsg{r: m.root, msg: crawl.Batch{Gen: gen, Events: []vaultclient.Event{
 			{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "secret/aws/", LeaseIDs: append([]string{"secret/aws/k1", "secret/aws/k2"}, ids...)}},
-		}, done: done}}
+		}, Done: done}}
 	}
 	m = send(m, batch(false, "secret/aws/k3"))
 	m.app.frameAt = time.Now().Add(time.Hour) // the last frame: just now
@@ -167,13 +168,13 @@ func TestALongGatheringTakesStepsBetweenKeys(t *testing.T) {
 		}
 		steps++
 	}
-	if steps < m.c.idx.Len()/2-1 || moved == 0 {
-		t.Errorf("%d steps of two leases for %d leases, and the cursor moved %d times between them", steps, m.c.idx.Len(), moved)
+	if steps < m.c.eng.Index().Len()/2-1 || moved == 0 {
+		t.Errorf("%d steps of two leases for %d leases, and the cursor moved %d times between them", steps, m.c.eng.Index().Len(), moved)
 	}
 	m, _ = update(t, m, jobs[0])
 	got := ids(tb.rows)
-	if len(got) != m.c.idx.Len() || slices.Equal(got, before) || strings.Contains(text(m), "sorting…") {
-		t.Errorf("after the gathering and the sort: %d rows (index %d), same order %v, title:\n%s", len(got), m.c.idx.Len(), slices.Equal(got, before), text(m))
+	if len(got) != m.c.eng.Index().Len() || slices.Equal(got, before) || strings.Contains(text(m), "sorting…") {
+		t.Errorf("after the gathering and the sort: %d rows (index %d), same order %v, title:\n%s", len(got), m.c.eng.Index().Len(), slices.Equal(got, before), text(m))
 	}
 }
 

@@ -69,11 +69,11 @@ func newTree(c *Common) *tree {
 func (t *tree) Sync() {
 	c := t.c
 	start := c.opt.Prefix
-	for t.cur.Sel != start && c.idx.Node(t.cur.Sel) == nil && c.idx.Node(start) != nil {
+	for t.cur.Sel != start && c.eng.Index().Node(t.cur.Sel) == nil && c.eng.Index().Node(start) != nil {
 		t.cur.Sel = leaseid.Parent(t.cur.Sel)
 	}
 	c.prefix = t.cur.Sel
-	root := c.idx.Node(start)
+	root := c.eng.Index().Node(start)
 	t.rows = append(t.rows[:0], treeRow{path: start, node: root})
 	if root != nil {
 		var walk func(path string, depth int)
@@ -112,7 +112,7 @@ func (t *tree) handleKey(k tea.KeyPressMsg) (handled, toTable bool) {
 	case isMove:
 		t.move(delta)
 	case key.Matches(k, keys.Expand):
-		n := c.idx.Node(sel)
+		n := c.eng.Index().Node(sel)
 		if n == nil || len(n.Children()) == 0 {
 			return true, true
 		}
@@ -155,25 +155,25 @@ func (t *tree) children(path string) []*model.Node {
 	c := t.c
 	switch t.sort {
 	case sortByCount:
-		return c.idx.Children(path, model.ByCount)
+		return c.eng.Index().Children(path, model.ByCount)
 	case sortByGrowth:
-		ns := c.idx.Children(path, model.ByCount)
+		ns := c.eng.Index().Children(path, model.ByCount)
 		now := c.now()
 		g := make(map[*model.Node]float64, len(ns))
 		for _, n := range ns {
-			g[n] = c.churn.Growth(n.Path(), now, churnWindow)
+			g[n] = c.eng.Churn().Growth(n.Path(), now, churnWindow)
 		}
 		slices.SortStableFunc(ns, func(a, b *model.Node) int { return cmp.Compare(g[b], g[a]) })
 		return ns
 	}
-	return c.idx.Children(path, model.ByName)
+	return c.eng.Index().Children(path, model.ByName)
 }
 
 // growthCell is a prefix's churn: a sparkline of its net growth per
 // minute and its rate ("+1.2k/m"), or blanks when nothing changed.
 func (c *Common) growthCell(prefix string, now time.Time) string {
-	spark := churn.Sparkline(c.churn.Spark(prefix, now, churnBuckets))
-	g := c.churn.Growth(prefix, now, churnWindow)
+	spark := churn.Sparkline(c.eng.Churn().Spark(prefix, now, churnBuckets))
+	g := c.eng.Churn().Growth(prefix, now, churnWindow)
 	return spark + fmt.Sprintf(" %6s", perMinute(g))
 }
 
@@ -222,7 +222,7 @@ func (t *tree) view(focused bool) string {
 			}
 		}
 		right := fmt.Sprintf(" %s%6d %7s", errMark, count, soon)
-		if c.churn.Active() {
+		if c.eng.Churn().Active() {
 			right += " " + c.growthCell(r.path, now)
 		}
 		left := strings.Repeat("  ", max(r.depth-1, 0)) + marker + name

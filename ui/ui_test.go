@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/internal/golden"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/dialog"
@@ -172,27 +173,31 @@ func newTest(t *testing.T, be Backend, opt Options) Model {
 	return m
 }
 
-// refresh feeds events as one whole crawl (gen) would, as startCrawl
-// sets it up but without a backend.
+// refresh feeds events as one whole walk would (the first crawl, or a
+// refresh if poll); gen only names the walk for the reader.
 func refresh(m Model, gen int, poll bool, events []vaultclient.Event) Model {
-	fakeWalk(m, gen, poll)
-	return send(m, walkBatchMsg{gen: gen, poll: poll, events: events, done: true})
+	gen = fakeWalk(m, gen, poll)
+	return send(m, crawl.Batch{Gen: gen, Poll: poll, Events: events, Done: true})
 }
 
-// stream feeds events as one batch of a crawl (gen) that goes on, or, if
-// done, ends with it.
+// stream feeds events as one batch of a walk that goes on, or, if done,
+// ends with it.
 func stream(m Model, gen int, poll bool, events []vaultclient.Event, done bool) Model {
-	fakeWalk(m, gen, poll)
-	return send(m, walkBatchMsg{gen: gen, poll: poll, events: events, done: done})
+	gen = fakeWalk(m, gen, poll)
+	return send(m, crawl.Batch{Gen: gen, Poll: poll, Events: events, Done: done})
 }
 
-// fakeWalk marks a walk (gen) as started, the first crawl or a refresh
-// (poll), as startCrawl does but without a backend.
-func fakeWalk(m Model, gen int, poll bool) {
-	cr := m.crawl
-	w := cr.run(poll)
-	cr.gen = gen
-	w.gen, w.running, w.started, w.stats, w.fresh = gen, true, m.c.now(), m.newStats(poll), nil
+// fakeWalk starts a walk on the engine, the first crawl or a refresh
+// (poll, cutting short one under way), and returns the number its batches
+// carry: the recorder's walk sends nothing, the test sends the batches
+// (gen is the number the test had in mind, for the reader).
+func fakeWalk(m Model, gen int, poll bool) int {
+	if poll {
+		m.c.eng.Changed()
+	} else {
+		m.c.eng.Start()
+	}
+	return m.c.eng.Gen(poll)
 }
 
 // rows are the lease table rows of the active screen.
@@ -559,7 +564,7 @@ func drain(m Model, cmd tea.Cmd) Model {
 				inner = rm.msg
 			}
 			switch inner.(type) {
-			case tickMsg, pollMsg, statusExpiredMsg:
+			case tickMsg, crawl.PollDue, statusExpiredMsg:
 				continue // the clock is fixed; a poll would start a crawl
 			}
 			next, more := m.Update(msg)
@@ -768,7 +773,7 @@ func TestStatusSaysWhenTheLimitBacksOff(t *testing.T) {
 	if strings.Contains(text(m), "sparing Vault") {
 		t.Errorf("idle, the limit does not matter:\n%s", text(m))
 	}
-	m.crawl.full.running = true
+	fakeWalk(m, 2, false)
 	if !strings.Contains(text(m), "sparing Vault: 3 of 16 requests in flight (it answers slowly)") {
 		t.Errorf("no word of the lower limit, and why, while crawling:\n%s", text(m))
 	}
@@ -849,4 +854,13 @@ func TestSlowSortsAreSpreadOutWhileDataStreams(t *testing.T) {
 	if m = send(m, job()); len(rows(m)) != 8 {
 		t.Errorf("after the key's sort: %d rows, want 8", len(rows(m)))
 	}
+}
+
+// relistKnobs sets the refresh budget for one test; the test's other
+// changes to crawl.DefaultPolicy are undone with it.
+func relistKnobs(t *testing.T, floor, cheap int) {
+	t.Helper()
+	old := crawl.DefaultPolicy
+	crawl.DefaultPolicy.RelistFloor, crawl.DefaultPolicy.RelistCheap = floor, cheap
+	t.Cleanup(func() { crawl.DefaultPolicy = old })
 }

@@ -1,4 +1,4 @@
-package ui
+package crawl
 
 import (
 	"slices"
@@ -9,51 +9,6 @@ import (
 	"github.com/leasetop/leasetop/model"
 )
 
-// What a refresh re-lists. Nothing cheaper than a LIST says whether a
-// prefix changed, and a LIST costs Vault a pass over the prefix's whole
-// subtree in its storage: the root of a million leases costs what the
-// million do (95 ms of Vault's time at 200,000 here), however few keys it
-// returns, and each request costs a little more (relistRequest). So a
-// refresh spends a budget counted in subtree sizes and requests, and its
-// walk starts at the prefixes it chose, not at the top: prefixes never
-// listed or nearly empty, prefixes growing lately by themselves (where an
-// explosion is, followed at every refresh), every mount where Vault's
-// telemetry says leases were made that no listing found (growthHints:
-// listed whole, which finds new prefixes too), the selection's subtree
-// when it fits (new leases there show at once), and then the rest oldest
-// first, as much as the budget allows, the oldest beyond it once it has
-// waited relistEvery refreshes per budget it costs. Under relistFloor
-// leases a refresh lists the whole tree, as it always did.
-var (
-	// relistFloor is the budget's least, in leases per refresh.
-	relistFloor = 50_000
-	// relistShare is the budget's share of the tree per refresh: at a
-	// million leases 50,000 (bench figure 15 measures what that costs).
-	relistShare = 0.05
-	// relistCheap: a prefix holding fewer leases than this (its whole
-	// subtree) is listed at every refresh.
-	relistCheap = 64
-	// relistHot: a prefix whose leases grew by this many a minute or more
-	// (net, over the churn window, and not only through a child) is
-	// listed at every refresh. Steady churn, as many made as gone, is not
-	// growth.
-	relistHot = 60.0
-)
-
-// relistEvery bounds, in refresh intervals, how long a prefix that costs
-// no more than the budget goes without a listing; one that costs k
-// budgets waits k times as long (a variable for tests).
-var relistEvery = 20
-
-// relistRequest is what one LIST costs Vault beyond its subtree, as a
-// share of the leases Vault holds: Vault keeps a timer per lease, and
-// each request's deadlines cost it a pass over the runtime's timer heap
-// (runtime.(*timers).adjust was most of an idle Vault's CPU at 300,000
-// leases), so at a million a request costs about 3 ms, as much as
-// listing 3,000 leases. Counting it makes a refresh list a few prefixes,
-// not a hundred small ones.
-var relistRequest = 0.003
-
 // relistPlan decides, before a refresh, what it lists (see above). A
 // LIST costs Vault a pass over the prefix's whole subtree in its storage
 // (a branch over a million leases costs what the million do), so each
@@ -63,22 +18,22 @@ var relistRequest = 0.003
 // only what is computed here. restListed is the oldest listing among the
 // prefixes left alone that hold leases of their own (zero when none
 // does); nil roots and skip mean the whole tree.
-func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed time.Time) {
-	c := r.c
-	if c.opt.Refresh <= 0 {
+func (e *Engine) relistPlan() (roots []string, skip func(string) bool, restListed time.Time) {
+	pol, idx := e.pol, e.idx
+	if e.opt.Refresh <= 0 {
 		return nil, nil, time.Time{}
 	}
-	start := c.idx.Node(c.opt.Prefix)
+	start := idx.Node(e.opt.Prefix)
 	if start == nil {
 		return nil, nil, time.Time{}
 	}
-	if c.idx.Len() <= relistFloor {
+	if idx.Len() <= pol.RelistFloor {
 		return nil, nil, time.Time{} // the whole tree costs little
 	}
-	focus, now := c.prefix, c.now()
-	budget := max(relistFloor, int(relistShare*float64(c.idx.Len())))
-	req := int(relistRequest * float64(c.idx.Len()))
-	stale := time.Duration(relistEvery) * c.opt.Refresh
+	focus, now := e.Focus(), e.now()
+	budget := max(pol.RelistFloor, int(pol.RelistShare*float64(idx.Len())))
+	req := int(pol.RelistRequest * float64(idx.Len()))
+	stale := time.Duration(pol.RelistEvery) * e.opt.Refresh
 
 	list := map[string]bool{} // listed alone
 	var whole []string        // listed with everything under them
@@ -90,20 +45,20 @@ func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed 
 			spent += cost(n)
 		}
 	}
-	growing := func(n *model.Node) bool { return c.churn.Growth(n.Path(), now, churnWindow) >= relistHot }
+	growing := func(n *model.Node) bool { return e.churn.Growth(n.Path(), now, ChurnWindow) >= pol.RelistHot }
 	var rest []*model.Node
 	var visit func(n *model.Node)
 	visit = func(n *model.Node) {
 		p := n.Path()
 		switch {
 		case !n.Listed() || n.ListedAt().IsZero(),
-			n.Count() < relistCheap,
+			n.Count() < pol.RelistCheap,
 			// growing, itself rather than through a child (its ancestors
 			// grow too, and each costs its whole subtree)
 			growing(n) && !slices.ContainsFunc(n.Children(), growing):
 			take(n)
-		case r.hints.covers(p): // Vault made leases there that no listing found
-			if !r.hints.covers(leaseid.Parent(p)) || p == start.Path() {
+		case e.hints.covers(p): // Vault made leases there that no listing found
+			if !e.hints.covers(leaseid.Parent(p)) || p == start.Path() {
 				whole = append(whole, p)
 				spent += cost(n)
 			}
@@ -115,7 +70,7 @@ func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed 
 		}
 	}
 	visit(start)
-	if f := c.idx.Node(focus); f != nil && cost(f) <= budget {
+	if f := idx.Node(focus); f != nil && cost(f) <= budget {
 		whole = append(whole, focus) // new leases under the selection show at once
 		spent += cost(f)
 	}
@@ -129,13 +84,13 @@ func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed 
 	}
 	// The rest, oldest first, while the budget lasts; the oldest due goes
 	// even beyond it (a prefix bigger than the budget would wait forever
-	// otherwise): due once it has waited relistEvery refreshes for each
+	// otherwise): due once it has waited RelistEvery refreshes for each
 	// budget it costs, so that the branches over the whole tree (at a
 	// million leases a LIST of the root costs Vault 0.6 s) come round
 	// as rarely as their cost is large. The first crawl listed
 	// everything at once: taking it in turns spreads that out for good,
 	// where listing all that is stale would list the whole tree again
-	// every relistEvery refreshes.
+	// every RelistEvery refreshes.
 	slices.SortFunc(rest, func(a, b *model.Node) int { return a.ListedAt().Compare(b.ListedAt()) })
 	tookRest, leftAlone := false, false
 	for _, n := range rest {

@@ -1,13 +1,10 @@
-package ui
+package crawl
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"strings"
 	"time"
-
-	tea "charm.land/bubbletea/v2"
 
 	"github.com/leasetop/leasetop/vaultclient"
 )
@@ -27,43 +24,12 @@ type growthHints struct {
 	found map[string]int     // new leases the listings found since, per mount
 	usual map[string]float64 // the usual gap per refresh (a moving average)
 	hot   []string           // mounts this refresh re-lists whole
+	min   float64            // the least gap worth a re-listing (Policy.HintMin)
 }
-
-// hintMin is the least gap, in leases per refresh, worth a re-listing.
-var hintMin = 100.0
 
 // hintTimeout bounds the read of the figures: a refresh never waits long
 // for a hint.
 const hintTimeout = 5 * time.Second
-
-type hintsMsg struct {
-	gen       int
-	creations map[string]float64
-	err       error
-}
-
-// fetch reads the creations, then the refresh starts (onHints).
-func (h *growthHints) fetch(r *root) tea.Cmd {
-	be, gen := r.c.be, r.crawl.gen
-	if be.Namespace() != "" {
-		h.off = true // the figures are the root namespace's
-	}
-	if h.off {
-		return nil
-	}
-	return readCreations(r, func(n map[string]float64, err error) tea.Msg { return hintsMsg{gen: gen, creations: n, err: err} })
-}
-
-// readCreations reads Vault's lease figures within hintTimeout, off the
-// update loop, and answers with the message answer makes of them.
-func readCreations(r *root, answer func(map[string]float64, error) tea.Msg) tea.Cmd {
-	ctx, be := r.c.ctx, r.c.be
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, hintTimeout)
-		defer cancel()
-		return answer(be.LeaseCreations(ctx))
-	}
-}
 
 // update takes a refresh's figures and decides which mounts it re-lists.
 func (h *growthHints) update(creations map[string]float64, err error) {
@@ -115,7 +81,7 @@ func (h *growthHints) gap(m string, n float64) (gap float64, ok bool) {
 
 // news reports whether a gap is worth a re-listing.
 func (h *growthHints) news(m string, gap float64) bool {
-	return gap >= max(hintMin, 3*h.usual[m])
+	return gap >= max(h.min, 3*h.usual[m])
 }
 
 // probe looks at figures read between refreshes, changing nothing, and
@@ -132,50 +98,6 @@ func (h *growthHints) probe(creations map[string]float64) string {
 		}
 	}
 	return hot
-}
-
-// A refresh also reads the figures every hintEvery in between (a 26 KB
-// read), and starts at once when one shows news: growth under a quiet
-// prefix is then found within hintEvery or so of its start, not up to two
-// refresh intervals later.
-var hintEvery = 5 * time.Second
-
-// probeMsg asks for figures between refreshes; probedMsg brings them.
-type probeMsg struct{ gen int }
-
-type probedMsg struct {
-	gen       int
-	creations map[string]float64
-	err       error
-}
-
-// probes are the reads between this refresh and the next, one a
-// hintEvery; none when the refresh interval is short anyway.
-func (h *growthHints) probes(gen int, refresh time.Duration) []tea.Cmd {
-	if h.off || hintEvery <= 0 {
-		return nil
-	}
-	var cmds []tea.Cmd
-	for at := hintEvery; at+hintEvery/2 < refresh; at += hintEvery {
-		cmds = append(cmds, tea.Tick(at, func(time.Time) tea.Msg { return probeMsg{gen: gen} }))
-	}
-	return cmds
-}
-
-// baseline reads the first figures when the first crawl's counts are in,
-// so that the first refresh already compares: made since the counts,
-// found by its listings. Taken at the first refresh instead, they would
-// name an explosion under a prefix it left alone only at the second.
-func (h *growthHints) baseline(r *root) tea.Cmd {
-	if h.off || h.last != nil || r.c.be.Namespace() != "" {
-		return nil
-	}
-	return h.read(r, r.crawl.gen)
-}
-
-// read reads the figures between refreshes.
-func (h *growthHints) read(r *root, gen int) tea.Cmd {
-	return readCreations(r, func(n map[string]float64, err error) tea.Msg { return probedMsg{gen: gen, creations: n, err: err} })
 }
 
 // saw counts new leases a listing found, under the mount it belongs to.

@@ -183,7 +183,7 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 	case sortedMsg:
 		msg.t.onSorted(msg)
 	case gatherMsg:
-		msg.t.onGather(msg)
+		return msg.t.onGather(msg)
 	case crawl.Input:
 		return r.drive(c.eng.Handle(msg))
 	case mountsMsg:

@@ -186,14 +186,15 @@ func keyFrame(m Model, k string) Model {
 // the end, as the program's messages would, and draws the frame.
 func finishSort(b *testing.B, m Model) {
 	tb := m.screen().(*browser).table
+	var job tea.Cmd
 	for tb.sorting {
 		switch {
 		case tb.gather != nil:
-			tb.onGather(gatherMsg{t: tb, seq: tb.seq})
-		case len(m.c.later) > 0:
-			job := m.c.later[len(m.c.later)-1]
-			m.c.later = nil
-			if msg, ok := job().(sortedMsg); ok {
+			job = tb.onGather(gatherMsg{t: tb, seq: tb.seq})
+		case job != nil:
+			msg := job()
+			job = nil
+			if msg, ok := msg.(sortedMsg); ok {
 				tb.onSorted(msg)
 			}
 		default:
@@ -202,12 +203,10 @@ func finishSort(b *testing.B, m Model) {
 			// sent the sort with its own command, which keys drops: start
 			// it again to hold it.
 			tb.dirty = true
-			tb.Sync()
-			if len(m.c.later) == 0 {
+			if _, job = tb.Sync(); job == nil {
 				b.Fatal("a background sort started no job")
 			}
 		}
 	}
-	m.c.later = nil
 	_ = m.render()
 }

@@ -18,9 +18,10 @@ func newBrowser(c *Common) Screen {
 	return &browser{c: c, tree: newTree(c), table: newTable(c)}
 }
 
-func (b *browser) Sync() {
+func (b *browser) Sync() tea.Cmd {
 	b.tree.Sync()
-	b.table.Sync()
+	_, cmd := b.table.Sync()
+	return cmd
 }
 
 func (b *browser) Prompt() string {

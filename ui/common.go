@@ -23,11 +23,8 @@ import (
 // components hold a pointer to it.
 type Common struct {
 	ctx context.Context // cancelled on quit: every Vault call takes it
-	// later holds what a component started while it synced (a big
-	// table's sort): the root sends it on after the step.
-	later []tea.Cmd
-	opt   Options
-	be    Backend
+	opt Options
+	be  Backend
 	// eng is the crawl: the index, its walks, the churn and the owners
 	// from the audit log.
 	eng    *crawl.Engine

@@ -141,13 +141,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // brought up to date, so View never sorts.
 func (r *root) step(msg tea.Msg) tea.Cmd {
 	cmd := r.update(msg)
-	r.screen().Sync()
+	synced := r.screen().Sync()
 	r.c.eng.SetFocus(r.c.prefix)
-	if later := r.c.later; len(later) > 0 {
-		r.c.later = nil
-		cmd = tea.Batch(append(later, cmd)...)
-	}
-	return cmd
+	return tea.Batch(synced, cmd)
 }
 
 // show makes r the root on screen; the one it replaces stops polling and

@@ -72,7 +72,10 @@ func (v *irrevocable) load() tea.Cmd {
 	})
 }
 
-func (v *irrevocable) Sync() { v.cur.Clamp(v.rows, v.c.paneRows()-2) }
+func (v *irrevocable) Sync() tea.Cmd {
+	v.cur.Clamp(v.rows, v.c.paneRows()-2)
+	return nil
+}
 
 func (v *irrevocable) Update(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {

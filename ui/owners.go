@@ -47,10 +47,6 @@ type ownersScreen struct {
 	// themselves are in Common, for the lease detail too)
 	tokensState string
 
-	// pending are commands Sync started (it cannot return them): the next
-	// Update sends them.
-	pending []tea.Cmd
-
 	// what rows were computed from
 	ver   uint64
 	seen  int64
@@ -178,16 +174,6 @@ func (o *ownersScreen) Prompt() string {
 }
 
 func (o *ownersScreen) Update(msg tea.Msg) (tea.Cmd, bool) {
-	if len(o.pending) > 0 {
-		cmds := o.pending
-		o.pending = nil
-		cmd, handled := o.update(msg)
-		return tea.Batch(append(cmds, cmd)...), handled
-	}
-	return o.update(msg)
-}
-
-func (o *ownersScreen) update(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
 	case auditMsg:
 		if msg.done {
@@ -330,20 +316,20 @@ func (o *ownersScreen) visible() int { return o.c.paneRows() - 4 }
 
 // Sync regroups when the index, the attribution or the grouping changed,
 // and every few seconds, since "new in the last 5 minutes" moves.
-func (o *ownersScreen) Sync() {
+func (o *ownersScreen) Sync() tea.Cmd {
 	c := o.c
 	now := c.now()
 	if o.open != nil {
-		o.table.Sync()
-		return
+		_, cmd := o.table.Sync()
+		return cmd
 	}
 	if !o.dirty && o.ver == c.eng.Index().Version() && o.seen == o.entries && now.Sub(o.at) < 5*time.Second {
-		return
+		return nil
 	}
 	o.ver, o.seen, o.at, o.dirty = c.eng.Index().Version(), o.entries, now, false
 	o.rows, o.total = owners.Rollup(c.eng.Index(), c.opt.Prefix, o.by, o.source(), now, recentWindow)
-	o.nameEntities()
 	o.cur.Clamp(o.rows, o.visible())
+	return o.nameEntities()
 }
 
 // entitiesMsg names entities: id -> "name (alias mount alias, …)", or ""
@@ -351,9 +337,8 @@ func (o *ownersScreen) Sync() {
 type entitiesMsg map[string]string
 
 // nameEntities asks Vault, once per entity, for the names of the entities
-// on screen. It runs from Sync, so it queues its command for the next
-// Update through pending.
-func (o *ownersScreen) nameEntities() {
+// on screen.
+func (o *ownersScreen) nameEntities() tea.Cmd {
 	c := o.c
 	var ids []string
 	for _, r := range o.rows {
@@ -365,10 +350,10 @@ func (o *ownersScreen) nameEntities() {
 		}
 	}
 	if len(ids) == 0 {
-		return
+		return nil
 	}
 	ctx, be := c.ctx, c.be
-	o.pending = append(o.pending, func() tea.Msg {
+	return func() tea.Msg {
 		out := entitiesMsg{}
 		for _, id := range ids {
 			e, err := be.Entity(ctx, id)
@@ -386,7 +371,7 @@ func (o *ownersScreen) nameEntities() {
 			out[id] = name
 		}
 		return out
-	})
+	}
 }
 
 // label is a row's label with its entity named, when Vault named it.

@@ -58,8 +58,9 @@ func (r *radar) Prompt() string {
 	return ""
 }
 
-func (r *radar) Sync() {
-	if r.table.Sync() || r.buckets == nil {
+func (r *radar) Sync() tea.Cmd {
+	changed, cmd := r.table.Sync()
+	if changed || r.buckets == nil {
 		r.buckets = timeline(r.table.rows, r.c.now(), r.table.window)
 		r.rollup = rollup(r.table.rows)
 	}
@@ -68,6 +69,7 @@ func (r *radar) Sync() {
 		line := ttlsKnown(n.Known(), n.Count(), r.c.crawlRunning())
 		r.partial = strings.Split(ansi.Wordwrap(line, r.c.treeWidth()-2, ""), "\n")
 	}
+	return cmd
 }
 
 // ttlsKnown says that only known of total leases have been looked up, so

@@ -13,8 +13,10 @@ type Screen interface {
 	// was the screen's, so the root does not act on it as well.
 	Update(msg tea.Msg) (cmd tea.Cmd, handled bool)
 	// Sync brings what the screen draws up to date with the index and the
-	// clock. The root calls it after every message, so View never sorts.
-	Sync()
+	// clock, and returns the work that takes longer (a big table's sort, a
+	// lookup of names). The root calls it after every message, so View
+	// never sorts.
+	Sync() tea.Cmd
 	// View draws the body.
 	View() string
 	// KeyActions are the keys the screen answers (k9s's KeyActions): the

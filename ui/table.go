@@ -93,8 +93,8 @@ func newTable(c *Common) *table {
 
 // Sync recomputes the rows when the index, the prefix, the query or (for
 // the radar, whose window moves with the clock) the time changed, and
-// reports whether it did.
-func (t *table) Sync() (changed bool) {
+// reports whether it did; cmd is the next step of a background sort.
+func (t *table) Sync() (changed bool, cmd tea.Cmd) {
 	c := t.c
 	now := c.now()
 	prefix := t.root()
@@ -111,7 +111,7 @@ func (t *table) Sync() (changed bool) {
 	// what it brought.
 	if !t.dirty && t.ver != c.eng.Index().Version() && c.crawlRunning() && (t.sorting || time.Since(t.sortedAt) < streamGap(t.sortTook)) {
 		t.cur.Clamp(t.rows, t.visible())
-		return t.takeFresh()
+		return t.takeFresh(), nil
 	}
 	if t.dirty || t.ver != c.eng.Index().Version() || (t.window > 0 && !now.Equal(t.at)) {
 		q := model.Query{Recursive: true, Filter: t.filter, Sort: sortKeys[t.sortIdx], Now: now}
@@ -127,22 +127,22 @@ func (t *table) Sync() (changed bool) {
 			// until it is done.
 			t.seq++
 			t.sorting, t.gather, t.gatherTook = true, g, 0
-			t.gatherStep()
+			cmd := t.gatherStep()
 			t.cur.Clamp(t.rows, t.visible())
-			return t.takeFresh()
+			return t.takeFresh(), cmd
 		}
 		g.Step(-1)
 		t.setRows(g.Sort(), time.Since(start))
 		changed = true
 	}
 	t.cur.Clamp(t.rows, t.visible())
-	return t.takeFresh() || changed
+	return t.takeFresh() || changed, nil
 }
 
 // gatherStep reads the awaited gathering for about gatherSlice, then asks
 // for the next step or, when all is read, for the sort. Messages waiting
 // (keys) are handled between steps: a million rows take about ten.
-func (t *table) gatherStep() {
+func (t *table) gatherStep() tea.Cmd {
 	start := time.Now()
 	g, seq := t.gather, t.seq
 	done := g.Step(gatherBudget)
@@ -152,23 +152,23 @@ func (t *table) gatherStep() {
 	t.gatherTook += time.Since(start)
 	gathered := t.gatherTook
 	if !done {
-		t.c.later = append(t.c.later, func() tea.Msg { return gatherMsg{t: t, seq: seq} })
-		return
+		return func() tea.Msg { return gatherMsg{t: t, seq: seq} }
 	}
 	t.gather = nil
-	t.c.later = append(t.c.later, func() tea.Msg {
+	return func() tea.Msg {
 		start := time.Now()
 		rows := g.Sort()
 		return sortedMsg{t: t, seq: seq, rows: rows, took: gathered + time.Since(start)}
-	})
+	}
 }
 
 // onGather takes the next step of a gathering, if it is still the one
 // awaited.
-func (t *table) onGather(msg gatherMsg) {
+func (t *table) onGather(msg gatherMsg) tea.Cmd {
 	if msg.seq == t.seq && t.gather != nil {
-		t.gatherStep()
+		return t.gatherStep()
 	}
+	return nil
 }
 
 // setRows shows sorted rows, narrowed by keep (which reads the owners, so

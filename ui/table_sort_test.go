@@ -31,22 +31,19 @@ func TestALongSortRunsOffTheKeyPath(t *testing.T) {
 		t.Fatalf("unexpected starting order %v", before)
 	}
 
-	tb.sortTook = slowSort // as if the last sort had taken that long
-	m = keys(m, "s")       // by id
-	if len(m.c.later) != 0 {
-		t.Fatal("the step kept the background sort instead of sending it on")
+	tb.sortTook = slowSort             // as if the last sort had taken that long
+	next, cmd := m.Update(keyMsg("s")) // by id
+	if m = next.(Model); cmd == nil {
+		t.Fatal("the step did not send the background sort on")
 	}
 	// The key press went through step; sort again by hand to hold the job.
 	tb.sortTook, tb.dirty = slowSort, true
-	tb.Sync()
-	if len(m.c.later) != 1 {
-		t.Fatalf("%d background sorts started, want 1", len(m.c.later))
+	_, stale := tb.Sync()
+	if stale == nil {
+		t.Fatal("no background sort started")
 	}
-	stale := m.c.later[0]
 	tb.dirty = true
-	tb.Sync()
-	job := m.c.later[1]
-	m.c.later = nil
+	_, job := tb.Sync()
 	if got := ids(tb.rows); !slices.Equal(got, before) {
 		t.Errorf("rows changed before the sort came back: %v", got)
 	}

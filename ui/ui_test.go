@@ -848,9 +848,7 @@ func TestSlowSortsAreSpreadOutWhileDataStreams(t *testing.T) {
 	}
 	// The step sent the sort on; start it again here to hold its answer.
 	tb.dirty = true
-	tb.Sync()
-	job := m.c.later[0]
-	m.c.later = nil
+	_, job := tb.Sync()
 	if m = send(m, job()); len(rows(m)) != 8 {
 		t.Errorf("after the key's sort: %d rows, want 8", len(rows(m)))
 	}

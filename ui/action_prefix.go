@@ -45,11 +45,11 @@ type followMsg struct {
 
 // newPrefixOp captures the prefix the operator is looking at.
 func newPrefixOp(c *Common, force bool) *prefixOp {
-	o := &prefixOp{force: force, prefix: c.prefix, partial: c.crawlRunning()}
+	o := &prefixOp{force: force, prefix: c.eng.Focus(), partial: c.crawlRunning()}
 	if n := c.eng.Index().Node(o.prefix); n != nil {
 		o.count = n.Count()
 	}
-	o.ownToken = c.hasSelf && vaultclient.CoversOwnToken(o.prefix, c.self)
+	o.ownToken = c.vault.hasSelf && vaultclient.CoversOwnToken(o.prefix, c.vault.self)
 	return o
 }
 
@@ -126,7 +126,7 @@ func (o *prefixOp) text(c *Common, stage int) string {
 		fmt.Fprintf(&b, "Mode:   %s  %s\n\n", mode, s.DialogHint.Render("(tab switches)"))
 	}
 	if o.ownToken {
-		b.WriteString(s.StatusWarn.Render(fmt.Sprintf("Warning: leasetop's own token was created by %s, which is under\nthis prefix: it may revoke its own token and lock this session out.", c.self.Path)) + "\n\n")
+		b.WriteString(s.StatusWarn.Render(fmt.Sprintf("Warning: leasetop's own token was created by %s, which is under\nthis prefix: it may revoke its own token and lock this session out.", c.vault.self.Path)) + "\n\n")
 	}
 	return b.String()
 }

@@ -67,20 +67,26 @@ type root struct {
 	act   *action
 	opSeq int
 	cmd   *cmdLine // the program's ':' command line, drawn in the footer
-	// unseen says the status was set while another context was shown
-	// (an action that went on there finished): shown again on resume.
-	unseen bool
+	// status is the status bar's message.
+	status statusLine
+}
 
-	status   string
-	statusLv level
-	statusSq int
+// statusLine is a message in the status bar; seq numbers them, so that
+// only the last one fades.
+type statusLine struct {
+	text string
+	lv   level
+	seq  int
+	// unseen says it was set while another context was shown (an action
+	// that went on there finished): shown again on resume.
+	unseen bool
 }
 
 // New builds the UI over a backend.
 func New(be Backend, opt Options) Model {
 	r := newRoot(be, opt)
-	a := &app{root: r, roots: map[string]*root{}, switcher: opt.Switch, cmd: newCmdLine(), width: r.c.width, height: r.c.height}
-	r.cmd = a.cmd
+	r.cmd = newCmdLine()
+	a := &app{root: r, roots: map[string]*root{}, switcher: opt.Switch}
 	a.roots[rootKey(opt.ContextName, be.Namespace())] = r
 	return Model{a}
 }
@@ -101,19 +107,18 @@ func newRoot(be Backend, opt Options) *root {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &root{cancel: cancel, help: help.New(), screens: map[string]Screen{}, active: home}
 	c := &Common{
-		ctx:      ctx,
-		opt:      opt,
-		be:       be,
-		styles:   theme.New(opt.Dark),
-		keys:     DefaultKeyMap(),
-		spin:     spinner.New(spinner.WithSpinner(busySpinner)),
-		width:    100,
-		height:   30,
-		prefix:   prefix,
-		marks:    map[string]bool{},
-		revoked:  map[string]bool{},
-		entities: map[string]string{},
-		host:     r,
+		ctx:     ctx,
+		opt:     opt,
+		be:      be,
+		styles:  theme.New(opt.Dark),
+		keys:    DefaultKeyMap(),
+		spin:    spinner.New(spinner.WithSpinner(busySpinner)),
+		width:   100,
+		height:  30,
+		marks:   map[string]bool{},
+		revoked: map[string]bool{},
+		idents:  identities{entities: map[string]string{}},
+		host:    r,
 	}
 	// The engine reads the UI's clock, which a test may set later.
 	c.eng = crawl.New(ctx, be, crawl.Options{Prefix: prefix, Refresh: opt.Refresh, Concurrency: opt.Concurrency,
@@ -182,28 +187,29 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	case sortedMsg:
 		msg.t.onSorted(msg)
+		return nil
 	case gatherMsg:
 		return msg.t.onGather(msg)
 	case crawl.Input:
 		return r.drive(c.eng.Handle(msg))
 	case mountsMsg:
 		if msg.err == nil {
-			c.mounts = msg.mounts
+			c.vault.mounts = msg.mounts
 		}
 		return nil
 	case selfMsg:
 		if msg.err == nil {
-			c.self, c.hasSelf = msg.self, true
+			c.vault.self, c.vault.hasSelf = msg.self, true
 		}
 		return nil
 	case capsMsg:
-		c.caps, c.capsErr = msg.caps, msg.err
+		c.vault.caps, c.vault.capsErr = msg.caps, msg.err
 		return nil
 	case actionMsg:
 		return r.onActionMsg(msg)
 	case statusExpiredMsg:
-		if msg.seq == r.statusSq && r.statusLv != lvErr {
-			r.status = ""
+		if msg.seq == r.status.seq && r.status.lv != lvErr {
+			r.status.text = ""
 		}
 		return nil
 	case tea.KeyPressMsg:
@@ -330,13 +336,13 @@ func (r *root) busy() bool {
 
 // setStatus shows a message in the status bar; non-errors fade after 8 s.
 func (r *root) setStatus(lv level, format string, args ...any) tea.Cmd {
-	r.status = fmt.Sprintf(format, args...)
-	r.statusLv = lv
-	r.statusSq++
-	seq := r.statusSq
+	r.status.text = fmt.Sprintf(format, args...)
+	r.status.lv = lv
+	r.status.seq++
+	seq := r.status.seq
 	if r.c.eng.Paused() {
 		// Not on screen: it fades once seen (resume), not before.
-		r.unseen = true
+		r.status.unseen = true
 		return nil
 	}
 	if lv == lvErr {
@@ -356,11 +362,11 @@ const minWidth, minHeight = 60, 12
 // View draws the screen (or shows the last frame again, see frameEvery).
 func (m Model) View() tea.View {
 	a := m.app
-	if a.frameLazy && time.Since(a.frameAt) < frameEvery && a.frame.Content != "" {
-		return a.frame
+	if a.frame.lazy && time.Since(a.frame.at) < frameEvery && a.frame.view.Content != "" {
+		return a.frame.view
 	}
-	a.frame, a.frameAt = m.draw(), time.Now()
-	return a.frame
+	a.frame.view, a.frame.at = m.draw(), time.Now()
+	return a.frame.view
 }
 
 func (m Model) draw() tea.View {

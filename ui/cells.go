@@ -99,7 +99,7 @@ func fmtCount(n int) string {
 // kvNote explains an empty KV mount: KV never issues leases, although its
 // reads carry a lease duration.
 func (c *Common) kvNote(prefix string) string {
-	for _, mt := range c.mounts {
+	for _, mt := range c.vault.mounts {
 		if strings.HasPrefix(prefix, mt.Path) && mt.IssuesNoLeases() {
 			if n := c.eng.Index().Node(mt.Path); n != nil && n.Count() > 0 {
 				return "" // a dev server's leased KV does issue them

@@ -34,29 +34,40 @@ type Common struct {
 
 	width, height int
 
-	// What Vault told about itself and the token, loaded at start.
+	// vault is what Vault told about itself and the token, loaded at
+	// start.
+	vault vaultFacts
+
+	// marks are the leases marked for a bulk action; revoked holds the
+	// ids this session revoked, so that a stale listing that briefly
+	// shows one again cannot get it revoked twice. (The prefix the
+	// operator looks at, the tree's selection, is the engine's focus.)
+	marks   map[string]bool
+	revoked map[string]bool
+
+	// idents names the owners of token leases and entities.
+	idents identities
+
+	host
+}
+
+// vaultFacts is what Vault told about itself and the token.
+type vaultFacts struct {
 	mounts  []vaultclient.Mount
 	caps    map[string][]string
 	capsErr error
 	self    vaultclient.TokenInfo
 	hasSelf bool
+}
 
-	// prefix is the prefix the operator is looking at (the tree's
-	// selection); marks are the leases marked for a bulk action; revoked
-	// holds the ids this session revoked, so that a stale listing that
-	// briefly shows one again cannot get it revoked twice.
-	prefix  string
-	marks   map[string]bool
-	revoked map[string]bool
-
+// identities names who made leases beyond the audit log.
+type identities struct {
 	// tokens is the token store (the owners of token leases), read when
 	// the owners screen is first shown; tokensWhy says why it was not.
 	tokens    *owners.Tokens
 	tokensWhy string
 	// entities names entity ids ("" while unknown or unreadable).
 	entities map[string]string
-
-	host
 }
 
 // host is what a component may ask of the root model.
@@ -117,10 +128,10 @@ func (c *Common) pane(content string, w int, focused bool, title string) string 
 // missingCap says which policy line the token lacks to write path, or ""
 // when it may (or when its capabilities are unknown: Vault will say).
 func (c *Common) missingCap(path string) string {
-	if path == "" || c.capsErr != nil {
+	if path == "" || c.vault.capsErr != nil {
 		return ""
 	}
-	granted, ok := c.caps[path]
+	granted, ok := c.vault.caps[path]
 	if !ok {
 		return ""
 	}
@@ -156,10 +167,10 @@ func clamp(v, lo, hi int) int {
 // says why.
 func (c *Common) ownerOf(l *model.Lease) (own *audit.Owner, created time.Time, from string, ok bool) {
 	if l.IsToken() {
-		if c.tokens == nil {
+		if c.idents.tokens == nil {
 			return nil, time.Time{}, "a token lease; the token store is read on the owners screen (w)", false
 		}
-		if own, _, ok := c.tokens.Owner(l.ID(), l.IssueTime(), l.ExpireTime()); ok {
+		if own, _, ok := c.idents.tokens.Owner(l.ID(), l.IssueTime(), l.ExpireTime()); ok {
 			return own, l.IssueTime(), "token store", true
 		}
 		return nil, time.Time{}, "no token in the token store matches it", false

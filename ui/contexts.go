@@ -30,15 +30,12 @@ type Switcher interface {
 	Open(name string) (Backend, Options, error)
 }
 
-// app is the program: the roots by context and namespace, the one shown,
-// and the ':' command line.
+// app is the program: the roots by context and namespace, the one shown
+// (whose ':' command line, and size, every root shares).
 type app struct {
 	*root
 	roots    map[string]*root
 	switcher Switcher
-	cmd      *cmdLine
-	width    int
-	height   int
 	dark     *bool // the terminal's background, once it said
 
 	// Bubble Tea draws after every message. A crawl's batches and the
@@ -47,9 +44,14 @@ type app struct {
 	// taken from Vault on a shared machine. So while only those arrive,
 	// the last frame is shown again until frameEvery has passed; anything
 	// else (a key, a result, the crawl's end) draws at once.
-	frame     tea.View
-	frameAt   time.Time
-	frameLazy bool // the last message was a batch or a spinner tick
+	frame frameCache
+}
+
+// frameCache is the last frame drawn.
+type frameCache struct {
+	view tea.View
+	at   time.Time
+	lazy bool // the last message was a batch or a spinner tick
 }
 
 // frameEvery is how stale a frame may be while a crawl streams in: five
@@ -108,12 +110,11 @@ func rootKey(ctxName, ns string) string { return ctxName + "\x00" + ns }
 // line or the shown root, sizes and colours to every root.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	a := m.app
-	a.frameLazy = lazyFrame(msg)
+	a.frame.lazy = lazyFrame(msg)
 	switch msg := msg.(type) {
 	case rootMsg:
 		return m, tag(msg.r, msg.r.step(msg.msg))
 	case tea.WindowSizeMsg:
-		a.width, a.height = msg.Width, msg.Height
 		var cmds []tea.Cmd
 		for _, r := range a.roots {
 			cmds = append(cmds, tag(r, r.step(msg)))
@@ -142,7 +143,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (r *root) step(msg tea.Msg) tea.Cmd {
 	cmd := r.update(msg)
 	synced := r.screen().Sync()
-	r.c.eng.SetFocus(r.c.prefix)
 	return tea.Batch(synced, cmd)
 }
 
@@ -152,9 +152,9 @@ func (a *app) show(r *root) tea.Cmd {
 	if r == a.root {
 		return nil
 	}
+	r.cmd = a.cmd
 	a.root.pause()
 	a.root = r
-	r.cmd = a.cmd
 	return tag(r, r.resume())
 }
 
@@ -166,11 +166,11 @@ func (r *root) pause() { r.c.eng.Pause() }
 // again, in place of the data's age.
 func (r *root) resume() tea.Cmd {
 	out, full := r.c.eng.Resume()
-	unseen := r.unseen
+	unseen := r.status.unseen
 	var said tea.Cmd
 	if unseen {
-		r.unseen = false
-		said = r.setStatus(r.statusLv, "%s", r.status) // its fade starts now
+		r.status.unseen = false
+		said = r.setStatus(r.status.lv, "%s", r.status.text) // its fade starts now
 	}
 	if !full && !unseen {
 		said = r.setStatus(lvInfo, "data from %s; refreshing", r.c.eng.Status().LastOK.Format("15:04:05"))
@@ -215,12 +215,11 @@ func (a *app) switchTo(name, ns string, nsOnly bool) tea.Cmd {
 		opt.Dark = *a.dark
 	}
 	r := newRoot(be, opt)
-	r.step(tea.WindowSizeMsg{Width: a.width, Height: a.height})
+	r.step(tea.WindowSizeMsg{Width: a.c.width, Height: a.c.height})
 	a.roots[rootKey(opt.ContextName, ns)] = r
-	old := a.root
-	old.pause()
-	a.root = r
 	r.cmd = a.cmd
+	a.root.pause()
+	a.root = r
 	return tag(r, r.init())
 }
 

@@ -196,7 +196,7 @@ func (o *ownersScreen) Update(msg tea.Msg) (tea.Cmd, bool) {
 	case tokensMsg:
 		o.tokensState, o.dirty = "read", true
 		if msg.err != nil {
-			o.c.tokens, o.c.tokensWhy = nil, plainError(msg.err)
+			o.c.idents.tokens, o.c.idents.tokensWhy = nil, plainError(msg.err)
 			return nil, false
 		}
 		ts := make([]owners.Token, len(msg.tokens))
@@ -208,10 +208,10 @@ func (o *ownersScreen) Update(msg tea.Msg) (tea.Cmd, bool) {
 			ts[i] = owners.Token{Accessor: a.Accessor, Path: a.Path, EntityID: a.EntityID, DisplayName: a.DisplayName,
 				Meta: a.Meta, Policies: a.Policies, Created: created, Expires: a.ExpireTime}
 		}
-		o.c.tokens, o.c.tokensWhy = owners.NewTokens(ts), ""
+		o.c.idents.tokens, o.c.idents.tokensWhy = owners.NewTokens(ts), ""
 	case entitiesMsg:
 		for id, name := range msg {
-			o.c.entities[id] = name
+			o.c.idents.entities[id] = name
 		}
 		o.dirty = true
 	case tokensRevokedMsg:
@@ -293,7 +293,7 @@ func (o *ownersScreen) revokeOwner(r owners.Row) operation {
 
 // source is what is known about owners.
 func (o *ownersScreen) source() owners.Source {
-	src := owners.Source{Tokens: o.c.tokens, TokensWhy: o.c.tokensWhy}
+	src := owners.Source{Tokens: o.c.idents.tokens, TokensWhy: o.c.idents.tokensWhy}
 	if o.tokensState == "reading" {
 		src.TokensWhy = "reading it…"
 	}
@@ -306,10 +306,10 @@ func (o *ownersScreen) source() owners.Source {
 // revokeTokens captures the accessors of the owner's tokens now.
 func (o *ownersScreen) revokeTokens(r owners.Row) operation {
 	ids := owners.Leases(o.c.eng.Index(), o.c.opt.Prefix, o.by, o.source(), r.Key)
-	accessors := o.c.tokens.Accessors(o.by, r.Key)
+	accessors := o.c.idents.tokens.Accessors(o.by, r.Key)
 	c := o.c
-	return &revokeTokensOp{accessors: accessors, owner: r, tokensWhy: c.tokensWhy, leases: len(ids),
-		ownToken: c.ownTokenLeases(ids), selfAmong: c.hasSelf && c.self.Accessor != "" && slices.Contains(accessors, c.self.Accessor)}
+	return &revokeTokensOp{accessors: accessors, owner: r, tokensWhy: c.idents.tokensWhy, leases: len(ids),
+		ownToken: c.ownTokenLeases(ids), selfAmong: c.vault.hasSelf && c.vault.self.Accessor != "" && slices.Contains(accessors, c.vault.self.Accessor)}
 }
 
 func (o *ownersScreen) visible() int { return o.c.paneRows() - 4 }
@@ -343,9 +343,9 @@ func (o *ownersScreen) nameEntities() tea.Cmd {
 	var ids []string
 	for _, r := range o.rows {
 		if id, ok := strings.CutPrefix(r.Key, "entity:"); ok {
-			if _, known := c.entities[id]; !known && len(ids) < 32 {
+			if _, known := c.idents.entities[id]; !known && len(ids) < 32 {
 				ids = append(ids, id)
-				c.entities[id] = "" // asked: not again
+				c.idents.entities[id] = "" // asked: not again
 			}
 		}
 	}
@@ -377,7 +377,7 @@ func (o *ownersScreen) nameEntities() tea.Cmd {
 // label is a row's label with its entity named, when Vault named it.
 func (o *ownersScreen) label(r owners.Row) string {
 	if id, ok := strings.CutPrefix(r.Key, "entity:"); ok {
-		if name := o.c.entities[id]; name != "" {
+		if name := o.c.idents.entities[id]; name != "" {
 			return strings.Replace(r.Label, "entity "+id, "entity "+name, 1)
 		}
 	}
@@ -414,10 +414,10 @@ func (o *ownersScreen) View() string {
 	switch {
 	case o.tokensState == "reading":
 		lines = append(lines, c.spin.View()+" reading the token store (a lookup per token) to name the owners of token leases…")
-	case o.c.tokensWhy != "":
-		lines = append(lines, s.StatusWarn.Render("token store not read, so token leases have no owner: "+o.c.tokensWhy))
-	case o.c.tokens != nil:
-		lines = append(lines, s.Dim.Render(fmt.Sprintf("token store: %d tokens name the owners of token leases · T revokes an owner's tokens (and what they made)", o.c.tokens.Len())))
+	case o.c.idents.tokensWhy != "":
+		lines = append(lines, s.StatusWarn.Render("token store not read, so token leases have no owner: "+o.c.idents.tokensWhy))
+	case o.c.idents.tokens != nil:
+		lines = append(lines, s.Dim.Render(fmt.Sprintf("token store: %d tokens name the owners of token leases · T revokes an owner's tokens (and what they made)", o.c.idents.tokens.Len())))
 	}
 	const colN, colShare, colTTL, colNew = 8, 7, 8, 9
 	nameW := max(inner-colN-colShare-colTTL-colNew-4, 12)
@@ -480,10 +480,10 @@ type ownerRevokeOp struct {
 // ownTokenLeases are the ids among ids that may be the lease of
 // leasetop's own token (vaultclient.CoversOwnToken).
 func (c *Common) ownTokenLeases(ids []string) []string {
-	if !c.hasSelf {
+	if !c.vault.hasSelf {
 		return nil
 	}
-	return vaultclient.OwnTokenLeases(ids, c.self)
+	return vaultclient.OwnTokenLeases(ids, c.vault.self)
 }
 
 func (op *ownerRevokeOp) prepare(c *Common) (level, string) {
@@ -509,7 +509,7 @@ func (op *ownerRevokeOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, 
 			b.WriteString("Vault revokes the credentials behind them. The owner's tokens stay valid:\nit can make new leases.\n\n")
 			if n := len(op.ownToken); n > 0 {
 				b.WriteString(s.StatusWarn.Render(fmt.Sprintf("Warning: leasetop's own token was created by %s, where this owner holds\n%s: one may be leasetop's, and revoking it would lock this session out\n(it is revoked after the others).",
-					c.self.Path, plural(n, "token lease"))) + "\n\n")
+					c.vault.self.Path, plural(n, "token lease"))) + "\n\n")
 			}
 			return b.String()
 		},
@@ -556,7 +556,7 @@ func (op *revokeTokensOp) prepare(c *Common) (level, string) {
 	}
 	op.ids = op.accessors
 	if op.selfAmong {
-		op.last = []string{c.self.Accessor}
+		op.last = []string{c.vault.self.Accessor}
 	}
 	return lvInfo, ""
 }
@@ -578,7 +578,7 @@ func (op *revokeTokensOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog,
 				b.WriteString(s.StatusWarn.Render("Warning: one of these tokens is leasetop's own: once it is revoked, leasetop will\nlose its session (start it again with another token).") + "\n\n")
 			case len(op.ownToken) > 0:
 				b.WriteString(s.StatusWarn.Render(fmt.Sprintf("Warning: leasetop's own token was created by %s, where this owner holds\n%s: if one is leasetop's, leasetop will lose its session.",
-					c.self.Path, plural(len(op.ownToken), "token lease"))) + "\n\n")
+					c.vault.self.Path, plural(len(op.ownToken), "token lease"))) + "\n\n")
 			}
 			return b.String()
 		},

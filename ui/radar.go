@@ -150,7 +150,7 @@ func (r *radar) setWindow(d time.Duration) {
 
 func (r *radar) View() string {
 	t := r.table
-	title := fmt.Sprintf("expiring within %s under %s · %d", model.FormatDuration(t.window), shortPrefix(r.c.prefix), len(t.rows))
+	title := fmt.Sprintf("expiring within %s under %s · %d", model.FormatDuration(t.window), shortPrefix(r.c.eng.Focus()), len(t.rows))
 	return lipgloss.JoinHorizontal(lipgloss.Top, r.viewPanel(), t.view(true, title))
 }
 

@@ -71,11 +71,11 @@ func TestRadarSaysHowManyTTLsAreKnown(t *testing.T) {
 
 	// The line counts the radar's scope, the selected prefix.
 	m = keys(partialTest(t, 3), "e")
-	m.c.prefix = "auth/"
+	m.c.eng.SetFocus("auth/")
 	if out := text(send(m, tickMsg(t0))); strings.Contains(out, line) {
 		t.Errorf("both auth/ leases are known, so no line under auth/:\n%s", out)
 	}
-	m.c.prefix = "database/"
+	m.c.eng.SetFocus("database/")
 	if out := text(send(m, tickMsg(t0))); !strings.Contains(out, "TTLs known for 1 of 3 leases") {
 		t.Errorf("under database/ one of three is known:\n%s", out)
 	}

@@ -68,9 +68,9 @@ func (r *root) viewStatus() string {
 	if a := r.act; a != nil && a.running {
 		parts = append(parts, a.op.progress())
 	}
-	if r.status != "" {
+	if r.status.text != "" {
 		st := s.Dim
-		switch r.statusLv {
+		switch r.status.lv {
 		case lvOK:
 			st = s.StatusOK
 		case lvWarn:
@@ -78,7 +78,7 @@ func (r *root) viewStatus() string {
 		case lvErr:
 			st = s.StatusErr
 		}
-		parts = append(parts, st.Render(r.status))
+		parts = append(parts, st.Render(r.status.text))
 	} else if cr.Err != nil {
 		parts = append(parts, s.StatusErr.Render(plainError(cr.Err)))
 	} else if p, rate, ok := c.eng.Churn().Fastest(c.now(), nowWindow); ok && rate >= 1 {

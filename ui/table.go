@@ -82,7 +82,7 @@ func (r leaseRows) ID(i int) string { return r[i].ID() }
 
 func newTable(c *Common) *table {
 	t := &table{c: c, dirty: true}
-	t.root = func() string { return c.prefix }
+	t.root = func() string { return c.eng.Focus() }
 	t.input = textinput.New()
 	t.input.Prompt = "/"
 	t.input.Placeholder = "part of a lease id"
@@ -498,7 +498,7 @@ func detailDialog(c *Common, id string) dialog.Dialog {
 			row("last renewal", fullTime(l.LastRenewal(), "never")),
 			row("renewable", fmt.Sprint(l.Renewable())),
 		}
-		if mt, ok := vaultclient.MountOf(c.mounts, l.ID()); ok {
+		if mt, ok := vaultclient.MountOf(c.vault.mounts, l.ID()); ok {
 			lines = append(lines, row("mount", fmt.Sprintf("%s (%s)", mt.Path, mt.Type)))
 		}
 		if reason := model.RenewBlockReason(l, now); reason != "" {
@@ -511,10 +511,10 @@ func detailDialog(c *Common, id string) dialog.Dialog {
 			if own.RemoteAddr != "" || own.UserAgent != "" {
 				lines = append(lines, row("from", strings.TrimSpace(own.RemoteAddr+"  "+own.UserAgent)))
 			}
-			if name := c.entities[own.EntityID]; name != "" {
+			if name := c.idents.entities[own.EntityID]; name != "" {
 				lines = append(lines, row("entity", name))
 			}
-		} else if c.eng.Owners() != nil || c.tokens != nil {
+		} else if c.eng.Owners() != nil || c.idents.tokens != nil {
 			lines = append(lines, row("made by", "unknown: "+from))
 		}
 		if l.IsToken() {

@@ -96,25 +96,25 @@ func TestCrawlBatchesRedrawAtMostEveryFrameEvery(t *testing.T) {
 		}, Done: done}}
 	}
 	m = send(m, batch(false, "secret/aws/k3"))
-	m.app.frameAt = time.Now().Add(time.Hour) // the last frame: just now
+	m.app.frame.at = time.Now().Add(time.Hour) // the last frame: just now
 	if got := m.View().Content; got != first {
 		t.Error("a batch right after a frame drew a new one")
 	}
 	if !strings.Contains(text(m), "8 leases") {
 		t.Fatalf("the batch did not reach the index:\n%s", text(m))
 	}
-	m.app.frameAt = time.Now().Add(-frameEvery) // the last frame: frameEvery ago
+	m.app.frame.at = time.Now().Add(-frameEvery) // the last frame: frameEvery ago
 	if got := m.View().Content; !strings.Contains(ansi.Strip(got), "8 leases") {
 		t.Errorf("a batch frameEvery after a frame did not draw a new one:\n%s", ansi.Strip(got))
 	}
 	m = send(m, batch(false, "secret/aws/k3", "secret/aws/k4"))
-	m.app.frameAt = time.Now().Add(time.Hour)
+	m.app.frame.at = time.Now().Add(time.Hour)
 	m = send(m, keyMsg("j"))
 	if got := m.View().Content; !strings.Contains(ansi.Strip(got), "9 leases") {
 		t.Errorf("a key did not draw at once:\n%s", ansi.Strip(got))
 	}
 	m = send(m, batch(false, "secret/aws/k3", "secret/aws/k4", "secret/aws/k5"))
-	m.app.frameAt = time.Now().Add(time.Hour)
+	m.app.frame.at = time.Now().Add(time.Hour)
 	m = send(m, batch(true, "secret/aws/k3", "secret/aws/k4", "secret/aws/k5", "secret/aws/k6"))
 	if got := m.View().Content; !strings.Contains(ansi.Strip(got), "11 leases") {
 		t.Errorf("the crawl's last batch did not draw at once:\n%s", ansi.Strip(got))

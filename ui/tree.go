@@ -54,9 +54,9 @@ func (r treeRows) ID(i int) string { return r[i].path }
 
 func newTree(c *Common) *tree {
 	t := &tree{c: c, expanded: map[string]bool{}}
-	t.cur.Sel = c.prefix
+	t.cur.Sel = c.eng.Focus()
 	// Start with the path to the starting prefix open.
-	for p := c.prefix; p != ""; p = leaseid.Parent(p) {
+	for p := c.eng.Focus(); p != ""; p = leaseid.Parent(p) {
 		t.expanded[p] = true
 	}
 	return t
@@ -72,7 +72,7 @@ func (t *tree) Sync() {
 	for t.cur.Sel != start && c.eng.Index().Node(t.cur.Sel) == nil && c.eng.Index().Node(start) != nil {
 		t.cur.Sel = leaseid.Parent(t.cur.Sel)
 	}
-	c.prefix = t.cur.Sel
+	c.eng.SetFocus(t.cur.Sel)
 	root := c.eng.Index().Node(start)
 	t.rows = append(t.rows[:0], treeRow{path: start, node: root})
 	if root != nil {
@@ -93,12 +93,12 @@ func (t *tree) Sync() {
 // move moves the selection and tells the others the prefix changed.
 func (t *tree) move(delta int) {
 	t.cur.Move(t.rows, delta, t.c.paneRows())
-	t.c.prefix = t.cur.Sel
+	t.c.eng.SetFocus(t.cur.Sel)
 }
 
 func (t *tree) select_(path string) {
 	t.cur.Sel = path
-	t.c.prefix = path
+	t.c.eng.SetFocus(path)
 	t.cur.Clamp(t.rows, t.c.paneRows())
 }
 
@@ -143,7 +143,7 @@ func (t *tree) click(row int) {
 		if t.cur.Sel == prev {
 			t.expanded[prev] = !t.expanded[prev]
 		}
-		t.c.prefix = t.cur.Sel
+		t.c.eng.SetFocus(t.cur.Sel)
 	}
 }
 

@@ -433,8 +433,8 @@ func TestReadOnlyRefusesEveryMutatingKey(t *testing.T) {
 		m := newTest(t, be, Options{ReadOnly: true})
 		m = keys(m, "a", "tab", "j", "tab") // marks, and the auth/ prefix
 		m = keys(m, k)
-		if m.overlay != nil || !strings.Contains(m.status, "--read-only") {
-			t.Errorf("key %s in read-only: dialog %T, status %q", k, m.overlay, m.status)
+		if m.overlay != nil || !strings.Contains(m.status.text, "--read-only") {
+			t.Errorf("key %s in read-only: dialog %T, status %q", k, m.overlay, m.status.text)
 		}
 	}
 	if len(be.revoked)+len(be.renewed)+len(be.prefix) != 0 {
@@ -478,12 +478,12 @@ func TestMissingCapabilityNamesThePolicyLine(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{})
 	m = send(m, capsMsg{caps: map[string][]string{"sys/leases/revoke": {"deny"}, "sys/leases/revoke-prefix/": {"update"}}})
 	m = keys(m, "x")
-	if m.overlay != nil || !strings.Contains(m.status, `path "sys/leases/revoke" { capabilities = ["update"] }`) {
-		t.Errorf("status %q", m.status)
+	if m.overlay != nil || !strings.Contains(m.status.text, `path "sys/leases/revoke" { capabilities = ["update"] }`) {
+		t.Errorf("status %q", m.status.text)
 	}
 	m = keys(m, "tab", "j", "P")
-	if !strings.Contains(m.status, `path "sys/leases/revoke-prefix/*" { capabilities = ["update", "sudo"] }`) {
-		t.Errorf("status %q", m.status)
+	if !strings.Contains(m.status.text, `path "sys/leases/revoke-prefix/*" { capabilities = ["update", "sudo"] }`) {
+		t.Errorf("status %q", m.status.text)
 	}
 }
 
@@ -513,14 +513,14 @@ func TestFailedRefreshKeepsDataMarkedStale(t *testing.T) {
 func TestVanishedSelectedPrefixMovesSelectionUp(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{})
 	m = keys(m, "tab", "j", "j", "l", "j") // database/creds/
-	if m.c.prefix != "database/creds/" {
-		t.Fatalf("selected %q", m.c.prefix)
+	if m.c.eng.Focus() != "database/creds/" {
+		t.Fatalf("selected %q", m.c.eng.Focus())
 	}
 	m = refresh(m, 2, true, []vaultclient.Event{
 		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "database/"}},
 	})
-	if m.c.prefix != "database/" {
-		t.Errorf("selection %q, want database/", m.c.prefix)
+	if m.c.eng.Focus() != "database/" {
+		t.Errorf("selection %q, want database/", m.c.eng.Focus())
 	}
 }
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/leasetop/leasetop/internal/seed"
 	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/report"
+	"github.com/leasetop/leasetop/vaultclient"
 )
 
 // scriptEnv seeds a fixed estate on a real dev server and points the
@@ -58,7 +59,7 @@ func noConfig(t *testing.T) {
 func runCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(args, os.Stdin, &out, &errb)
+	code = Run(context.Background(), args, os.Stdin, &out, &errb)
 	return out.String(), errb.String(), code
 }
 
@@ -185,18 +186,18 @@ func TestCheckExitCodesAtEachThreshold(t *testing.T) {
 func TestRevokeAndRenewSubcommands(t *testing.T) {
 	env := scriptEnv(t)
 	var out, errb bytes.Buffer
-	code := runRevoke([]string{"--prefix", "secret/app/short/"}, strings.NewReader("secret/app/short/\n"), &out, &errb)
+	code := Run(context.Background(), []string{"revoke", "--prefix", "secret/app/short/"}, strings.NewReader("secret/app/short/\n"), &out, &errb)
 	if code != 2 || !strings.Contains(errb.String(), "add --yes") {
 		t.Errorf("no --yes off a terminal must refuse: exit %d, %q", code, errb.String())
 	}
 	ctx := context.Background()
-	c := env.Client(t, "", vaultclientConfig())
+	c := env.Client(t, "", vaultclient.Config{})
 	if l, _ := c.List(ctx, "secret/app/short/"); len(l.LeaseIDs) != 3 {
 		t.Fatalf("a refused revoke touched leases: %d left", len(l.LeaseIDs))
 	}
 	out.Reset()
 	errb.Reset()
-	code = runRevoke([]string{"--prefix", "secret/app/short/", "--yes", "--sync"}, strings.NewReader(""), &out, &errb)
+	code = Run(context.Background(), []string{"revoke", "--prefix", "secret/app/short/", "--yes", "--sync"}, strings.NewReader(""), &out, &errb)
 	if code != 0 || !strings.Contains(out.String(), "revoked 3 leases under secret/app/short/") {
 		t.Errorf("revoke --yes --sync: exit %d, %q %q", code, out.String(), errb.String())
 	}
@@ -373,7 +374,7 @@ func TestOwnersLsAndWhoFromTheAuditLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sout, serr bytes.Buffer
-	if code := runOwners([]string{"--vault-audit", "-", "-o", "json", "--by", "role"}, bytes.NewReader(logText), &sout, &serr); code != 0 {
+	if code := Run(context.Background(), []string{"owners", "--vault-audit", "-", "-o", "json", "--by", "role"}, bytes.NewReader(logText), &sout, &serr); code != 0 {
 		t.Fatalf("owners --vault-audit -: exit %d: %s", code, serr.String())
 	}
 	if r := ownerRowsJSON(t, sout.String())["billing"]; r.Leases != 12 {
@@ -459,7 +460,7 @@ func TestOwnersLsAndWhoFromTheAuditLog(t *testing.T) {
 		t.Errorf("who -o json: exit %d, %v\n%s", code, err, out)
 	}
 
-	c := o.env.Client(t, "", vaultclientConfig())
+	c := o.env.Client(t, "", vaultclient.Config{})
 	logins, err := c.List(context.Background(), "auth/approle/login/")
 	if err != nil || len(logins.LeaseIDs) == 0 {
 		t.Fatalf("billing's login token lease: %v %v", logins, err)
@@ -515,7 +516,7 @@ func TestOwnersLsAndWhoFromTheAuditLog(t *testing.T) {
 func TestRevokeByOwnerRevokesExactlyTheOwnersLeases(t *testing.T) {
 	o := startOwnersEnv(t)
 	ctx := context.Background()
-	c := o.env.Client(t, "", vaultclientConfig())
+	c := o.env.Client(t, "", vaultclient.Config{})
 	p, err := faultproxy.New(o.env.Server.Addr)
 	if err != nil {
 		t.Fatal(err)
@@ -525,7 +526,7 @@ func TestRevokeByOwnerRevokesExactlyTheOwnersLeases(t *testing.T) {
 	before := vaultLeases(t, o.env)
 	revoke := func(stdin string, args ...string) (string, string, int) {
 		var out, errb bytes.Buffer
-		code := runRevoke(args, strings.NewReader(stdin), &out, &errb)
+		code := Run(context.Background(), append([]string{"revoke"}, args...), strings.NewReader(stdin), &out, &errb)
 		return out.String(), errb.String(), code
 	}
 

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -28,7 +28,7 @@ func TestManPagesAreCurrent(t *testing.T) {
 		t.Fatalf("leasetop man: exit %d: %s", code, errs)
 	}
 	fresh, _ := filepath.Glob(filepath.Join(dir, "*.1"))
-	committed, _ := filepath.Glob(filepath.Join("docs", "man", "*.1"))
+	committed, _ := filepath.Glob(filepath.Join("..", "docs", "man", "*.1"))
 	names := func(paths []string) []string {
 		var out []string
 		for _, p := range paths {
@@ -41,7 +41,7 @@ func TestManPagesAreCurrent(t *testing.T) {
 	}
 	for _, p := range fresh {
 		want, _ := os.ReadFile(p)
-		got, _ := os.ReadFile(filepath.Join("docs", "man", filepath.Base(p)))
+		got, _ := os.ReadFile(filepath.Join("..", "docs", "man", filepath.Base(p)))
 		if !bytes.Equal(got, want) {
 			t.Errorf("docs/man/%s is out of date: run go generate", filepath.Base(p))
 		}
@@ -61,7 +61,7 @@ func TestBashCompletionScriptLoads(t *testing.T) {
 		t.Skip("no bash")
 	}
 	bin := filepath.Join(t.TempDir(), "leasetop")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	out, err := exec.Command(bash, "--norc", "--noprofile", "-c", "source <('"+bin+"' completion bash) && complete -p leasetop").CombinedOutput()
@@ -107,7 +107,7 @@ func TestDynamicCompletionListsVault(t *testing.T) {
 	if got, _ := complete(t, "revoke", "--prefix", "se"); !slices.Equal(got, []string{"secret/"}) {
 		t.Errorf("revoke --prefix se<tab>: %v", got)
 	}
-	c := env.Client(t, "", vaultclientConfig())
+	c := env.Client(t, "", vaultclient.Config{})
 	short, _ := c.List(context.Background(), "secret/app/short/")
 	got, _ = complete(t, "renew", "secret/app/short/")
 	if !slices.Equal(got, short.LeaseIDs) || len(got) != 3 {
@@ -201,7 +201,7 @@ contexts:
 	}
 
 	// A read-only context cannot be acted on, whatever the flags say.
-	c := env.Client(t, "", vaultclientConfig())
+	c := env.Client(t, "", vaultclient.Config{})
 	hour, _ := c.List(context.Background(), "secret/app/hour/")
 	for _, args := range [][]string{
 		{"revoke", "--context", "ro", hour.LeaseIDs[0]},
@@ -256,7 +256,7 @@ contexts:
 func TestScriptCommandsAgainstVaultItself(t *testing.T) {
 	env := scriptEnv(t)
 	ctx := context.Background()
-	c := env.Client(t, "", vaultclientConfig())
+	c := env.Client(t, "", vaultclient.Config{})
 
 	// ls -o json: exactly Vault's own recursive listing.
 	out, errs, code := runCmd(t, "ls", "-r", "-o", "json")

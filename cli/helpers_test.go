@@ -51,17 +51,18 @@ func scriptEnv(t *testing.T) *vaulttest.Env {
 	if _, err := env.Seed.PKI(ctx, "pki", "web", 30*time.Minute, 2); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("VAULT_ADDR", env.Server.Addr)
-	t.Setenv("VAULT_TOKEN", env.Server.RootToken)
-	t.Setenv("VAULT_NAMESPACE", "")
-	noConfig(t)
+	useVault(t, env.Server.Addr, env.Server.RootToken)
 	return env
 }
 
-// noConfig points leasetop at a config file that does not exist, so that
-// the tests run from VAULT_* whatever the machine's own config holds.
-func noConfig(t *testing.T) {
+// useVault points the environment at the Vault at addr, as a user's shell
+// would, and leasetop at a config file that does not exist, so that the
+// tests run from VAULT_* whatever the machine's own config holds.
+func useVault(t *testing.T, addr, token string) {
 	t.Helper()
+	t.Setenv("VAULT_ADDR", addr)
+	t.Setenv("VAULT_TOKEN", token)
+	t.Setenv("VAULT_NAMESPACE", "")
 	t.Setenv("LEASETOP_CONFIG", filepath.Join(t.TempDir(), "absent.yaml"))
 }
 

@@ -70,10 +70,7 @@ func startOwnersEnv(t *testing.T) *ownersEnv {
 	if o.made["token"], err = env.Seed.LeasedKV(ctx, "ops/root", time.Hour, 3); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("VAULT_ADDR", env.Server.Addr)
-	t.Setenv("VAULT_TOKEN", env.Server.RootToken)
-	t.Setenv("VAULT_NAMESPACE", "")
-	noConfig(t)
+	useVault(t, env.Server.Addr, env.Server.RootToken)
 	return o
 }
 

@@ -62,7 +62,11 @@ func (r *root) startCrawl(poll bool) tea.Cmd {
 	if poll {
 		opt.Roots, opt.Skip, cr.restListed = r.relistPlan()
 	}
-	cr.ch = c.be.Walk(ctx, c.opt.Prefix, opt)
+	if poll && opt.Roots != nil && len(opt.Roots) == 0 {
+		cr.ch = nothingToList() // a quiet refresh with nothing due
+	} else {
+		cr.ch = c.be.Walk(ctx, c.opt.Prefix, opt)
+	}
 	cr.cancel, cr.running, cr.poll, cr.started = cancel, true, poll, c.now()
 	cr.stats, cr.fresh = r.newStats(poll), nil
 	return waitBatch(cr.gen, poll, cr.ch)

@@ -124,7 +124,11 @@ func (r *root) startCrawl(poll bool) tea.Cmd {
 	} else {
 		cr.restListed = time.Time{}
 	}
-	w.ch = c.be.Walk(ctx, c.opt.Prefix, opt)
+	if poll && opt.Roots != nil && len(opt.Roots) == 0 {
+		w.ch = nothingToList() // a quiet refresh with nothing due
+	} else {
+		w.ch = c.be.Walk(ctx, c.opt.Prefix, opt)
+	}
 	w.gen, w.cancel, w.running, w.started = cr.gen, cancel, true, c.now()
 	w.stats = r.newStats(poll)
 	return waitBatch(w.gen, poll, w.ch)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/vaultclient"
 )
 
 // What a refresh re-lists. Nothing cheaper than a LIST says whether a
@@ -22,7 +23,11 @@ import (
 // listed whole, which finds new prefixes too), the selection's subtree
 // when it fits (new leases there show at once), and then the rest oldest
 // first, as much as the budget allows, the oldest beyond it once it has
-// waited relistEvery refreshes per budget it costs. Under relistFloor
+// waited relistEvery refreshes per budget it costs. When Vault's figures
+// say nothing changed since the last refresh began (growthHints.quiet), a
+// refresh lists only what was never listed and the one oldest prefix that
+// is due, often nothing: an idle leasetop then costs Vault one read of
+// its figures per refresh, not a budget of LISTs. Under relistFloor
 // leases a refresh lists the whole tree, as it always did.
 var (
 	// relistFloor is the budget's least, in leases per refresh.
@@ -62,9 +67,15 @@ var relistRequest = 0.003
 // without its ancestors. skip runs on the walk's goroutines, so it reads
 // only what is computed here. restListed is the oldest listing among the
 // prefixes left alone that hold leases of their own (zero when none
-// does); nil roots and skip mean the whole tree.
+// does); nil roots and skip mean the whole tree, empty roots nothing.
 func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed time.Time) {
 	c := r.c
+	// The refresh's walk follows the figures just read: the next refresh
+	// may compare its own with them.
+	r.hints.walked = true
+	// Nothing changed in Vault since the last refresh began, and that
+	// refresh's listings all answered: nothing to find but what is due.
+	quiet := r.hints.quiet && r.crawl.poll.stats.Errors == 0
 	if c.opt.Refresh <= 0 {
 		return nil, nil, time.Time{}
 	}
@@ -96,8 +107,11 @@ func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed 
 	visit = func(n *model.Node) {
 		p := n.Path()
 		switch {
-		case !n.Listed() || n.ListedAt().IsZero(),
-			n.Count() < relistCheap,
+		case !n.Listed() || n.ListedAt().IsZero():
+			take(n)
+		case quiet:
+			rest = append(rest, n)
+		case n.Count() < relistCheap,
 			// growing, itself rather than through a child (its ancestors
 			// grow too, and each costs its whole subtree)
 			growing(n) && !slices.ContainsFunc(n.Children(), growing):
@@ -115,7 +129,7 @@ func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed 
 		}
 	}
 	visit(start)
-	if f := c.idx.Node(focus); f != nil && cost(f) <= budget {
+	if f := c.idx.Node(focus); !quiet && f != nil && cost(f) <= budget {
 		whole = append(whole, focus) // new leases under the selection show at once
 		spent += cost(f)
 	}
@@ -143,7 +157,7 @@ func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed 
 			continue
 		}
 		due := stale * time.Duration(max(1, (cost(n)+budget-1)/max(budget, 1)))
-		if spent+cost(n) <= budget || !tookRest && now.Sub(n.ListedAt()) >= due {
+		if !quiet && spent+cost(n) <= budget || !tookRest && now.Sub(n.ListedAt()) >= due {
 			take(n)
 			tookRest = true
 			continue
@@ -178,10 +192,20 @@ func (r *root) relistPlan() (roots []string, skip func(string) bool, restListed 
 			roots = append(roots, w)
 		}
 	}
+	if len(roots) == 0 && quiet {
+		return []string{}, func(string) bool { return true }, restListed
+	}
 	if len(roots) == 0 {
 		roots = []string{start.Path()} // its known children skipped
 	}
 	slices.Sort(roots)
 	roots = slices.Compact(roots)
 	return roots, func(p string) bool { return skipped[p] }, restListed
+}
+
+// nothingToList is the walk of a refresh that lists nothing: over at once.
+func nothingToList() <-chan vaultclient.Event {
+	ch := make(chan vaultclient.Event)
+	close(ch)
+	return ch
 }

@@ -107,8 +107,8 @@ func liveHeap() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// run is the whole program, for tests: the arguments without the program
-// name, and the streams.
+// run is the whole program: the arguments without the program name, and
+// the streams. The commands' tests call cli.Run.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cli.Version = version
 	return cli.Run(context.Background(), args, stdin, stdout, stderr)

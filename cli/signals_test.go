@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,10 +24,7 @@ func TestAScriptCommandStopsWithItsContextAndOnSignals(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
-	t.Setenv("VAULT_ADDR", p.URL)
-	t.Setenv("VAULT_TOKEN", env.Server.RootToken)
-	t.Setenv("VAULT_NAMESPACE", "")
-	t.Setenv("LEASETOP_CONFIG", filepath.Join(t.TempDir(), "absent.yaml"))
+	useVault(t, p.URL, env.Server.RootToken)
 	signal := func(sig syscall.Signal) func(context.CancelFunc) {
 		return func(context.CancelFunc) {
 			if err := syscall.Kill(os.Getpid(), sig); err != nil {

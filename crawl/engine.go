@@ -381,7 +381,11 @@ func (e *Engine) start(poll bool) Out {
 	} else {
 		e.restListed = time.Time{}
 	}
-	w.ch = e.cl.Walk(ctx, e.opt.Prefix, opt)
+	if poll && opt.Roots != nil && len(opt.Roots) == 0 {
+		w.ch = nothingToList() // a quiet refresh with nothing due
+	} else {
+		w.ch = e.cl.Walk(ctx, e.opt.Prefix, opt)
+	}
 	w.gen, w.cancel, w.running, w.started = e.gen, cancel, true, e.now()
 	w.stats = e.newStats(poll)
 	return Out{Tasks: []Task{waitBatch(w.gen, poll, w.ch)}, Events: []Event{Started{Poll: poll}}}

@@ -2,6 +2,7 @@ package crawl
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,11 @@ import (
 // churn finds the prefix; from then on it is followed at every refresh
 // (relistHot). Without telemetry (no read on sys/metrics, a namespace
 // view) refreshes go on without hints.
+//
+// The same figures say when nothing changed at all: no mount made a lease
+// and Vault holds as many as it did when the last refresh began (quiet).
+// Such a refresh has nothing to find that the last one could have, and
+// lists only what is due (relistPlan).
 type growthHints struct {
 	off   bool               // Vault gave no figures: not asked again
 	last  map[string]float64 // creations per mount at the last refresh
@@ -25,6 +31,9 @@ type growthHints struct {
 	usual map[string]float64 // the usual gap per refresh (a moving average)
 	hot   []string           // mounts this refresh re-lists whole
 	min   float64            // the least gap worth a re-listing (Policy.HintMin)
+	// quiet: this refresh's figures are the last refresh's, which a walk
+	// followed (walked).
+	quiet, walked bool
 }
 
 // hintTimeout bounds the read of the figures: a refresh never waits long
@@ -34,6 +43,8 @@ const hintTimeout = 5 * time.Second
 // update takes a refresh's figures and decides which mounts it re-lists.
 func (h *growthHints) update(creations map[string]float64, err error) {
 	h.hot = nil
+	h.quiet = err == nil && h.walked && unchanged(h.last, creations)
+	h.walked = false
 	if err != nil {
 		// Vault gives this token no figures (no read on sys/metrics, no
 		// telemetry): stop asking. A read that failed for now (a timeout,
@@ -51,6 +62,9 @@ func (h *growthHints) update(creations map[string]float64, err error) {
 			h.usual = map[string]float64{}
 		}
 		for m, n := range creations {
+			if m == vaultclient.NumLeases {
+				continue
+			}
 			gap, ok := h.gap(m, n)
 			if !ok {
 				continue // Vault restarted
@@ -67,6 +81,16 @@ func (h *growthHints) update(creations map[string]float64, err error) {
 		slices.Sort(h.hot)
 	}
 	h.last, h.found = creations, map[string]int{}
+}
+
+// unchanged: both figures have Vault's count of leases, the same, and the
+// same creations per mount.
+func unchanged(last, now map[string]float64) bool {
+	n, ok := now[vaultclient.NumLeases]
+	if m, had := last[vaultclient.NumLeases]; !ok || !had || m != n {
+		return false
+	}
+	return maps.Equal(last, now)
 }
 
 // gap is how many leases mount m made since the last refresh (its counter
@@ -93,6 +117,9 @@ func (h *growthHints) probe(creations map[string]float64) string {
 	}
 	hot := ""
 	for m, n := range creations {
+		if m == vaultclient.NumLeases {
+			continue
+		}
 		if gap, ok := h.gap(m, n); ok && h.news(m, gap) && (hot == "" || m < hot) {
 			hot = m
 		}
@@ -107,7 +134,7 @@ func (h *growthHints) saw(prefix string, created int) {
 	}
 	best := ""
 	for m := range h.last {
-		if len(m) > len(best) && strings.HasPrefix(prefix, m) {
+		if m != vaultclient.NumLeases && len(m) > len(best) && strings.HasPrefix(prefix, m) {
 			best = m
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/vaultclient"
 )
 
 // relistPlan decides, before a refresh, what it lists (see above). A
@@ -17,9 +18,15 @@ import (
 // without its ancestors. skip runs on the walk's goroutines, so it reads
 // only what is computed here. restListed is the oldest listing among the
 // prefixes left alone that hold leases of their own (zero when none
-// does); nil roots and skip mean the whole tree.
+// does); nil roots and skip mean the whole tree, empty roots nothing.
 func (e *Engine) relistPlan() (roots []string, skip func(string) bool, restListed time.Time) {
 	pol, idx := e.pol, e.idx
+	// The refresh's walk follows the figures just read: the next refresh
+	// may compare its own with them.
+	e.hints.walked = true
+	// Nothing changed in Vault since the last refresh began, and that
+	// refresh's listings all answered: nothing to find but what is due.
+	quiet := e.hints.quiet && e.poll.stats.Errors == 0
 	if e.opt.Refresh <= 0 {
 		return nil, nil, time.Time{}
 	}
@@ -51,8 +58,11 @@ func (e *Engine) relistPlan() (roots []string, skip func(string) bool, restListe
 	visit = func(n *model.Node) {
 		p := n.Path()
 		switch {
-		case !n.Listed() || n.ListedAt().IsZero(),
-			n.Count() < pol.RelistCheap,
+		case !n.Listed() || n.ListedAt().IsZero():
+			take(n)
+		case quiet:
+			rest = append(rest, n)
+		case n.Count() < pol.RelistCheap,
 			// growing, itself rather than through a child (its ancestors
 			// grow too, and each costs its whole subtree)
 			growing(n) && !slices.ContainsFunc(n.Children(), growing):
@@ -70,7 +80,7 @@ func (e *Engine) relistPlan() (roots []string, skip func(string) bool, restListe
 		}
 	}
 	visit(start)
-	if f := idx.Node(focus); f != nil && cost(f) <= budget {
+	if f := idx.Node(focus); !quiet && f != nil && cost(f) <= budget {
 		whole = append(whole, focus) // new leases under the selection show at once
 		spent += cost(f)
 	}
@@ -98,7 +108,7 @@ func (e *Engine) relistPlan() (roots []string, skip func(string) bool, restListe
 			continue
 		}
 		due := stale * time.Duration(max(1, (cost(n)+budget-1)/max(budget, 1)))
-		if spent+cost(n) <= budget || !tookRest && now.Sub(n.ListedAt()) >= due {
+		if !quiet && spent+cost(n) <= budget || !tookRest && now.Sub(n.ListedAt()) >= due {
 			take(n)
 			tookRest = true
 			continue
@@ -133,10 +143,20 @@ func (e *Engine) relistPlan() (roots []string, skip func(string) bool, restListe
 			roots = append(roots, w)
 		}
 	}
+	if len(roots) == 0 && quiet {
+		return []string{}, func(string) bool { return true }, restListed
+	}
 	if len(roots) == 0 {
 		roots = []string{start.Path()} // its known children skipped
 	}
 	slices.Sort(roots)
 	roots = slices.Compact(roots)
 	return roots, func(p string) bool { return skipped[p] }, restListed
+}
+
+// nothingToList is the walk of a refresh that lists nothing: over at once.
+func nothingToList() <-chan vaultclient.Event {
+	ch := make(chan vaultclient.Event)
+	close(ch)
+	return ch
 }

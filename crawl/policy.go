@@ -17,8 +17,12 @@ import "time"
 // listed whole, which finds new prefixes too), the selection's subtree
 // when it fits (new leases there show at once), and then the rest oldest
 // first, as much as the budget allows, the oldest beyond it once it has
-// waited RelistEvery refreshes per budget it costs. Under RelistFloor
-// leases a refresh lists the whole tree.
+// waited RelistEvery refreshes per budget it costs. When Vault's figures
+// say nothing changed since the last refresh began (growthHints.quiet), a
+// refresh lists only what was never listed and the one oldest prefix that
+// is due, often nothing: an idle leasetop then costs Vault one read of its
+// figures per refresh, not a budget of LISTs. Under RelistFloor leases a
+// refresh lists the whole tree.
 type Policy struct {
 	// RelistFloor is the budget's least, in leases per refresh.
 	RelistFloor int

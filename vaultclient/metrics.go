@@ -13,7 +13,8 @@ import (
 // format, about 26 KB): how many leases each mount has made since Vault
 // started, from vault.secret.lease.creation and vault.token.creation,
 // summed over their other labels and keyed by mount path as lease ids
-// begin ("secret/", "auth/approle/"). It is the one cheap signal of where
+// begin ("secret/", "auth/approle/"), and under NumLeases the leases Vault
+// holds (vault.expire.num_leases). It is the one cheap signal of where
 // leases are being made: LIST costs Vault in proportion to the leases it
 // returns. An error (no telemetry, no read on sys/metrics) means the
 // caller goes without.
@@ -27,12 +28,32 @@ func (c *Client) LeaseCreations(ctx context.Context) (map[string]float64, error)
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		mount, n, ok := parseCreation(sc.Text())
-		if ok {
+		line := sc.Text()
+		if mount, n, ok := parseCreation(line); ok {
 			out[mount] += n
+		} else if n, ok := parseNumLeases(line); ok {
+			out[NumLeases] = n
 		}
 	}
 	return out, sc.Err()
+}
+
+// NumLeases is the key of LeaseCreations' answer that holds how many
+// leases Vault holds: no mount path, which always ends in "/".
+const NumLeases = "vault.expire.num_leases"
+
+// parseNumLeases reads the gauge of the leases Vault holds (unlabelled:
+// the whole Vault's).
+func parseNumLeases(line string) (float64, bool) {
+	rest, ok := strings.CutPrefix(line, "vault_expire_num_leases ")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+	if err != nil || !(n >= 0) || math.IsInf(n, 0) {
+		return 0, false
+	}
+	return n, true
 }
 
 // parseCreation reads one Prometheus line of a lease or token creation

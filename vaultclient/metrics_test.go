@@ -39,3 +39,23 @@ func FuzzParseCreation(f *testing.F) {
 		}
 	})
 }
+
+func TestParseNumLeases(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		n    float64
+		ok   bool
+	}{
+		{`vault_expire_num_leases 344368`, 344368, true},
+		{`vault_expire_num_leases 1e+06`, 1e6, true},
+		{`vault_expire_num_irrevocable_leases 3`, 0, false},
+		{`vault_expire_num_leases NaN`, 0, false},
+		{`vault_expire_num_leases -1`, 0, false},
+		{`# TYPE vault_expire_num_leases gauge`, 0, false},
+	} {
+		n, ok := parseNumLeases(tc.line)
+		if ok != tc.ok || ok && n != tc.n {
+			t.Errorf("parseNumLeases(%q) = %v, %v; want %v, %v", tc.line, n, ok, tc.n, tc.ok)
+		}
+	}
+}

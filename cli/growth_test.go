@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -50,7 +50,7 @@ func runWatching(t *testing.T, path string, n int, args ...string) (stdout, stde
 
 	var out, errb syncBuffer
 	done := make(chan int)
-	go func() { done <- run(args, os.Stdin, &out, &errb) }()
+	go func() { done <- Run(context.Background(), args, os.Stdin, &out, &errb) }()
 	deadline := time.Now().Add(time.Minute)
 	for !strings.Contains(errb.String(), "watching for") {
 		if time.Now().After(deadline) {

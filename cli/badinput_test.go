@@ -1,7 +1,8 @@
-package main
+package cli
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log"
 	"net"
@@ -62,7 +63,7 @@ func TestBadInputGetsAClearMessage(t *testing.T) {
 				t.Setenv("VAULT_CONFIG_PATH", t.TempDir()+"/none")
 			}
 			var out, errb bytes.Buffer
-			code := run(tt.args, os.Stdin, &out, &errb)
+			code := Run(context.Background(), tt.args, os.Stdin, &out, &errb)
 			all := out.String() + errb.String()
 			if code != tt.code || !strings.Contains(all, tt.contains) {
 				t.Errorf("exit %d, output %q; want exit %d and %q", code, all, tt.code, tt.contains)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -10,218 +10,16 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/leasetop/leasetop/internal/faultproxy"
-	"github.com/leasetop/leasetop/internal/golden"
 	"github.com/leasetop/leasetop/internal/seed"
 	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/report"
+	"github.com/leasetop/leasetop/vaultclient"
 )
-
-// scriptEnv seeds a fixed estate on a real dev server and points the
-// environment at it, as a user's shell would.
-func scriptEnv(t *testing.T) *vaulttest.Env {
-	t.Helper()
-	env := vaulttest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	for _, s := range []struct {
-		path string
-		ttl  time.Duration
-		n    int
-	}{{"app/short", 2 * time.Minute, 3}, {"app/hour", 50 * time.Minute, 4}, {"app/day", 20 * time.Hour, 5}} {
-		if _, err := env.Seed.LeasedKV(ctx, s.path, s.ttl, s.n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := env.Seed.PKI(ctx, "pki", "web", 30*time.Minute, 2); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("VAULT_ADDR", env.Server.Addr)
-	t.Setenv("VAULT_TOKEN", env.Server.RootToken)
-	t.Setenv("VAULT_NAMESPACE", "")
-	noConfig(t)
-	return env
-}
-
-// noConfig points leasetop at a config file that does not exist, so that
-// the tests run from VAULT_* whatever the machine's own config holds.
-func noConfig(t *testing.T) {
-	t.Helper()
-	t.Setenv("LEASETOP_CONFIG", filepath.Join(t.TempDir(), "absent.yaml"))
-}
-
-func runCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code = run(args, os.Stdin, &out, &errb)
-	return out.String(), errb.String(), code
-}
-
-var (
-	reKey  = regexp.MustCompile(`/[A-Za-z0-9]{24}\b`)
-	reTime = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`)
-	reTTL  = regexp.MustCompile(`\b(\d+d\d\dh|\d+h\d\dm|\d+m\d\ds|\d+s)\b`)
-	reSecs = regexp.MustCompile(`("soonest_ttl_seconds": |"ttl_seconds":)-?\d+`)
-	reCSV  = regexp.MustCompile(`,-?\d+,(true|false),(true|false)$`)
-	reWide = regexp.MustCompile(`(\S) {2,}`)
-)
-
-// normalise replaces what changes between runs (random ids, times, TTLs)
-// and sorts the lines after the header, since rows stream in crawl order.
-func normalise(s string, sortLines bool) string {
-	s = reKey.ReplaceAllString(s, "/<id>")
-	s = reTime.ReplaceAllString(s, "<time>")
-	s = reTTL.ReplaceAllString(s, "<ttl>")
-	s = reSecs.ReplaceAllString(s, "${1}<secs>")
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	for i, l := range lines {
-		// Column widths follow the TTLs' widths; keep only the columns.
-		lines[i] = reWide.ReplaceAllString(reCSV.ReplaceAllString(l, ",<secs>,$1,$2"), "$1  ")
-	}
-	if sortLines && len(lines) > 1 {
-		sort.Strings(lines[1:])
-	}
-	return strings.Join(lines, "\n") + "\n"
-}
-
-func TestLsAgainstARealServer(t *testing.T) {
-	scriptEnv(t)
-	out, errs, code := runCmd(t, "ls", "-r", "secret/app/")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
-	}
-	golden.Check(t, "ls_table", normalise(out, true))
-
-	out, _, code = runCmd(t, "ls", "secret/app/", "-r", "--expiring-within", "1h", "-o", "jsonl")
-	if code != 0 {
-		t.Fatalf("exit %d", code)
-	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 7 {
-		t.Errorf("leases expiring within 1h: %d lines, want 7 (3 short + 4 hour)", len(lines))
-	}
-	var row map[string]any
-	if err := json.Unmarshal([]byte(lines[0]), &row); err != nil {
-		t.Fatal(err)
-	}
-	for _, field := range []string{"id", "prefix", "issue_time", "expire_time", "last_renewal", "ttl_seconds", "renewable", "token"} {
-		if _, ok := row[field]; !ok {
-			t.Errorf("JSON row lacks %q: %v", field, row)
-		}
-	}
-
-	out, _, _ = runCmd(t, "ls", "-r", "-o", "json", "--renewable")
-	var rows []map[string]any
-	if err := json.Unmarshal([]byte(out), &rows); err != nil {
-		t.Fatalf("-o json must be one array: %v\n%s", err, out)
-	}
-	for _, r := range rows {
-		if strings.HasPrefix(r["id"].(string), "pki/") || strings.HasPrefix(r["id"].(string), "auth/") {
-			t.Errorf("--renewable kept %v", r["id"])
-		}
-	}
-	if len(rows) != 12 {
-		t.Errorf("--renewable: %d rows, want the 12 KV leases", len(rows))
-	}
-
-	out, _, _ = runCmd(t, "ls", "secret/app/short", "-o", "csv")
-	golden.Check(t, "ls_csv", normalise(out, true))
-
-	_, errs, code = runCmd(t, "ls", "-o", "yaml")
-	if code != 2 || !strings.Contains(errs, "use one of table, json, jsonl, csv") {
-		t.Errorf("bad format: exit %d, %q", code, errs)
-	}
-}
-
-func TestCountAgainstARealServer(t *testing.T) {
-	scriptEnv(t)
-	out, errs, code := runCmd(t, "count", "--depth", "3")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
-	}
-	golden.Check(t, "count_table", normalise(out, false))
-	out, _, _ = runCmd(t, "count", "secret/", "--by-count", "-o", "json", "--depth", "2")
-	golden.Check(t, "count_json", normalise(out, false))
-}
-
-func TestCheckExitCodesAtEachThreshold(t *testing.T) {
-	scriptEnv(t)
-	tests := []struct {
-		args []string
-		code int
-		want string
-	}{
-		// OK: the 20h leases lie an hour beyond a 19h window, a margin no
-		// slow machine eats (a 1m window against the 2m leases raced one).
-		{[]string{"--expiring-within", "19h", "secret/app/day/"}, exitOK, "LEASETOP OK - 0 of 5 leases under secret/app/day/ expire within 19h | expiring=0;1;;0 total=5;;;0"},
-		{[]string{"--expiring-within", "5m", "--warn", "3", "--crit", "10"}, exitWarning, "LEASETOP WARNING - 3 of 15 leases under / expire within 5m"},
-		{[]string{"--expiring-within", "1h", "--warn", "3", "--crit", "7"}, exitCritical, "LEASETOP CRITICAL - 9 of 15 leases"},
-		{[]string{"--expiring-within", "1h", "--warn", "0", "--crit", "0"}, exitOK, "LEASETOP OK - 9 of 15"},
-		{[]string{"--expiring-within", "banana"}, exitUnknown, `LEASETOP UNKNOWN - --expiring-within: "banana" is not a duration`},
-		{[]string{}, exitUnknown, "LEASETOP UNKNOWN - --expiring-within is required"},
-		{[]string{"--expiring-within", "1h", "secret/../x"}, exitUnknown, "LEASETOP UNKNOWN"},
-	}
-	for _, tt := range tests {
-		out, _, code := runCmd(t, append([]string{"check"}, tt.args...)...)
-		if code != tt.code || !strings.Contains(out, tt.want) {
-			t.Errorf("check %v: exit %d, %q; want exit %d and %q", tt.args, code, out, tt.code, tt.want)
-		}
-		if n := strings.Count(out, "\n"); n != 1 {
-			t.Errorf("check %v printed %d lines, want one summary line", tt.args, n)
-		}
-	}
-	t.Setenv("VAULT_ADDR", "http://127.0.0.1:1")
-	out, _, code := runCmd(t, "check", "--expiring-within", "1h")
-	if code != exitUnknown || !strings.Contains(out, "UNKNOWN") {
-		t.Errorf("unreachable Vault: exit %d, %q", code, out)
-	}
-}
-
-func TestRevokeAndRenewSubcommands(t *testing.T) {
-	env := scriptEnv(t)
-	var out, errb bytes.Buffer
-	code := runRevoke([]string{"--prefix", "secret/app/short/"}, strings.NewReader("secret/app/short/\n"), &out, &errb)
-	if code != 2 || !strings.Contains(errb.String(), "add --yes") {
-		t.Errorf("no --yes off a terminal must refuse: exit %d, %q", code, errb.String())
-	}
-	ctx := context.Background()
-	c := env.Client(t, "", vaultclientConfig())
-	if l, _ := c.List(ctx, "secret/app/short/"); len(l.LeaseIDs) != 3 {
-		t.Fatalf("a refused revoke touched leases: %d left", len(l.LeaseIDs))
-	}
-	out.Reset()
-	errb.Reset()
-	code = runRevoke([]string{"--prefix", "secret/app/short/", "--yes", "--sync"}, strings.NewReader(""), &out, &errb)
-	if code != 0 || !strings.Contains(out.String(), "revoked 3 leases under secret/app/short/") {
-		t.Errorf("revoke --yes --sync: exit %d, %q %q", code, out.String(), errb.String())
-	}
-	if l, _ := c.List(ctx, "secret/app/short/"); len(l.LeaseIDs) != 0 {
-		t.Errorf("%d left after revoke", len(l.LeaseIDs))
-	}
-	if l, _ := c.List(ctx, "secret/app/hour/"); len(l.LeaseIDs) != 4 {
-		t.Errorf("a sibling prefix changed: %d left", len(l.LeaseIDs))
-	}
-
-	hour, _ := c.List(ctx, "secret/app/hour/")
-	stdout, errs, code := runCmd(t, "renew", hour.LeaseIDs[0], "--increment", "30m")
-	if code != 0 || !strings.Contains(stdout, "asked 30m, granted") {
-		t.Errorf("renew: exit %d, %q %q", code, stdout, errs)
-	}
-	pki, _ := c.List(ctx, "pki/issue/web/")
-	_, errs, code = runCmd(t, "renew", pki.LeaseIDs[0])
-	if code != 1 || !strings.Contains(errs, "not renewable") {
-		t.Errorf("renew of a PKI lease: exit %d, %q", code, errs)
-	}
-	stdout, _, code = runCmd(t, "revoke", hour.LeaseIDs[1])
-	if code != 0 || !strings.Contains(stdout, "revoked "+hour.LeaseIDs[1]) {
-		t.Errorf("revoke one id: exit %d, %q", code, stdout)
-	}
-}
 
 // ownersEnv is a dev server with Vault's file audit device on: an AppRole
 // client (billing) and a userpass user (alice) make leased-KV leases, the
@@ -272,18 +70,8 @@ func startOwnersEnv(t *testing.T) *ownersEnv {
 	if o.made["token"], err = env.Seed.LeasedKV(ctx, "ops/root", time.Hour, 3); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("VAULT_ADDR", env.Server.Addr)
-	t.Setenv("VAULT_TOKEN", env.Server.RootToken)
-	t.Setenv("VAULT_NAMESPACE", "")
-	noConfig(t)
+	useVault(t, env.Server.Addr, env.Server.RootToken)
 	return o
-}
-
-// vaultLeases is Vault's whole lease set, from a recursive listing read
-// by code that is not leasetop's (vaulttest.AllLeaseIDs).
-func vaultLeases(t *testing.T, env *vaulttest.Env) map[string]bool {
-	t.Helper()
-	return env.AllLeaseIDs(t)
 }
 
 func ownerRowsJSON(t *testing.T, out string) map[string]report.OwnerRow {
@@ -373,7 +161,7 @@ func TestOwnersLsAndWhoFromTheAuditLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sout, serr bytes.Buffer
-	if code := runOwners([]string{"--vault-audit", "-", "-o", "json", "--by", "role"}, bytes.NewReader(logText), &sout, &serr); code != 0 {
+	if code := Run(context.Background(), []string{"owners", "--vault-audit", "-", "-o", "json", "--by", "role"}, bytes.NewReader(logText), &sout, &serr); code != 0 {
 		t.Fatalf("owners --vault-audit -: exit %d: %s", code, serr.String())
 	}
 	if r := ownerRowsJSON(t, sout.String())["billing"]; r.Leases != 12 {
@@ -459,7 +247,7 @@ func TestOwnersLsAndWhoFromTheAuditLog(t *testing.T) {
 		t.Errorf("who -o json: exit %d, %v\n%s", code, err, out)
 	}
 
-	c := o.env.Client(t, "", vaultclientConfig())
+	c := o.env.Client(t, "", vaultclient.Config{})
 	logins, err := c.List(context.Background(), "auth/approle/login/")
 	if err != nil || len(logins.LeaseIDs) == 0 {
 		t.Fatalf("billing's login token lease: %v %v", logins, err)
@@ -515,7 +303,7 @@ func TestOwnersLsAndWhoFromTheAuditLog(t *testing.T) {
 func TestRevokeByOwnerRevokesExactlyTheOwnersLeases(t *testing.T) {
 	o := startOwnersEnv(t)
 	ctx := context.Background()
-	c := o.env.Client(t, "", vaultclientConfig())
+	c := o.env.Client(t, "", vaultclient.Config{})
 	p, err := faultproxy.New(o.env.Server.Addr)
 	if err != nil {
 		t.Fatal(err)
@@ -525,7 +313,7 @@ func TestRevokeByOwnerRevokesExactlyTheOwnersLeases(t *testing.T) {
 	before := vaultLeases(t, o.env)
 	revoke := func(stdin string, args ...string) (string, string, int) {
 		var out, errb bytes.Buffer
-		code := runRevoke(args, strings.NewReader(stdin), &out, &errb)
+		code := Run(context.Background(), append([]string{"revoke"}, args...), strings.NewReader(stdin), &out, &errb)
 		return out.String(), errb.String(), code
 	}
 

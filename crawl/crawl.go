@@ -1,8 +1,13 @@
-// Package crawl is the one adapter between a vaultclient walk and a
-// model.Index: how a lookup becomes an index entry, how each walk event
-// changes the index, and how to count the leases under a prefix by
-// listing only. The UI, the script commands and the benchmark all use it,
-// so they fill their indexes the same way.
+// Package crawl is the crawl of Vault's leases into a model.Index. Engine
+// (engine.go) is the whole of it for a front end: the first crawl and the
+// refreshes, what each refresh re-lists (Policy, plan.go), the growth
+// hints from Vault's figures (hints.go), the churn and the attribution,
+// driven by a clock and a Client, telling its front end typed Events; the
+// UI drives it from its update loop, Run from a goroutine of its own. This
+// file is the adapter under it: how a lookup becomes an index entry, how
+// each walk event changes the index, and how to count the leases under a
+// prefix by listing only. The UI, the script commands and the benchmark
+// all use it, so they fill their indexes the same way.
 package crawl
 
 import (

@@ -14,10 +14,10 @@ import (
 // alone. Vault counts the leases each mount makes (its telemetry,
 // sys/metrics: one small read per refresh); a refresh's listings say how
 // many new leases they found. When a mount made clearly more than the
-// listings found since the last refresh — more than hintMin and three
+// listings found since the last refresh — more than Policy.HintMin and three
 // times its usual gap — this refresh re-lists that mount whole, and the
 // churn finds the prefix; from then on it is followed at every refresh
-// (relistHot). Without telemetry (no read on sys/metrics, a namespace
+// (Policy.RelistHot). Without telemetry (no read on sys/metrics, a namespace
 // view) refreshes go on without hints.
 //
 // The same figures say when nothing changed at all: no mount made a lease
@@ -74,7 +74,7 @@ func (h *growthHints) update(creations map[string]float64, err error) {
 			}
 			// A busy mount's gap becomes usual within a few refreshes, so
 			// its steady traffic does not re-list it whole every time; an
-			// explosion, once found, is followed as growing (relistHot)
+			// explosion, once found, is followed as growing (Policy.RelistHot)
 			// and leaves no gap.
 			h.usual[m] = 0.8*h.usual[m] + 0.2*gap
 		}

@@ -10,7 +10,7 @@ import (
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
-// relistPlan decides, before a refresh, what it lists (see above). A
+// relistPlan decides, before a refresh, what it lists (see Policy). A
 // LIST costs Vault a pass over the prefix's whole subtree in its storage
 // (a branch over a million leases costs what the million do), so each
 // prefix is counted at its subtree's size, and the walk starts at the

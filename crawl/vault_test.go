@@ -115,3 +115,75 @@ path "sys/leases/lookup/secret/b*" { capabilities = ["deny"] }`)
 		}
 	})
 }
+
+// The engine, driven by Run against a real Vault, fills its index with
+// what Vault holds, every lease looked up; a refresh finds leases made
+// since and looks them up too. What the index holds is compared with the
+// ids Vault gave the seeder, read by Vault's own client.
+func TestEngineRunFollowsARealServer(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	first, err := env.Seed.LeasedKV(ctx, "run/a", time.Hour, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := env.Client(t, "", vaultclient.Config{Concurrency: 4})
+	e := crawl.New(ctx, c, crawl.Options{Prefix: "secret/run/", Refresh: 200 * time.Millisecond, Concurrency: 4})
+
+	// What the index holds after each walk, read on Run's goroutine.
+	type seen struct {
+		poll   bool
+		looked []string // leases looked up
+	}
+	walks := make(chan seen, 64)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		crawl.Run(runCtx, e, func(ev crawl.Event) {
+			d, ok := ev.(crawl.Done)
+			if !ok {
+				return
+			}
+			var looked []string
+			for _, l := range e.Index().Leases("secret/run/", model.Query{Recursive: true, Now: time.Now()}) {
+				if !l.Pending() {
+					looked = append(looked, l.ID())
+				}
+			}
+			slices.Sort(looked)
+			select {
+			case walks <- seen{poll: d.Poll, looked: looked}:
+			default:
+			}
+		})
+	}()
+	defer func() { stop(); <-done }()
+
+	wait := func(what string, ok func(seen) bool) {
+		t.Helper()
+		for {
+			select {
+			case s := <-walks:
+				if ok(s) {
+					return
+				}
+			case <-ctx.Done():
+				t.Fatalf("%s: never", what)
+			}
+		}
+	}
+	slices.Sort(first)
+	wait("the first crawl looks up what Vault holds", func(s seen) bool { return !s.poll && slices.Equal(s.looked, first) })
+
+	more, err := env.Seed.LeasedKV(ctx, "run/b", time.Hour, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := slices.Concat(first, more)
+	slices.Sort(all)
+	// A refresh lists them; the lookups of the new ones answer after it
+	// ends, so a later refresh's end sees them looked up.
+	wait("a refresh finds and looks up the leases made since", func(s seen) bool { return s.poll && slices.Equal(s.looked, all) })
+}

@@ -3,10 +3,12 @@
 // # Shape
 //
 // The root model (app.go) holds the screens, at most one dialog over them,
-// and one shared context, Common (common.go): the lease index, the Vault
+// and one shared context, Common (common.go): the crawl engine (the lease
+// index, its walks and their policy, the churn, the owners from the audit
+// log, and the selected prefix, its focus: package crawl), the Vault
 // backend, styles, keys, the clock, the terminal size, the token's
-// capabilities and info, the mounts, the selected prefix and the marks.
-// Everything else is a component that keeps its own state:
+// capabilities and info, the mounts and the marks. Everything else is a
+// component that keeps its own state:
 //
 //	screen.go          the Screen interface and the registry of screens
 //	browser.go         the home screen: tree.go beside table.go
@@ -15,7 +17,7 @@
 //	actions.go         the typed operations and the one guard they pass
 //	action_lease.go    renew, revoke, force-revoke by id: one call per lease
 //	action_prefix.go   revoke-prefix and force, then following the prefix
-//	crawl.go           the walk of the tree and the refresh polls
+//	crawl.go           the engine's tasks as commands, its events as status
 //	status.go          the title bar, status bar, help line and help
 //	keys.go            the one keymap, and KeyAction: what a screen declares
 //	                   of its keys, which writes its help line and the help
@@ -32,15 +34,18 @@
 //
 //	key ─▶ root ─▶ dialog (when one is open) or screen ─▶ tea.Cmd
 //	tea.Cmd ─▶ Backend (Vault, with the root context) ─▶ message
-//	message ─▶ root ─▶ index (crawl), action, or screens ─▶ Sync ─▶ View
+//	message ─▶ root ─▶ engine (crawl), action, or screens ─▶ Sync ─▶ View
 //
 // The root offers a key to the open dialog first, then to the global keys
 // (quit, help, the registry's screen keys), then to the active screen.
 // Vault is only ever called inside commands, never in Update or View, and
-// every call takes the root context, which quitting cancels. After each
+// every call takes the root context, which quitting cancels. The engine
+// changes the index only when the root hands it a task's answer, on the
+// update loop, so View reads it without a lock or a copy. After each
 // message the active screen's Sync brings its rows up to date with the
 // index (sorting only when the index, the query or the prefix changed),
-// so View only draws.
+// and returns what takes longer (a big sort) as a command, so View only
+// draws.
 //
 // A destructive action captures its lease ids or prefix when its key is
 // pressed; a refresh that moves rows while its dialog is open cannot

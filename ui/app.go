@@ -71,6 +71,14 @@ type root struct {
 	status statusLine
 }
 
+// expire clears the message seq, unless another replaced it or it is an
+// error (which stays until the next message).
+func (s *statusLine) expire(seq int) {
+	if seq == s.seq && s.lv != lvErr {
+		s.text = ""
+	}
+}
+
 // statusLine is a message in the status bar; seq numbers them, so that
 // only the last one fades.
 type statusLine struct {
@@ -192,25 +200,13 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 		return msg.t.onGather(msg)
 	case crawl.Input:
 		return r.drive(c.eng.Handle(msg))
-	case mountsMsg:
-		if msg.err == nil {
-			c.vault.mounts = msg.mounts
-		}
-		return nil
-	case selfMsg:
-		if msg.err == nil {
-			c.vault.self, c.vault.hasSelf = msg.self, true
-		}
-		return nil
-	case capsMsg:
-		c.vault.caps, c.vault.capsErr = msg.caps, msg.err
+	case mountsMsg, selfMsg, capsMsg:
+		c.vault.take(msg)
 		return nil
 	case actionMsg:
 		return r.onActionMsg(msg)
 	case statusExpiredMsg:
-		if msg.seq == r.status.seq && r.status.lv != lvErr {
-			r.status.text = ""
-		}
+		r.status.expire(msg.seq)
 		return nil
 	case tea.KeyPressMsg:
 		return r.onKey(msg)

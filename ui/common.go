@@ -60,6 +60,24 @@ type vaultFacts struct {
 	hasSelf bool
 }
 
+// take keeps what Vault answered about itself (mountsMsg, selfMsg,
+// capsMsg); a failed read of the mounts or the token leaves what was
+// known.
+func (v *vaultFacts) take(msg tea.Msg) {
+	switch msg := msg.(type) {
+	case mountsMsg:
+		if msg.err == nil {
+			v.mounts = msg.mounts
+		}
+	case selfMsg:
+		if msg.err == nil {
+			v.self, v.hasSelf = msg.self, true
+		}
+	case capsMsg:
+		v.caps, v.capsErr = msg.caps, msg.err
+	}
+}
+
 // identities names who made leases beyond the audit log.
 type identities struct {
 	// tokens is the token store (the owners of token leases), read when

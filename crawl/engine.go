@@ -139,8 +139,12 @@ type Figures struct {
 	Err       error
 }
 
-// ProbeDue: read Vault's figures between refreshes.
-type ProbeDue struct{ Gen int }
+// ProbeDue: read Vault's figures between refreshes; At is how long after
+// the refresh was scheduled it falls, so that each read schedules the next.
+type ProbeDue struct {
+	Gen int
+	At  time.Duration
+}
 
 // Probed are Vault's figures read between refreshes (or as the baseline).
 type Probed struct {
@@ -439,13 +443,14 @@ func (e *Engine) Handle(in Input) Out {
 	case Lookups:
 		return e.onLookups(in)
 	}
+	if p, ok := in.(ProbeDue); ok {
+		return e.onProbeDue(p)
+	}
 	var gen int
 	switch in := in.(type) {
 	case PollDue:
 		gen = in.Gen
 	case Figures:
-		gen = in.Gen
-	case ProbeDue:
 		gen = in.Gen
 	case Probed:
 		gen = in.Gen
@@ -467,8 +472,6 @@ func (e *Engine) Handle(in Input) Out {
 		}
 		out.add(e.start(true))
 		return out
-	case ProbeDue:
-		return Out{Tasks: []Task{e.probe()}}
 	case Probed:
 		return e.onProbed(in)
 	}
@@ -565,10 +568,26 @@ func (e *Engine) startPolling() Out {
 	e.polling = true
 	gen := e.gen
 	out := Out{Tasks: []Task{e.after(e.opt.Refresh, PollDue{Gen: gen})}}
-	if every := e.pol.HintEvery; !e.hints.off && every > 0 {
-		for at := every; at+every/2 < e.opt.Refresh; at += every {
-			out.task(e.after(at, ProbeDue{Gen: gen}))
-		}
+	if every := e.pol.HintEvery; !e.hints.off && every > 0 && every+every/2 < e.opt.Refresh {
+		out.task(e.after(every, ProbeDue{Gen: gen, At: every}))
+	}
+	return out
+}
+
+// onProbeDue reads Vault's figures, unless a refresh runs now, and
+// schedules the next read of this interval: one timer at a time, not one
+// per read (an hour's refresh read every 5 s would hold 720 timers, and a
+// refresh started early would leave its predecessor's asleep).
+func (e *Engine) onProbeDue(p ProbeDue) Out {
+	if p.Gen != e.gen || e.paused || !e.polling {
+		return Out{} // a newer interval schedules its own
+	}
+	var out Out
+	if every, next := e.pol.HintEvery, p.At+e.pol.HintEvery; !e.hints.off && next+every/2 < e.opt.Refresh {
+		out.task(e.after(every, ProbeDue{Gen: p.Gen, At: next}))
+	}
+	if e.pollable() {
+		out.task(e.probe())
 	}
 	return out
 }

@@ -297,3 +297,73 @@ func TestStaleInputsAreDroppedAndPauseStopsEveryWalk(t *testing.T) {
 		t.Errorf("Resume after a first crawl: full %v, %d walks, want a refresh", full, cl.walks())
 	}
 }
+
+// Between two refreshes the engine reads Vault's figures every HintEvery,
+// one timer at a time: each read schedules the next. An hour's refresh
+// read every 5 s once set 719 timers at once, and a refresh started early
+// (by news in the figures) left the last interval's asleep beside its own.
+func TestReadsBetweenRefreshesHoldOneTimerAtATime(t *testing.T) {
+	cl := &walkLog{creations: map[string]float64{"db/": 1}}
+	clock := &fakeClock{now: t0}
+	e := newEngine(cl, clock, time.Hour)
+	every := e.pol.HintEvery
+	if every <= 0 || every*3 >= time.Hour {
+		t.Fatalf("HintEvery %v: the test needs many reads per refresh", every)
+	}
+	e.Start()
+	out := e.Handle(Batch{Gen: e.Gen(false), Done: true, Events: []vaultclient.Event{
+		listed("", []string{"db/"}, nil), listed("db/", nil, []string{"db/a"}), {Kind: vaultclient.EventCounted}, lease("db/a"),
+	}})
+	// The answer holds the refresh's timer, the first read's, and perhaps
+	// a read of the figures now: never a timer per read.
+	if len(out.Tasks) > 3 {
+		t.Fatalf("the end of the first crawl started %d tasks, a timer for every read between refreshes", len(out.Tasks))
+	}
+	inputs(out)
+	probes := func() int {
+		clock.mu.Lock()
+		defer clock.mu.Unlock()
+		n := 0
+		for _, d := range clock.durs {
+			if d == every {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, "the first read's timer", func() bool { return probes() >= 1 })
+	// The refresh's own timer is set by the same answer.
+	waitFor(t, "the refresh's timer", func() bool {
+		clock.mu.Lock()
+		defer clock.mu.Unlock()
+		return slices.Contains(clock.durs, time.Hour)
+	})
+	if n := probes(); n != 1 {
+		t.Fatalf("the end of the first crawl set %d timers for reads between refreshes, want 1", n)
+	}
+	// Each read brings the next: the fifth is at 5 × HintEvery.
+	at := every
+	for i := 2; i <= 5; i++ {
+		inputs(e.Handle(ProbeDue{Gen: e.gen, At: at}))
+		at += every
+		waitFor(t, fmt.Sprintf("read %d's timer", i), func() bool { return probes() >= i })
+	}
+	if n := probes(); n != 5 {
+		t.Errorf("five reads set %d timers, want 5", n)
+	}
+	// A newer interval's reads are its own: an old one schedules nothing.
+	if out := e.Handle(ProbeDue{Gen: e.gen - 1, At: at}); len(out.Tasks) != 0 {
+		t.Errorf("a read of an old interval scheduled %d tasks", len(out.Tasks))
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within a minute", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -49,17 +49,8 @@ func TestEndToEndChurnDoesNotSaySparingVault(t *testing.T) {
 	slices.Reverse(ids)
 	churnCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	revoked := make(chan int, 1)
-	go func() {
-		for p.Count(isLookup) == 0 && churnCtx.Err() == nil {
-			time.Sleep(5 * time.Millisecond)
-		}
-		n, err := env.Seed.Churn(churnCtx, ids, 50*time.Millisecond)
-		if err != nil {
-			t.Errorf("churn: %v", err)
-		}
-		revoked <- n
-	}()
+	// From the crawl's first lookup, so the churn falls inside it.
+	revoked := env.Seed.ChurnFrom(churnCtx, func() bool { return p.Count(isLookup) > 0 }, ids, 50*time.Millisecond)
 
 	client := vaultclient.NewFromAPI(a, vaultclient.Config{Concurrency: ceiling})
 	r := startProgram(t, client, Options{Prefix: "secret/churn/", Refresh: time.Hour})
@@ -83,7 +74,11 @@ func TestEndToEndChurnDoesNotSaySparingVault(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	stop()
-	n := <-revoked
+	churned := <-revoked
+	if churned.Err != nil {
+		t.Errorf("churn: %v", churned.Err)
+	}
+	n := churned.Revoked
 	r.waitIdle(p)
 
 	lookups := p.Count(isLookup)

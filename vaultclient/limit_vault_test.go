@@ -189,21 +189,15 @@ func TestChurnLeavesTheAdaptiveLimitAtItsCeiling(t *testing.T) {
 
 	churnCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	revoked := make(chan int, 1)
-	go func() {
-		// From the crawl's first lookup, so the churn falls inside it.
-		for p.Count(isLookup) == 0 && churnCtx.Err() == nil {
-			time.Sleep(5 * time.Millisecond)
-		}
-		n, err := env.Seed.Churn(churnCtx, ids, 50*time.Millisecond)
-		if err != nil {
-			t.Errorf("churn: %v", err)
-		}
-		revoked <- n
-	}()
+	// From the crawl's first lookup, so the churn falls inside it.
+	revoked := env.Seed.ChurnFrom(churnCtx, func() bool { return p.Count(isLookup) > 0 }, ids, 50*time.Millisecond)
 	lowest, found := walkWatchingLimit(t, c, "secret/churn/")
 	stop()
-	n := <-revoked
+	churned := <-revoked
+	if churned.Err != nil {
+		t.Errorf("churn: %v", churned.Err)
+	}
+	n := churned.Revoked
 
 	lookups := p.Count(isLookup)
 	gone := p.Count(func(r faultproxy.Request) bool { return isLookup(r) && r.Status == 400 })

@@ -29,3 +29,25 @@ func (s *Seeder) Churn(ctx context.Context, ids []string, every time.Duration) (
 	}
 	return len(ids), nil
 }
+
+// ChurnFrom runs Churn in the background once started reports true (polled
+// every 5 ms; a crawl's first lookup, say), so that the churn falls inside
+// what a test measures. The channel gets how many leases were revoked, and
+// any error, once ctx ends or the ids run out.
+func (s *Seeder) ChurnFrom(ctx context.Context, started func() bool, ids []string, every time.Duration) <-chan ChurnResult {
+	done := make(chan ChurnResult, 1)
+	go func() {
+		for !started() && ctx.Err() == nil {
+			time.Sleep(5 * time.Millisecond)
+		}
+		n, err := s.Churn(ctx, ids, every)
+		done <- ChurnResult{Revoked: n, Err: err}
+	}()
+	return done
+}
+
+// ChurnResult is what a background churn did.
+type ChurnResult struct {
+	Revoked int
+	Err     error
+}

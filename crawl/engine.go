@@ -382,6 +382,7 @@ func (e *Engine) start(poll bool) Out {
 	opt := vaultclient.WalkOptions{Concurrency: e.opt.Concurrency, ListOnly: poll, Focus: e.Focus}
 	if poll {
 		opt.Roots, opt.Skip, e.restListed = e.relistPlan()
+		opt.Order = e.refreshOrder()
 	} else {
 		e.restListed = time.Time{}
 	}

@@ -31,6 +31,10 @@ type WalkOptions struct {
 	// prefix without its ancestors, whose LIST costs Vault a pass over
 	// their whole subtree in storage.
 	Roots []string
+	// Order, if set, sorts prefixes into the order they are listed in:
+	// the roots, and each listing's children (which otherwise go in the
+	// order Vault names them). It runs on the walk's goroutines.
+	Order func(prefixes []string)
 }
 
 // EventKind says what a walk Event carries.
@@ -78,11 +82,15 @@ func (c *Client) Walk(ctx context.Context, prefix string, opt WalkOptions) <-cha
 		n = c.concurrency
 	}
 	out := make(chan Event, 4*n)
-	w := &walker{c: c, ctx: ctx, out: out, listOnly: opt.ListOnly, focus: opt.Focus, skip: opt.Skip, queues: map[string]*idQueue{}}
+	w := &walker{c: c, ctx: ctx, out: out, listOnly: opt.ListOnly, focus: opt.Focus, skip: opt.Skip, sortLists: opt.Order, queues: map[string]*idQueue{}}
 	w.cond = sync.NewCond(&w.mu)
 	w.lists = append(w.lists, prefix)
 	if len(opt.Roots) > 0 {
 		w.lists = slices.Clone(opt.Roots)
+		if w.sortLists != nil {
+			w.sortLists(w.lists)
+			slices.Reverse(w.lists) // a stack: the first is listed first
+		}
 	}
 	w.pending = len(w.lists)
 
@@ -116,6 +124,8 @@ type walker struct {
 
 	focus func() string
 	skip  func(string) bool
+	// sortLists is WalkOptions.Order.
+	sortLists func([]string)
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -308,6 +318,10 @@ func (w *walker) list(prefix string) {
 	w.emit(Event{Kind: EventListed, Listing: l, Prefix: l.Prefix})
 	if w.skip != nil {
 		l.Prefixes = slices.DeleteFunc(slices.Clone(l.Prefixes), w.skip)
+	}
+	if w.sortLists != nil {
+		l.Prefixes = slices.Clone(l.Prefixes) // the event shares the listing's
+		w.sortLists(l.Prefixes)
 	}
 	if w.listOnly {
 		w.done(true, l.Prefixes, "", nil)

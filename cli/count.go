@@ -6,52 +6,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/report"
-	"github.com/leasetop/leasetop/vaultclient"
 	"github.com/spf13/cobra"
 )
-
-// churnCounts are the leases a second listing found new and gone, per
-// prefix: own (directly under it) and all (its whole subtree).
-type churnCounts struct {
-	own, all map[string][2]int // [created, gone]
-}
-
-// watchChurn waits d, lists prefix again (no lookups) into idx and counts
-// what changed per prefix: `count --watch` and `check --growth`.
-func watchChurn(ctx context.Context, c *vaultclient.Client, prefix string, idx *model.Index, d time.Duration) (churnCounts, error) {
-	ch := churnCounts{own: map[string][2]int{}, all: map[string][2]int{}}
-	select {
-	case <-time.After(d):
-	case <-ctx.Done():
-		return ch, ctx.Err()
-	}
-	st := crawl.Stats{Poll: true, Changed: func(p string, created, gone int) {
-		o := ch.own[p]
-		ch.own[p] = [2]int{o[0] + created, o[1] + gone}
-		for q := p; ; q = leaseid.Parent(q) {
-			a := ch.all[q]
-			ch.all[q] = [2]int{a[0] + created, a[1] + gone}
-			if q == "" {
-				break
-			}
-		}
-	}}
-	var err error
-	for ev := range c.Walk(ctx, prefix, vaultclient.WalkOptions{ListOnly: true}) {
-		crawl.Apply(idx, ev, time.Now(), &st)
-		if ev.Kind == vaultclient.EventError && err == nil {
-			err = ev.Err
-		}
-	}
-	if err == nil {
-		err = ctx.Err()
-	}
-	return ch, err
-}
 
 // countFlags are the options of `leasetop count`.
 type countFlags struct {
@@ -106,26 +65,34 @@ func (a *app) runCount(ctx context.Context, pos []string, f countFlags) int {
 		return a.fail(exitFor(err, 1), cmd, "%v", err)
 	}
 	prefix = leaseid.AsPrefix(prefix)
-	idx, failures := crawlIndex(ctx, c, prefix, a.stderr)
-	var churn churnCounts
-	if f.watch > 0 {
-		fmt.Fprintf(a.stderr, "watching for %s…\n", model.FormatDuration(f.watch))
-		if churn, err = watchChurn(ctx, c, prefix, idx, f.watch); err != nil {
-			failures = append(failures, err)
-		}
-	}
 	order := model.ByName
 	if f.byCount {
 		order = model.ByCount
 	}
-	rows := report.CountTree(idx, prefix, f.depth, order, time.Now())
-	if f.watch > 0 {
-		for i := range rows {
-			cg := churn.all[rows[i].Prefix]
-			created, gone := float64(cg[0])/f.watch.Minutes(), float64(cg[1])/f.watch.Minutes()
-			rows[i].CreatedPerMinute, rows[i].GonePerMinute = &created, &gone
-		}
+	if f.watch == 0 {
+		idx, failures := crawlIndex(ctx, c, prefix, a.stderr)
+		return a.writeCounts(cmd, f, report.CountTree(idx, prefix, f.depth, order, time.Now()), failures)
 	}
+	w := a.watch(ctx, c, prefix, f.watch, func(*model.Index, []error) bool { return true })
+	failures := w.failures
+	if w.refreshErr != nil {
+		failures = append(failures, w.refreshErr)
+	}
+	if err := ctx.Err(); err != nil {
+		failures = append(failures, err)
+	}
+	rows := report.CountTree(w.idx, prefix, f.depth, order, time.Now())
+	for i := range rows {
+		made, gone := w.churn.Totals(rows[i].Prefix)
+		created, goneRate := w.perMinute(made, f.watch), w.perMinute(gone, f.watch)
+		rows[i].CreatedPerMinute, rows[i].GonePerMinute = &created, &goneRate
+	}
+	return a.writeCounts(cmd, f, rows, failures)
+}
+
+// writeCounts prints count's rows and ends it.
+func (a *app) writeCounts(cmd string, f countFlags, rows []report.CountRow, failures []error) int {
+	var err error
 	if f.format == "json" {
 		err = report.WriteCountsJSON(a.stdout, rows)
 	} else {

@@ -497,12 +497,11 @@ func (e *Engine) onBatch(b Batch) Out {
 		}
 		out.event(Counted{})
 		out.add(e.startPolling())
-		if !b.Done {
-			// Lookups follow: read Vault's figures now, so that the first
-			// refresh compares them (a crawl that ends here gains
-			// nothing; its first refresh reads them as before).
-			out.add(e.baseline())
-		}
+		// Read Vault's figures now, so that the first refresh compares
+		// them, whether lookups follow or the crawl ends here: a script
+		// that watches for one refresh interval has no second refresh to
+		// name growth under a prefix the first left alone.
+		out.add(e.baseline())
 	}
 	if !b.Done {
 		out.task(waitBatch(b.Gen, b.Poll, w.ch))
@@ -617,7 +616,7 @@ func (e *Engine) readFigures() Task {
 // found by its listings. Taken at the first refresh instead, they would
 // name an explosion under a prefix it left alone only at the second.
 func (e *Engine) baseline() Out {
-	if e.hints.off || e.hints.last != nil || e.cl.Namespace() != "" {
+	if e.opt.Refresh <= 0 || e.hints.off || e.hints.last != nil || e.cl.Namespace() != "" {
 		return Out{}
 	}
 	return Out{Tasks: []Task{e.probe()}}

@@ -52,7 +52,7 @@ type app struct {
 	// drives the model itself.
 	program func(ctx context.Context, m tea.Model) error
 	// policy is the crawl engine's for the commands that watch (zero:
-	// crawl.DefaultPolicy); a test sets its own.
+	// crawl.DefaultPolicy()); a test sets its own.
 	policy crawl.Policy
 }
 

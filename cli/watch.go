@@ -52,7 +52,7 @@ func (w watched) perMinute(n int64, every time.Duration) float64 {
 func (a *app) scriptPolicy() crawl.Policy {
 	pol := a.policy
 	if pol == (crawl.Policy{}) {
-		pol = crawl.DefaultPolicy
+		pol = crawl.DefaultPolicy()
 	}
 	pol.HintEvery = 0
 	return pol

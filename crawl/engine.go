@@ -38,7 +38,7 @@ type Options struct {
 	// ErrorText words a failed listing's error for the index; nil uses
 	// err.Error().
 	ErrorText func(error) string
-	// Policy is what a refresh re-lists; zero means DefaultPolicy.
+	// Policy is what a refresh re-lists; zero means DefaultPolicy().
 	Policy Policy
 }
 
@@ -99,7 +99,7 @@ func New(ctx context.Context, cl Client, opt Options) *Engine {
 	}
 	pol := opt.Policy
 	if pol == (Policy{}) {
-		pol = DefaultPolicy
+		pol = DefaultPolicy()
 	}
 	e := &Engine{ctx: ctx, cl: cl, opt: opt, pol: pol, idx: model.NewIndex(),
 		churn: churn.New(time.Minute, 30), hints: growthHints{min: pol.HintMin}}

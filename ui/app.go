@@ -48,6 +48,9 @@ type Options struct {
 	// "-" for Stdin.
 	VaultAudit string
 	Stdin      io.Reader
+	// Policy is the crawl's (what a refresh re-lists); zero is
+	// crawl.DefaultPolicy().
+	Policy crawl.Policy
 }
 
 // Model is the Bubble Tea model. Bubble Tea passes models by value; the
@@ -130,7 +133,7 @@ func newRoot(be Backend, opt Options) *root {
 	}
 	// The engine reads the UI's clock, which a test may set later.
 	c.eng = crawl.New(ctx, be, crawl.Options{Prefix: prefix, Refresh: opt.Refresh, Concurrency: opt.Concurrency,
-		Now: c.now, ErrorText: plainError})
+		Now: c.now, ErrorText: plainError, Policy: opt.Policy})
 	if opt.ReadOnly {
 		c.keys = c.keys.readOnly(c.readOnlyWhy())
 	}

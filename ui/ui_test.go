@@ -854,11 +854,11 @@ func TestSlowSortsAreSpreadOutWhileDataStreams(t *testing.T) {
 	}
 }
 
-// relistKnobs sets the refresh budget for one test; the test's other
-// changes to crawl.DefaultPolicy are undone with it.
-func relistKnobs(t *testing.T, floor, cheap int) {
-	t.Helper()
-	old := crawl.DefaultPolicy
-	crawl.DefaultPolicy.RelistFloor, crawl.DefaultPolicy.RelistCheap = floor, cheap
-	t.Cleanup(func() { crawl.DefaultPolicy = old })
+// relistKnobs is the default policy with the refresh budget's floor and
+// what counts as cheap lowered, so that a small tree behaves as a big
+// one; a test passes it in Options.Policy.
+func relistKnobs(floor, cheap int) crawl.Policy {
+	pol := crawl.DefaultPolicy()
+	pol.RelistFloor, pol.RelistCheap = floor, cheap
+	return pol
 }

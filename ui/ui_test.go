@@ -193,11 +193,11 @@ func stream(m Model, gen int, poll bool, events []vaultclient.Event, done bool) 
 // (gen is the number the test had in mind, for the reader).
 func fakeWalk(m Model, gen int, poll bool) int {
 	if poll {
-		m.c.eng.Changed()
+		m.c.data.eng.Changed()
 	} else {
-		m.c.eng.Start()
+		m.c.data.eng.Start()
 	}
-	return m.c.eng.Gen(poll)
+	return m.c.data.eng.Gen(poll)
 }
 
 // rows are the lease table rows of the active screen.
@@ -513,14 +513,14 @@ func TestFailedRefreshKeepsDataMarkedStale(t *testing.T) {
 func TestVanishedSelectedPrefixMovesSelectionUp(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{})
 	m = keys(m, "tab", "j", "j", "l", "j") // database/creds/
-	if m.c.eng.Focus() != "database/creds/" {
-		t.Fatalf("selected %q", m.c.eng.Focus())
+	if m.c.data.eng.Focus() != "database/creds/" {
+		t.Fatalf("selected %q", m.c.data.eng.Focus())
 	}
 	m = refresh(m, 2, true, []vaultclient.Event{
 		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "database/"}},
 	})
-	if m.c.eng.Focus() != "database/" {
-		t.Errorf("selection %q, want database/", m.c.eng.Focus())
+	if m.c.data.eng.Focus() != "database/" {
+		t.Errorf("selection %q, want database/", m.c.data.eng.Focus())
 	}
 }
 

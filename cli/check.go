@@ -36,8 +36,9 @@ func (a *app) checkCommand() *cobra.Command {
 		Short: "a monitoring plugin: leases expiring soon, or growing too fast",
 		Long: `Count the leases under PREFIX that expire within --expiring-within and print
 one summary line with perfdata, as monitoring plugins do (Nagios, Icinga,
-Sensu, a CI step). With --growth, list twice --watch apart and warn when the
-leases directly under one prefix are created faster than that.
+Sensu, a CI step). With --growth, list twice --watch apart (the second time
+as the UI's refresh does) and warn when the leases directly under one prefix
+are created faster than that.
 
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments, Vault
 unreachable, a failed crawl).`,

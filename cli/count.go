@@ -27,9 +27,9 @@ func (a *app) countCommand() *cobra.Command {
 		Use:   "count [PREFIX]",
 		Short: "the roll-up tree: leases and soonest expiry per prefix",
 		Long: `Print the prefixes under PREFIX, --depth levels deep, each with its number of
-leases and its soonest expiry. With --watch, list again after that long and
-add the leases created and gone per minute under each prefix. Exit 1 when
-part of the crawl failed.`,
+leases and its soonest expiry. With --watch, list again after that long, as
+the UI's refresh does, and add the leases created and gone per minute under
+each prefix. Exit 1 when part of the crawl failed.`,
 		Example: `  leasetop count --depth 3 --by-count
   leasetop count secret/ --watch 1m`,
 		Args:              cobra.ArbitraryArgs,

@@ -35,8 +35,6 @@ type watched struct {
 	refreshes  int
 	refreshErr error
 	churn      *churn.Tracker
-	// grew are the mounts Vault's figures named for a re-listing.
-	grew []string
 }
 
 // perMinute is n leases over the refreshes' intervals, a minute's worth.
@@ -87,7 +85,6 @@ func (a *app) watch(ctx context.Context, c *vaultclient.Client, prefix string, e
 			tee.done()
 			sayWatching()
 		case crawl.GrowthNamed:
-			w.grew = append(w.grew, ev.Mounts...)
 			fmt.Fprintf(a.stderr, "Vault made leases under %s that no listing found: listing it whole\n", strings.Join(ev.Mounts, ", "))
 		case crawl.Done:
 			if ev.Poll {

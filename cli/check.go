@@ -118,6 +118,8 @@ func (a *app) runCheck(ctx context.Context, pos []string, f checkFlags) int {
 	}
 	growthPerf := ""
 	if growthLimit == 0 {
+		// One walk: without a refresh the engine has nothing to decide
+		// (watch.go).
 		idx, failures := crawlIndex(ctx, c, prefix, stderr)
 		if !verdict(idx, failures) {
 			return unknown("%s", why)

@@ -70,6 +70,8 @@ func (a *app) runCount(ctx context.Context, pos []string, f countFlags) int {
 		order = model.ByCount
 	}
 	if f.watch == 0 {
+		// One walk: without a refresh the engine has nothing to decide
+		// (watch.go).
 		idx, failures := crawlIndex(ctx, c, prefix, a.stderr)
 		return a.writeCounts(cmd, f, report.CountTree(idx, prefix, f.depth, order, time.Now()), failures)
 	}

@@ -36,8 +36,9 @@ func (a *app) checkCommand() *cobra.Command {
 		Short: "a monitoring plugin: leases expiring soon, or growing too fast",
 		Long: `Count the leases under PREFIX that expire within --expiring-within and print
 one summary line with perfdata, as monitoring plugins do (Nagios, Icinga,
-Sensu, a CI step). With --growth, list twice --watch apart and warn when the
-leases directly under one prefix are created faster than that.
+Sensu, a CI step). With --growth, list twice --watch apart (the second time
+as the UI's refresh does) and warn when the leases directly under one prefix
+are created faster than that.
 
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments, Vault
 unreachable, a failed crawl).`,
@@ -89,36 +90,67 @@ func (a *app) runCheck(ctx context.Context, pos []string, f checkFlags) int {
 		return unknown("%v", err)
 	}
 	prefix = leaseid.AsPrefix(prefix)
-	idx, failures := crawlIndex(ctx, c, prefix, stderr)
-	if why := incomplete(idx, prefix, failures, ctx.Err() != nil); why != "" {
-		return unknown("%s", why)
-	}
-	now := time.Now()
-	soon := idx.Leases(prefix, model.Query{Recursive: true, ExpiringWithin: limit, Now: now})
-	n, total := len(soon), idx.Len()
-	state, code := "OK", exitOK
-	switch {
-	case f.crit > 0 && n >= f.crit:
-		state, code = "CRITICAL", exitCritical
-	case f.warn > 0 && n >= f.warn:
-		state, code = "WARNING", exitWarning
-	}
-	summary := fmt.Sprintf("%d of %d leases under %s expire within %s", n, total, displayPrefix(prefix), model.FormatDuration(limit))
-	if n > 0 {
-		summary += fmt.Sprintf(", the first in %s (%s)", model.FormatTTL(soon[0].TTL(now)), soon[0].ID())
+	var (
+		why, summary string
+		n, total     int
+		state, code  = "OK", exitOK
+	)
+	// The verdict on the expiring leases is the first crawl's, taken when
+	// it ends: a watch's refresh adds leases whose TTLs it does not look up.
+	verdict := func(idx *model.Index, failures []error) bool {
+		if why = incomplete(idx, prefix, failures, ctx.Err() != nil); why != "" {
+			return false
+		}
+		now := time.Now()
+		soon := idx.Leases(prefix, model.Query{Recursive: true, ExpiringWithin: limit, Now: now})
+		n, total = len(soon), idx.Len()
+		switch {
+		case f.crit > 0 && n >= f.crit:
+			state, code = "CRITICAL", exitCritical
+		case f.warn > 0 && n >= f.warn:
+			state, code = "WARNING", exitWarning
+		}
+		summary = fmt.Sprintf("%d of %d leases under %s expire within %s", n, total, displayPrefix(prefix), model.FormatDuration(limit))
+		if n > 0 {
+			summary += fmt.Sprintf(", the first in %s (%s)", model.FormatTTL(soon[0].TTL(now)), soon[0].ID())
+		}
+		return true
 	}
 	growthPerf := ""
-	if growthLimit > 0 {
-		fmt.Fprintf(stderr, "watching for %s…\n", model.FormatDuration(f.watch))
-		churn, err := watchChurn(ctx, c, prefix, idx, f.watch)
-		if err != nil {
-			return unknown("listing %s again: %v", displayPrefix(prefix), err)
+	if growthLimit == 0 {
+		// One walk: without a refresh the engine has nothing to decide
+		// (watch.go).
+		idx, failures := crawlIndex(ctx, c, prefix, stderr)
+		if !verdict(idx, failures) {
+			return unknown("%s", why)
 		}
+	} else {
+		w := a.watch(ctx, c, prefix, f.watch, verdict)
+		switch {
+		case !w.crawled:
+			why = incomplete(w.idx, prefix, w.failures, true)
+			fallthrough
+		case why != "":
+			return unknown("%s", why)
+		case w.refreshErr != nil:
+			return unknown("listing %s again: %v", displayPrefix(prefix), w.refreshErr)
+		case w.refreshes == 0:
+			return unknown("listing %s again: %v", displayPrefix(prefix), ctx.Err())
+		}
+		// The prefix whose own leases were made fastest.
 		fastest, rate := "", 0.0
-		for p, cg := range churn.own {
-			if r := float64(cg[0]) / f.watch.Minutes(); r > rate || r == rate && p < fastest {
-				fastest, rate = p, r
+		var visit func(n *model.Node)
+		visit = func(n *model.Node) {
+			made, _ := w.churn.OwnTotals(n.Path())
+			if r := w.perMinute(made, f.watch); r > rate || r == rate && made > 0 && n.Path() < fastest {
+				fastest, rate = n.Path(), r
 			}
+			for _, ch := range n.Children() {
+				visit(ch)
+			}
+		}
+		if root := w.idx.Node(prefix); root != nil {
+			visit(root)
 		}
 		growthPerf = fmt.Sprintf(" growth=%.1f;%g;;0", rate, growthLimit)
 		if rate >= growthLimit {

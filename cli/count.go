@@ -6,52 +6,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/report"
-	"github.com/leasetop/leasetop/vaultclient"
 	"github.com/spf13/cobra"
 )
-
-// churnCounts are the leases a second listing found new and gone, per
-// prefix: own (directly under it) and all (its whole subtree).
-type churnCounts struct {
-	own, all map[string][2]int // [created, gone]
-}
-
-// watchChurn waits d, lists prefix again (no lookups) into idx and counts
-// what changed per prefix: `count --watch` and `check --growth`.
-func watchChurn(ctx context.Context, c *vaultclient.Client, prefix string, idx *model.Index, d time.Duration) (churnCounts, error) {
-	ch := churnCounts{own: map[string][2]int{}, all: map[string][2]int{}}
-	select {
-	case <-time.After(d):
-	case <-ctx.Done():
-		return ch, ctx.Err()
-	}
-	st := crawl.Stats{Poll: true, Changed: func(p string, created, gone int) {
-		o := ch.own[p]
-		ch.own[p] = [2]int{o[0] + created, o[1] + gone}
-		for q := p; ; q = leaseid.Parent(q) {
-			a := ch.all[q]
-			ch.all[q] = [2]int{a[0] + created, a[1] + gone}
-			if q == "" {
-				break
-			}
-		}
-	}}
-	var err error
-	for ev := range c.Walk(ctx, prefix, vaultclient.WalkOptions{ListOnly: true}) {
-		crawl.Apply(idx, ev, time.Now(), &st)
-		if ev.Kind == vaultclient.EventError && err == nil {
-			err = ev.Err
-		}
-	}
-	if err == nil {
-		err = ctx.Err()
-	}
-	return ch, err
-}
 
 // countFlags are the options of `leasetop count`.
 type countFlags struct {
@@ -68,9 +27,9 @@ func (a *app) countCommand() *cobra.Command {
 		Use:   "count [PREFIX]",
 		Short: "the roll-up tree: leases and soonest expiry per prefix",
 		Long: `Print the prefixes under PREFIX, --depth levels deep, each with its number of
-leases and its soonest expiry. With --watch, list again after that long and
-add the leases created and gone per minute under each prefix. Exit 1 when
-part of the crawl failed.`,
+leases and its soonest expiry. With --watch, list again after that long, as
+the UI's refresh does, and add the leases created and gone per minute under
+each prefix. Exit 1 when part of the crawl failed.`,
 		Example: `  leasetop count --depth 3 --by-count
   leasetop count secret/ --watch 1m`,
 		Args:              cobra.ArbitraryArgs,
@@ -106,26 +65,36 @@ func (a *app) runCount(ctx context.Context, pos []string, f countFlags) int {
 		return a.fail(exitFor(err, 1), cmd, "%v", err)
 	}
 	prefix = leaseid.AsPrefix(prefix)
-	idx, failures := crawlIndex(ctx, c, prefix, a.stderr)
-	var churn churnCounts
-	if f.watch > 0 {
-		fmt.Fprintf(a.stderr, "watching for %s…\n", model.FormatDuration(f.watch))
-		if churn, err = watchChurn(ctx, c, prefix, idx, f.watch); err != nil {
-			failures = append(failures, err)
-		}
-	}
 	order := model.ByName
 	if f.byCount {
 		order = model.ByCount
 	}
-	rows := report.CountTree(idx, prefix, f.depth, order, time.Now())
-	if f.watch > 0 {
-		for i := range rows {
-			cg := churn.all[rows[i].Prefix]
-			created, gone := float64(cg[0])/f.watch.Minutes(), float64(cg[1])/f.watch.Minutes()
-			rows[i].CreatedPerMinute, rows[i].GonePerMinute = &created, &gone
-		}
+	if f.watch == 0 {
+		// One walk: without a refresh the engine has nothing to decide
+		// (watch.go).
+		idx, failures := crawlIndex(ctx, c, prefix, a.stderr)
+		return a.writeCounts(cmd, f, report.CountTree(idx, prefix, f.depth, order, time.Now()), failures)
 	}
+	w := a.watch(ctx, c, prefix, f.watch, func(*model.Index, []error) bool { return true })
+	failures := w.failures
+	if w.refreshErr != nil {
+		failures = append(failures, w.refreshErr)
+	}
+	if err := ctx.Err(); err != nil {
+		failures = append(failures, err)
+	}
+	rows := report.CountTree(w.idx, prefix, f.depth, order, time.Now())
+	for i := range rows {
+		made, gone := w.churn.Totals(rows[i].Prefix)
+		created, goneRate := w.perMinute(made, f.watch), w.perMinute(gone, f.watch)
+		rows[i].CreatedPerMinute, rows[i].GonePerMinute = &created, &goneRate
+	}
+	return a.writeCounts(cmd, f, rows, failures)
+}
+
+// writeCounts prints count's rows and ends it.
+func (a *app) writeCounts(cmd string, f countFlags, rows []report.CountRow, failures []error) int {
+	var err error
 	if f.format == "json" {
 		err = report.WriteCountsJSON(a.stdout, rows)
 	} else {

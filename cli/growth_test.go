@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/internal/faultproxy"
+	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/report"
 )
 
@@ -122,5 +125,111 @@ func TestCheckGrowthRefusesABadRate(t *testing.T) {
 		if code != exitUnknown || !strings.Contains(out, "is not a rate") {
 			t.Errorf("--growth %s: exit %d: %s", bad, code, out)
 		}
+	}
+}
+
+// count --watch drives the UI's crawl engine: its refresh lists what the
+// engine's plan says, not the whole tree again, and Vault's figures name
+// growth under a prefix the plan left alone, as they do in the UI. The
+// policy here makes the small tree behave as a big one (a budget of
+// nothing, no prefix cheap, no turn ever due), so a refresh with no news
+// lists the starting prefix alone, its known children skipped; leases
+// made under the quiet app/day/ show in the figures, and that refresh
+// lists the mount whole and counts them. Requests are counted at a proxy,
+// the leases compared with Vault's own listing.
+func TestCountWatchListsWhatThePlanSaysAndFindsGrowthUnderAQuietPrefix(t *testing.T) {
+	const every = 3 * time.Second
+	for _, tc := range []struct {
+		name  string
+		made  int      // leases made under app/day/ during the watch
+		lists []string // the prefixes the refresh lists
+	}{
+		{"no news", 0, []string{"secret/"}},
+		{"growth under a quiet prefix", 4, []string{"secret/", "secret/app/", "secret/app/day/", "secret/app/hour/", "secret/app/short/"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := scriptEnv(t)
+			p, err := faultproxy.New(env.Server.Addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(p.Close)
+			t.Setenv("VAULT_ADDR", p.URL)
+			const listPath = "sys/leases/lookup/"
+			isList := func(r faultproxy.Request) bool { return r.Method == "LIST" && strings.HasPrefix(r.Path, listPath) }
+			figures := func(r faultproxy.Request) bool { return r.Path == "sys/metrics" && r.Status == 200 }
+
+			var out, errb syncBuffer
+			a := &app{stdin: os.Stdin, stdout: &out, stderr: &errb, policy: crawl.Policy{
+				RelistShare: 0.05, RelistCheap: 1, RelistHot: 60, RelistEvery: 1000, HintMin: 1,
+			}}
+			done := make(chan int)
+			go func() {
+				done <- a.execute(context.Background(), []string{"count", "secret/", "--watch", every.String(), "-o", "json"})
+			}()
+			waitFor(t, "the watch to begin", func() bool { return strings.Contains(errb.String(), "watching for") })
+			crawled := len(p.Requests())
+			// The baseline of Vault's figures is read when the counts are
+			// in; the refresh's read waits until the leases are made.
+			waitFor(t, "the baseline of Vault's figures", func() bool { return p.Count(figures) >= 1 })
+			hold := make(chan struct{})
+			p.Add(faultproxy.Rule{PathPrefix: "sys/metrics", Count: -1, Fault: faultproxy.Fault{Hold: hold}})
+			if tc.made > 0 {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				_, err := env.Seed.ReadLeasedKV(ctx, "app/day", tc.made)
+				cancel()
+				if err != nil {
+					close(hold)
+					t.Fatal(err)
+				}
+			}
+			close(hold)
+			code := <-done
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+
+			var lists []string
+			for _, r := range p.Requests()[crawled:] {
+				if isList(r) {
+					lists = append(lists, strings.TrimSuffix(strings.TrimPrefix(r.Path, listPath), "/")+"/")
+				}
+			}
+			slices.Sort(lists)
+			if !slices.Equal(lists, tc.lists) {
+				t.Errorf("the refresh listed %v, want %v", lists, tc.lists)
+			}
+			named := strings.Contains(errb.String(), "Vault made leases under secret/ that no listing found")
+			if named != (tc.made > 0) {
+				t.Errorf("growth named: %v, want %v: %s", named, tc.made > 0, errb.String())
+			}
+
+			var rows []report.CountRow
+			if err := json.Unmarshal([]byte(out.String()), &rows); err != nil {
+				t.Fatal(err, out.String())
+			}
+			vault := vaulttest.AllLeaseIDs(t, env.Server.Addr, env.Server.RootToken)
+			perMinute := float64(tc.made) / every.Minutes()
+			for _, r := range rows {
+				want := 0
+				for id := range vault {
+					if strings.HasPrefix(id, r.Prefix) {
+						want++
+					}
+				}
+				if r.Leases != want {
+					t.Errorf("%s: %d leases, Vault lists %d", r.Prefix, r.Leases, want)
+				}
+				wantRate := 0.0
+				if strings.HasPrefix("secret/app/day/", r.Prefix) {
+					wantRate = perMinute
+				}
+				if r.CreatedPerMinute == nil {
+					t.Errorf("%s has no rates", r.Prefix)
+				} else if *r.CreatedPerMinute != wantRate {
+					t.Errorf("%s: created a minute %.1f, want %.1f", r.Prefix, *r.CreatedPerMinute, wantRate)
+				}
+			}
+		})
 	}
 }

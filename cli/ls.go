@@ -83,6 +83,9 @@ func (a *app) runLs(ctx context.Context, pos []string, f lsFlags) int {
 	prog := newProgress(a.stderr)
 	var failures []error
 	base := leaseid.AsPrefix(prefix)
+	// One walk, not the crawl engine: ls refreshes nothing, so the
+	// engine's refresh plan, growth hints and churn have nothing to
+	// decide, and a walk streams each row as its lookup answers.
 	walk := c.Walk(ctx, prefix, vaultclient.WalkOptions{})
 	if !f.recursive {
 		walk = directOnly(ctx, c, base)

@@ -16,6 +16,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/leasetop/leasetop/crawl"
 )
 
 // Version is set at build time with -ldflags "-X main.version=..." (main
@@ -49,12 +51,19 @@ type app struct {
 	// program runs the UI's model; nil runs it in the terminal. A test
 	// drives the model itself.
 	program func(ctx context.Context, m tea.Model) error
+	// policy is the crawl engine's for the commands that watch (zero:
+	// crawl.DefaultPolicy()); a test sets its own.
+	policy crawl.Policy
 }
 
 // Run runs the command line args (without the program name) under ctx, the
 // context every command's work is done in, and returns the exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	return (&app{stdin: stdin, stdout: stdout, stderr: stderr}).execute(ctx, args)
+}
+
+// execute runs the command line args with a's streams and settings.
+func (a *app) execute(ctx context.Context, args []string) int {
 	root := a.newRoot()
 	if len(args) == 0 || !strings.HasPrefix(args[0], "__complete") {
 		args = longFlags(root, args)
@@ -69,11 +78,11 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.As(err, &ee):
 		return int(ee)
 	case errors.As(err, &fe) && cmd == a.checkCmd:
-		fmt.Fprintf(stdout, "LEASETOP UNKNOWN - %v\n", fe.err)
+		fmt.Fprintf(a.stdout, "LEASETOP UNKNOWN - %v\n", fe.err)
 		return exitUnknown
 	}
 	// A bad flag, an unknown subcommand, a wrong number of arguments.
-	fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", cmd.CommandPath(), err, cmd.CommandPath())
+	fmt.Fprintf(a.stderr, "%s: %v\nRun '%s --help' for usage.\n", cmd.CommandPath(), err, cmd.CommandPath())
 	if cmd == a.checkCmd {
 		return exitUnknown
 	}

@@ -38,7 +38,7 @@ type Options struct {
 	// ErrorText words a failed listing's error for the index; nil uses
 	// err.Error().
 	ErrorText func(error) string
-	// Policy is what a refresh re-lists; zero means DefaultPolicy.
+	// Policy is what a refresh re-lists; zero means DefaultPolicy().
 	Policy Policy
 }
 
@@ -99,7 +99,7 @@ func New(ctx context.Context, cl Client, opt Options) *Engine {
 	}
 	pol := opt.Policy
 	if pol == (Policy{}) {
-		pol = DefaultPolicy
+		pol = DefaultPolicy()
 	}
 	e := &Engine{ctx: ctx, cl: cl, opt: opt, pol: pol, idx: model.NewIndex(),
 		churn: churn.New(time.Minute, 30), hints: growthHints{min: pol.HintMin}}
@@ -498,12 +498,11 @@ func (e *Engine) onBatch(b Batch) Out {
 		}
 		out.event(Counted{})
 		out.add(e.startPolling())
-		if !b.Done {
-			// Lookups follow: read Vault's figures now, so that the first
-			// refresh compares them (a crawl that ends here gains
-			// nothing; its first refresh reads them as before).
-			out.add(e.baseline())
-		}
+		// Read Vault's figures now, so that the first refresh compares
+		// them, whether lookups follow or the crawl ends here: a script
+		// that watches for one refresh interval has no second refresh to
+		// name growth under a prefix the first left alone.
+		out.add(e.baseline())
 	}
 	if !b.Done {
 		out.task(waitBatch(b.Gen, b.Poll, w.ch))
@@ -618,7 +617,7 @@ func (e *Engine) readFigures() Task {
 // found by its listings. Taken at the first refresh instead, they would
 // name an explosion under a prefix it left alone only at the second.
 func (e *Engine) baseline() Out {
-	if e.hints.off || e.hints.last != nil || e.cl.Namespace() != "" {
+	if e.opt.Refresh <= 0 || e.hints.off || e.hints.last != nil || e.cl.Namespace() != "" {
 		return Out{}
 	}
 	return Out{Tasks: []Task{e.probe()}}

@@ -52,7 +52,7 @@ func TestGrowthHintsNameTheMountWhereLeasesWentUnseen(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := growthHints{min: DefaultPolicy.HintMin}
+			h := growthHints{min: DefaultPolicy().HintMin}
 			for i, s := range tc.steps {
 				for p, n := range s.found {
 					h.saw(p, n)
@@ -84,7 +84,7 @@ func TestGrowthHintsStopWithoutFiguresButNotForAFailureOfNow(t *testing.T) {
 		{"the body cut short", errors.New("unexpected EOF"), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := growthHints{min: DefaultPolicy.HintMin}
+			h := growthHints{min: DefaultPolicy().HintMin}
 			h.update(map[string]float64{"secret/": 1}, nil)
 			h.update(nil, tc.err)
 			if h.off != tc.wantOff || h.hot != nil || h.covers("secret/x/") {
@@ -105,7 +105,7 @@ func TestGrowthHintsStopWithoutFiguresButNotForAFailureOfNow(t *testing.T) {
 // A probe between refreshes names a mount whose gap is already news, and
 // changes nothing: the refresh it starts reads the same gap.
 func TestGrowthHintsProbeNamesNewsBetweenRefreshes(t *testing.T) {
-	h := growthHints{min: DefaultPolicy.HintMin}
+	h := growthHints{min: DefaultPolicy().HintMin}
 	if got := h.probe(map[string]float64{"secret/": 5000}); got != "" {
 		t.Errorf("without a baseline the probe named %q", got)
 	}

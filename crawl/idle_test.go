@@ -32,7 +32,7 @@ func TestGrowthHintsQuietOnlyWhenNothingChangedSinceAWalk(t *testing.T) {
 		{name: "the first figures", walked: true, now: figures(10, 15)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := growthHints{last: tc.last, walked: tc.walked, found: map[string]int{}, min: DefaultPolicy.HintMin}
+			h := growthHints{last: tc.last, walked: tc.walked, found: map[string]int{}, min: DefaultPolicy().HintMin}
 			h.update(tc.now, tc.err)
 			if h.quiet != tc.want {
 				t.Errorf("quiet = %v, want %v", h.quiet, tc.want)

@@ -13,7 +13,7 @@ import (
 
 // knobs is the default policy with another refresh budget.
 func knobs(floor, cheap int) Policy {
-	pol := DefaultPolicy
+	pol := DefaultPolicy()
 	pol.RelistFloor, pol.RelistCheap = floor, cheap
 	return pol
 }

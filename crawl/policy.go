@@ -59,18 +59,20 @@ type Policy struct {
 	HintEvery time.Duration
 }
 
-// DefaultPolicy is the policy of an engine whose Options give none. Tests
-// that need a small tree to behave as a big one change it, and put it
-// back.
-var DefaultPolicy = Policy{
-	RelistFloor:   50_000,
-	RelistShare:   0.05,
-	RelistCheap:   64,
-	RelistHot:     60,
-	RelistEvery:   20,
-	RelistRequest: 0.003,
-	HintMin:       100,
-	HintEvery:     5 * time.Second,
+// DefaultPolicy is the policy of an engine whose Options give none. A
+// test that needs a small tree to behave as a big one starts from it and
+// passes its own in Options.Policy.
+func DefaultPolicy() Policy {
+	return Policy{
+		RelistFloor:   50_000,
+		RelistShare:   0.05,
+		RelistCheap:   64,
+		RelistHot:     60,
+		RelistEvery:   20,
+		RelistRequest: 0.003,
+		HintMin:       100,
+		HintEvery:     5 * time.Second,
+	}
 }
 
 // ChurnWindow is what growth rates average over: the refresh plan's

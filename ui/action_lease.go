@@ -176,7 +176,7 @@ func (o *renewOp) prepare(c *Common) (level, string) {
 	o.ids = nil
 	for _, id := range asked {
 		reason := "the lease is gone"
-		if l := c.eng.Index().Lease(id); l != nil {
+		if l := c.data.eng.Index().Lease(id); l != nil {
 			reason = model.RenewBlockReason(l, c.now())
 		}
 		if reason != "" {
@@ -221,7 +221,7 @@ func (o *renewOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, tea.Cmd
 }
 
 func (o *renewOp) start(c *Common, seq int) tea.Cmd {
-	be, inc := c.be, o.increment
+	be, inc := c.data.be, o.increment
 	return o.run(c, seq, func(ctx context.Context, id string) actionResult {
 		r, err := be.Renew(ctx, id, inc)
 		return actionResult{id: id, renew: &r, err: err}
@@ -254,7 +254,7 @@ func (o *renewOp) update(r *root, body any) (tea.Cmd, bool) {
 	}
 	var cmds []tea.Cmd
 	if len(renewed) > 0 {
-		cmds = append(cmds, r.drive(r.c.eng.LookUp(renewed))) // show the new expiry
+		cmds = append(cmds, r.drive(r.c.data.eng.LookUp(renewed))) // show the new expiry
 	}
 	return tea.Batch(append(cmds, o.summary(r, "renewed", "Renew"))...), true
 }
@@ -275,7 +275,7 @@ func (o *revokeOp) prepare(c *Common) (level, string) {
 	for _, id := range asked {
 		// A lease already gone (shown struck out), or revoked by this
 		// session, is not revoked twice.
-		if l := c.eng.Index().Lease(id); (l == nil || !l.Gone()) && !c.revoked[id] {
+		if l := c.data.eng.Index().Lease(id); (l == nil || !l.Gone()) && !c.data.revoked[id] {
 			o.ids = append(o.ids, id)
 		}
 	}
@@ -307,7 +307,7 @@ func (o *revokeOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, tea.Cm
 }
 
 func (o *revokeOp) start(c *Common, seq int) tea.Cmd {
-	be := c.be
+	be := c.data.be
 	return o.run(c, seq, func(ctx context.Context, id string) actionResult {
 		r, err := be.Revoke(ctx, id, true)
 		return actionResult{id: id, queued: r.Queued, err: err}
@@ -338,9 +338,9 @@ func revokedStep(r *root, p *perLease, body any, journalName, verb string) (tea.
 	}
 	c.journal(journalName, []string{res.id}, "", result)
 	if res.err == nil {
-		c.revoked[res.id] = true
-		c.eng.Index().MarkGone(res.id, c.now())
-		delete(c.marks, res.id)
+		c.data.revoked[res.id] = true
+		c.data.eng.Index().MarkGone(res.id, c.now())
+		delete(c.data.marks, res.id)
 	}
 	return waitStep(r.act.seq, p.ch), false
 }
@@ -385,7 +385,7 @@ func (o *forceIDsOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, tea.
 }
 
 func (o *forceIDsOp) start(c *Common, seq int) tea.Cmd {
-	be := c.be
+	be := c.data.be
 	return o.run(c, seq, func(ctx context.Context, id string) actionResult {
 		return actionResult{id: id, err: be.RevokeForce(ctx, id)}
 	})

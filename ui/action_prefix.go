@@ -45,11 +45,11 @@ type followMsg struct {
 
 // newPrefixOp captures the prefix the operator is looking at.
 func newPrefixOp(c *Common, force bool) *prefixOp {
-	o := &prefixOp{force: force, prefix: c.eng.Focus(), partial: c.crawlRunning()}
-	if n := c.eng.Index().Node(o.prefix); n != nil {
+	o := &prefixOp{force: force, prefix: c.data.eng.Focus(), partial: c.crawlRunning()}
+	if n := c.data.eng.Index().Node(o.prefix); n != nil {
 		o.count = n.Count()
 	}
-	o.ownToken = c.vault.hasSelf && vaultclient.CoversOwnToken(o.prefix, c.vault.self)
+	o.ownToken = c.data.vault.hasSelf && vaultclient.CoversOwnToken(o.prefix, c.data.vault.self)
 	return o
 }
 
@@ -126,14 +126,14 @@ func (o *prefixOp) text(c *Common, stage int) string {
 		fmt.Fprintf(&b, "Mode:   %s  %s\n\n", mode, s.DialogHint.Render("(tab switches)"))
 	}
 	if o.ownToken {
-		b.WriteString(s.StatusWarn.Render(fmt.Sprintf("Warning: leasetop's own token was created by %s, which is under\nthis prefix: it may revoke its own token and lock this session out.", c.vault.self.Path)) + "\n\n")
+		b.WriteString(s.StatusWarn.Render(fmt.Sprintf("Warning: leasetop's own token was created by %s, which is under\nthis prefix: it may revoke its own token and lock this session out.", c.data.vault.self.Path)) + "\n\n")
 	}
 	return b.String()
 }
 
 func (o *prefixOp) start(c *Common, seq int) tea.Cmd {
 	o.started = c.now()
-	be, parent, prefix, sync, force := c.be, c.ctx, o.prefix, o.sync, o.force
+	be, parent, prefix, sync, force := c.data.be, c.ctx, o.prefix, o.sync, o.force
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(parent, 10*time.Minute)
 		defer cancel()
@@ -173,8 +173,8 @@ func (o *prefixOp) update(r *root, body any) (tea.Cmd, bool) {
 			return o.follow(c, seq, time.Second), false
 		}
 		var refresh tea.Cmd
-		if !c.eng.Paused() { // else the refresh on resume shows what is left
-			refresh = r.drive(c.eng.Changed())
+		if !c.data.eng.Paused() { // else the refresh on resume shows what is left
+			refresh = r.drive(c.data.eng.Changed())
 		}
 		if msg.remaining > 0 {
 			return tea.Batch(refresh, r.setStatus(lvWarn, "%s: %d leases still listed after 30 min", o.prefix, msg.remaining)), true
@@ -186,7 +186,7 @@ func (o *prefixOp) update(r *root, body any) (tea.Cmd, bool) {
 
 // follow counts the leases still listed under the prefix (lists only).
 func (o *prefixOp) follow(c *Common, seq int, wait time.Duration) tea.Cmd {
-	be, parent, prefix := c.be, c.ctx, o.prefix
+	be, parent, prefix := c.data.be, c.ctx, o.prefix
 	return tea.Tick(wait, func(time.Time) tea.Msg {
 		ctx, cancel := context.WithTimeout(parent, time.Minute)
 		defer cancel()

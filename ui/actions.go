@@ -59,7 +59,7 @@ func (r *root) start(op operation) tea.Cmd {
 		}
 		return r.setStatus(lvWarn, "%s is off: leasetop runs with --read-only", op.name())
 	}
-	if msg := c.missingCap(op.policyPath(c)); msg != "" {
+	if msg := c.data.missingCap(op.policyPath(c)); msg != "" {
 		return r.setStatus(lvErr, "%s: %s", op.name(), msg)
 	}
 	if lv, why := op.prepare(c); why != "" {

@@ -48,6 +48,9 @@ type Options struct {
 	// "-" for Stdin.
 	VaultAudit string
 	Stdin      io.Reader
+	// Policy is the crawl's (what a refresh re-lists); zero is
+	// crawl.DefaultPolicy().
+	Policy crawl.Policy
 }
 
 // Model is the Bubble Tea model. Bubble Tea passes models by value; the
@@ -115,22 +118,24 @@ func newRoot(be Backend, opt Options) *root {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &root{cancel: cancel, help: help.New(), screens: map[string]Screen{}, active: home}
 	c := &Common{
-		ctx:     ctx,
-		opt:     opt,
-		be:      be,
-		styles:  theme.New(opt.Dark),
-		keys:    DefaultKeyMap(),
-		spin:    spinner.New(spinner.WithSpinner(busySpinner)),
-		width:   100,
-		height:  30,
-		marks:   map[string]bool{},
-		revoked: map[string]bool{},
-		idents:  identities{entities: map[string]string{}},
-		host:    r,
+		ctx:    ctx,
+		opt:    opt,
+		styles: theme.New(opt.Dark),
+		keys:   DefaultKeyMap(),
+		spin:   spinner.New(spinner.WithSpinner(busySpinner)),
+		width:  100,
+		height: 30,
+		host:   r,
+		data: &domainData{
+			be:      be,
+			marks:   map[string]bool{},
+			revoked: map[string]bool{},
+			idents:  identities{entities: map[string]string{}},
+		},
 	}
 	// The engine reads the UI's clock, which a test may set later.
-	c.eng = crawl.New(ctx, be, crawl.Options{Prefix: prefix, Refresh: opt.Refresh, Concurrency: opt.Concurrency,
-		Now: c.now, ErrorText: plainError})
+	c.data.eng = crawl.New(ctx, be, crawl.Options{Prefix: prefix, Refresh: opt.Refresh, Concurrency: opt.Concurrency,
+		Now: c.now, ErrorText: plainError, Policy: opt.Policy})
 	if opt.ReadOnly {
 		c.keys = c.keys.readOnly(c.readOnlyWhy())
 	}
@@ -151,7 +156,7 @@ func (m Model) Init() tea.Cmd {
 // init starts a context: the crawl, the clock and the side lookups.
 func (r *root) init() tea.Cmd {
 	cmds := []tea.Cmd{
-		r.drive(r.c.eng.Start()),
+		r.drive(r.c.data.eng.Start()),
 		tickCmd(),
 		r.c.spin.Tick,
 		r.loadMounts(),
@@ -184,7 +189,7 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 		r.help.Styles = help.DefaultStyles(msg.IsDark())
 		return nil
 	case tickMsg:
-		c.eng.Index().PurgeGone(c.now().Add(-goneLinger))
+		c.data.eng.Index().PurgeGone(c.now().Add(-goneLinger))
 		return tea.Batch(r.broadcast(msg), tickCmd())
 	case spinner.TickMsg:
 		if !r.busy() {
@@ -199,9 +204,9 @@ func (r *root) update(msg tea.Msg) tea.Cmd {
 	case gatherMsg:
 		return msg.t.onGather(msg)
 	case crawl.Input:
-		return r.drive(c.eng.Handle(msg))
+		return r.drive(c.data.eng.Handle(msg))
 	case mountsMsg, selfMsg, capsMsg:
-		c.vault.take(msg)
+		c.data.vault.take(msg)
 		return nil
 	case actionMsg:
 		return r.onActionMsg(msg)
@@ -311,7 +316,7 @@ func (r *root) showScreen(name string) tea.Cmd { return r.show(name, tea.KeyPres
 
 func (r *root) openDialog(d dialog.Dialog) { r.overlay = d }
 
-func (r *root) crawlRunning() bool { return r.c.eng.Running() }
+func (r *root) crawlRunning() bool { return r.c.data.eng.Running() }
 
 func (r *root) quit() tea.Cmd {
 	r.cancel() // the crawl, lookups and actions in flight
@@ -323,7 +328,7 @@ func (r *root) quit() tea.Cmd {
 func (m Model) Busy() bool { return m.busy() }
 
 func (r *root) busy() bool {
-	if r.c.eng.Running() || (r.act != nil && r.act.running) {
+	if r.c.data.eng.Running() || (r.act != nil && r.act.running) {
 		return true
 	}
 	b, ok := r.screen().(busy)
@@ -336,7 +341,7 @@ func (r *root) setStatus(lv level, format string, args ...any) tea.Cmd {
 	r.status.lv = lv
 	r.status.seq++
 	seq := r.status.seq
-	if r.c.eng.Paused() {
+	if r.c.data.eng.Paused() {
 		// Not on screen: it fades once seen (resume), not before.
 		r.status.unseen = true
 		return nil
@@ -369,7 +374,7 @@ func (m Model) draw() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
-	v.WindowTitle = "leasetop " + m.c.be.Address()
+	v.WindowTitle = "leasetop " + m.c.data.be.Address()
 	return v
 }
 

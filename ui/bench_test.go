@@ -31,8 +31,8 @@ func benchModel(b *testing.B, n int, opt Options) (Model, []string) {
 		events = append(events, vaultclient.Event{Kind: vaultclient.EventLease, Lease: lease(ids[i], time.Duration(i)*time.Second+time.Minute, true)})
 	}
 	m = refresh(m, 1, false, events)
-	if m.c.eng.Index().Len() != n {
-		b.Fatalf("index holds %d", m.c.eng.Index().Len())
+	if m.c.data.eng.Index().Len() != n {
+		b.Fatalf("index holds %d", m.c.data.eng.Index().Len())
 	}
 	return m, ids
 }

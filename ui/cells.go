@@ -98,10 +98,10 @@ func fmtCount(n int) string {
 
 // kvNote explains an empty KV mount: KV never issues leases, although its
 // reads carry a lease duration.
-func (c *Common) kvNote(prefix string) string {
-	for _, mt := range c.vault.mounts {
+func (d *domainData) kvNote(prefix string) string {
+	for _, mt := range d.vault.mounts {
 		if strings.HasPrefix(prefix, mt.Path) && mt.IssuesNoLeases() {
-			if n := c.eng.Index().Node(mt.Path); n != nil && n.Count() > 0 {
+			if n := d.eng.Index().Node(mt.Path); n != nil && n.Count() > 0 {
 				return "" // a dev server's leased KV does issue them
 			}
 			return fmt.Sprintf("%s is a KV v%s mount: KV issues no leases, although its reads show a lease_duration (a refresh hint)", mt.Path, mt.KVVersion)

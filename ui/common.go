@@ -17,38 +17,43 @@ import (
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
-// Common is the context every screen and component shares (soft-serve's
-// common.Common, gh-dash's ProgramContext): the data, the Vault behind it,
-// how things look, and a way back to the root. There is one per program;
-// components hold a pointer to it.
+// Common is what every screen and component draws with (soft-serve's
+// common.Common, gh-dash's ProgramContext): the size, the styles, the
+// keys, the context its Vault calls take, and a way back to the root.
+// What they show and change is data, held beside it. There is one per
+// program; components hold a pointer to it.
 type Common struct {
 	ctx context.Context // cancelled on quit: every Vault call takes it
 	opt Options
-	be  Backend
-	// eng is the crawl: the index, its walks, the churn and the owners
-	// from the audit log.
-	eng    *crawl.Engine
+	// data is the domain the screens read and change.
+	data   *domainData
 	styles theme.Styles
 	keys   KeyMap
 	spin   spinner.Model
 
 	width, height int
 
+	host
+}
+
+// domainData is what the screens show and change: the crawl and the
+// Vault behind it, what Vault said of itself, and what this session did.
+type domainData struct {
+	be Backend
+	// eng is the crawl: the index, its walks, the churn and the owners
+	// from the audit log. (The prefix the operator looks at, the tree's
+	// selection, is its focus.)
+	eng *crawl.Engine
 	// vault is what Vault told about itself and the token, loaded at
 	// start.
 	vault vaultFacts
-
 	// marks are the leases marked for a bulk action; revoked holds the
 	// ids this session revoked, so that a stale listing that briefly
-	// shows one again cannot get it revoked twice. (The prefix the
-	// operator looks at, the tree's selection, is the engine's focus.)
+	// shows one again cannot get it revoked twice.
 	marks   map[string]bool
 	revoked map[string]bool
-
 	// idents names the owners of token leases and entities.
 	idents identities
-
-	host
 }
 
 // vaultFacts is what Vault told about itself and the token.
@@ -124,7 +129,7 @@ const (
 // treeWidth is the left pane's width: the tree, or the radar's panel;
 // wider once refreshes have seen churn, for the growth column.
 func (c *Common) treeWidth() int {
-	if c.eng.Churn().Active() {
+	if c.data.eng.Churn().Active() {
 		return clamp(c.width*32/100+growthWidth, 20, 48+growthWidth)
 	}
 	return clamp(c.width*32/100, 20, 48)
@@ -145,11 +150,11 @@ func (c *Common) pane(content string, w int, focused bool, title string) string 
 
 // missingCap says which policy line the token lacks to write path, or ""
 // when it may (or when its capabilities are unknown: Vault will say).
-func (c *Common) missingCap(path string) string {
-	if path == "" || c.vault.capsErr != nil {
+func (d *domainData) missingCap(path string) string {
+	if path == "" || d.vault.capsErr != nil {
 		return ""
 	}
-	granted, ok := c.vault.caps[path]
+	granted, ok := d.vault.caps[path]
 	if !ok {
 		return ""
 	}
@@ -183,17 +188,17 @@ func clamp(v, lo, hi int) int {
 // ownerOf is who made a lease, when, and where that comes from: the token
 // store for a token lease, the audit log for the rest. When unknown, from
 // says why.
-func (c *Common) ownerOf(l *model.Lease) (own *audit.Owner, created time.Time, from string, ok bool) {
+func (d *domainData) ownerOf(l *model.Lease) (own *audit.Owner, created time.Time, from string, ok bool) {
 	if l.IsToken() {
-		if c.idents.tokens == nil {
+		if d.idents.tokens == nil {
 			return nil, time.Time{}, "a token lease; the token store is read on the owners screen (w)", false
 		}
-		if own, _, ok := c.idents.tokens.Owner(l.ID(), l.IssueTime(), l.ExpireTime()); ok {
+		if own, _, ok := d.idents.tokens.Owner(l.ID(), l.IssueTime(), l.ExpireTime()); ok {
 			return own, l.IssueTime(), "token store", true
 		}
 		return nil, time.Time{}, "no token in the token store matches it", false
 	}
-	owners := c.eng.Owners()
+	owners := d.eng.Owners()
 	if owners == nil {
 		return nil, time.Time{}, "no audit log given", false
 	}

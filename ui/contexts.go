@@ -159,13 +159,13 @@ func (a *app) show(r *root) tea.Cmd {
 }
 
 // pause stops the crawl and the polls of a root no longer shown.
-func (r *root) pause() { r.c.eng.Pause() }
+func (r *root) pause() { r.c.data.eng.Pause() }
 
 // resume shows a root again: its data as it was, and a refresh. What it
 // said while another context was shown (an action's result) is said
 // again, in place of the data's age.
 func (r *root) resume() tea.Cmd {
-	out, full := r.c.eng.Resume()
+	out, full := r.c.data.eng.Resume()
 	unseen := r.status.unseen
 	var said tea.Cmd
 	if unseen {
@@ -173,7 +173,7 @@ func (r *root) resume() tea.Cmd {
 		said = r.setStatus(r.status.lv, "%s", r.status.text) // its fade starts now
 	}
 	if !full && !unseen {
-		said = r.setStatus(lvInfo, "data from %s; refreshing", r.c.eng.Status().LastOK.Format("15:04:05"))
+		said = r.setStatus(lvInfo, "data from %s; refreshing", r.c.data.eng.Status().LastOK.Format("15:04:05"))
 	}
 	return tea.Batch(said, r.drive(out))
 }
@@ -189,7 +189,7 @@ func (a *app) switchTo(name, ns string, nsOnly bool) tea.Cmd {
 	opt := a.c.opt
 	switch {
 	case nsOnly:
-		n, ok := a.c.be.(interface {
+		n, ok := a.c.data.be.(interface {
 			WithNamespace(string) *vaultclient.Client
 		})
 		if !ok {

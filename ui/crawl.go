@@ -35,7 +35,7 @@ func (r *root) drive(out crawl.Out) tea.Cmd {
 
 // refresh lists Vault again now, unless a walk runs that forbids it.
 func (r *root) refresh() tea.Cmd {
-	out, ok := r.c.eng.Refresh()
+	out, ok := r.c.data.eng.Refresh()
 	if !ok {
 		return r.setStatus(lvInfo, "a crawl is already running")
 	}
@@ -43,7 +43,7 @@ func (r *root) refresh() tea.Cmd {
 }
 
 func (r *root) loadMounts() tea.Cmd {
-	ctx, be := r.c.ctx, r.c.be
+	ctx, be := r.c.ctx, r.c.data.be
 	return func() tea.Msg {
 		ms, err := be.Mounts(ctx)
 		return mountsMsg{mounts: ms, err: err}
@@ -51,7 +51,7 @@ func (r *root) loadMounts() tea.Cmd {
 }
 
 func (r *root) loadSelf() tea.Cmd {
-	ctx, be := r.c.ctx, r.c.be
+	ctx, be := r.c.ctx, r.c.data.be
 	return func() tea.Msg {
 		s, err := be.Self(ctx)
 		return selfMsg{self: s, err: err}
@@ -71,7 +71,7 @@ func capPaths(prefix string) []string {
 }
 
 func (r *root) loadCaps() tea.Cmd {
-	ctx, be, paths := r.c.ctx, r.c.be, capPaths(r.c.opt.Prefix)
+	ctx, be, paths := r.c.ctx, r.c.data.be, capPaths(r.c.opt.Prefix)
 	return func() tea.Msg {
 		caps, err := be.Capabilities(ctx, paths)
 		return capsMsg{caps: caps, err: err}

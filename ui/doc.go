@@ -3,12 +3,14 @@
 // # Shape
 //
 // The root model (app.go) holds the screens, at most one dialog over them,
-// and one shared context, Common (common.go): the crawl engine (the lease
-// index, its walks and their policy, the churn, the owners from the audit
-// log, and the selected prefix, its focus: package crawl), the Vault
-// backend, styles, keys, the clock, the terminal size, the token's
-// capabilities and info, the mounts and the marks. Everything else is a
-// component that keeps its own state:
+// and one shared context, Common (common.go): what components draw with
+// (styles, keys, the clock, the terminal size, the context of Vault
+// calls) and, beside it, the data they read and change (domainData): the
+// crawl engine (the lease index, its walks and their policy, the churn,
+// the owners from the audit log, and the selected prefix, its focus:
+// package crawl), the Vault backend, the token's capabilities and info,
+// the mounts, the marks and this session's revocations. Everything else
+// is a component that keeps its own state:
 //
 //	screen.go          the Screen interface and the registry of screens
 //	browser.go         the home screen: tree.go beside table.go

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/internal/faultproxy"
 	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -18,8 +17,8 @@ import (
 // a thousand refreshes, the budget nothing), and the new leases still
 // show, counted at a proxy in front of a real Vault.
 func TestEndToEndVaultsFiguresFindGrowthUnderAQuietPrefix(t *testing.T) {
-	relistKnobs(t, 0, 1)
-	crawl.DefaultPolicy.RelistEvery, crawl.DefaultPolicy.HintMin = 1000, 1
+	pol := relistKnobs(0, 1)
+	pol.RelistEvery, pol.HintMin = 1000, 1
 
 	env := vaulttest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -30,7 +29,7 @@ func TestEndToEndVaultsFiguresFindGrowthUnderAQuietPrefix(t *testing.T) {
 		}
 	}
 	p, a := proxied(t, env)
-	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/hint/", Refresh: 500 * time.Millisecond})
+	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/hint/", Refresh: 500 * time.Millisecond, Policy: pol})
 	r.waitFor("9 leases")
 	metrics := func(req faultproxy.Request) bool {
 		return req.Path == "sys/metrics" && strings.Contains(req.Query, "prometheus")
@@ -64,10 +63,10 @@ func TestEndToEndVaultsFiguresFindGrowthUnderAQuietPrefix(t *testing.T) {
 // them, and the refresh that found them listed that prefix (counted at a
 // proxy).
 func TestEndToEndGrowthStartsARefreshBetweenRefreshes(t *testing.T) {
-	relistKnobs(t, 0, 1)
+	pol := relistKnobs(0, 1)
 	// A refresh schedules its reads of the figures up front, one timer
 	// each: a read a second keeps them to 600 a refresh.
-	crawl.DefaultPolicy.RelistEvery, crawl.DefaultPolicy.HintMin, crawl.DefaultPolicy.HintEvery = 1000, 1, time.Second
+	pol.RelistEvery, pol.HintMin, pol.HintEvery = 1000, 1, time.Second
 
 	env := vaulttest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -78,7 +77,7 @@ func TestEndToEndGrowthStartsARefreshBetweenRefreshes(t *testing.T) {
 		}
 	}
 	p, a := proxied(t, env)
-	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/probe/", Refresh: 10 * time.Minute})
+	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/probe/", Refresh: 10 * time.Minute, Policy: pol})
 	r.waitFor("6 leases")
 	metrics := func(req faultproxy.Request) bool { return req.Path == "sys/metrics" }
 	p.Reset()

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/internal/faultproxy"
 	"github.com/leasetop/leasetop/internal/vaulttest"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -20,8 +19,8 @@ import (
 // next refresh lists again and shows them; a revocation does too.
 // Counted at a proxy in front of a real Vault.
 func TestEndToEndAnIdleRefreshListsNothingWhileVaultsFiguresStay(t *testing.T) {
-	relistKnobs(t, 4, 1)
-	crawl.DefaultPolicy.RelistEvery, crawl.DefaultPolicy.HintMin = 1000, 1
+	pol := relistKnobs(4, 1)
+	pol.RelistEvery, pol.HintMin = 1000, 1
 
 	env := vaulttest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -35,7 +34,7 @@ func TestEndToEndAnIdleRefreshListsNothingWhileVaultsFiguresStay(t *testing.T) {
 		ids = append(ids, got...)
 	}
 	p, a := proxied(t, env)
-	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/idle/", Refresh: 500 * time.Millisecond})
+	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/idle/", Refresh: 500 * time.Millisecond, Policy: pol})
 	r.waitFor("9 leases")
 	metrics := func(req faultproxy.Request) bool {
 		return req.Path == "sys/metrics" && strings.Contains(req.Query, "prometheus")

@@ -55,7 +55,7 @@ func (v *irrevocable) Busy() bool { return v.loading }
 
 func (v *irrevocable) load() tea.Cmd {
 	v.loading = true
-	ctx, be := v.c.ctx, v.c.be
+	ctx, be := v.c.ctx, v.c.data.be
 	return tea.Batch(v.c.spin.Tick, func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()

@@ -143,7 +143,7 @@ type tokensMsg struct {
 
 func (o *ownersScreen) loadTokens() tea.Cmd {
 	o.tokensState = "reading"
-	ctx, be, conc := o.c.ctx, o.c.be, o.c.opt.Concurrency
+	ctx, be, conc := o.c.ctx, o.c.data.be, o.c.opt.Concurrency
 	return tea.Batch(o.c.spin.Tick, func() tea.Msg {
 		ts, err := be.Tokens(ctx, conc, nil)
 		return tokensMsg{tokens: ts, err: err}
@@ -185,18 +185,18 @@ func (o *ownersScreen) Update(msg tea.Msg) (tea.Cmd, bool) {
 			o.err = ""
 		}
 		if len(msg.entries) > 0 {
-			o.c.attribution().AddAll(msg.entries)
+			o.c.data.attribution().AddAll(msg.entries)
 			o.entries += int64(len(msg.entries))
 		}
 		if !msg.first.IsZero() {
-			o.c.attribution().SeenFrom(msg.first)
+			o.c.data.attribution().SeenFrom(msg.first)
 			o.dirty = true
 		}
 		return waitAudit(msg.ch), false
 	case tokensMsg:
 		o.tokensState, o.dirty = "read", true
 		if msg.err != nil {
-			o.c.idents.tokens, o.c.idents.tokensWhy = nil, plainError(msg.err)
+			o.c.data.idents.tokens, o.c.data.idents.tokensWhy = nil, plainError(msg.err)
 			return nil, false
 		}
 		ts := make([]owners.Token, len(msg.tokens))
@@ -208,10 +208,10 @@ func (o *ownersScreen) Update(msg tea.Msg) (tea.Cmd, bool) {
 			ts[i] = owners.Token{Accessor: a.Accessor, Path: a.Path, EntityID: a.EntityID, DisplayName: a.DisplayName,
 				Meta: a.Meta, Policies: a.Policies, Created: created, Expires: a.ExpireTime}
 		}
-		o.c.idents.tokens, o.c.idents.tokensWhy = owners.NewTokens(ts), ""
+		o.c.data.idents.tokens, o.c.data.idents.tokensWhy = owners.NewTokens(ts), ""
 	case entitiesMsg:
 		for id, name := range msg {
-			o.c.idents.entities[id] = name
+			o.c.data.idents.entities[id] = name
 		}
 		o.dirty = true
 	case tokensRevokedMsg:
@@ -235,7 +235,7 @@ func (o *ownersScreen) Update(msg tea.Msg) (tea.Cmd, bool) {
 func (o *ownersScreen) key(k tea.KeyPressMsg) (tea.Cmd, bool) {
 	c, keys := o.c, o.c.keys
 	if o.open != nil {
-		if !o.table.filtering && key.Matches(k, keys.Back) && o.table.filter == "" && len(c.marks) == 0 {
+		if !o.table.filtering && key.Matches(k, keys.Back) && o.table.filter == "" && len(c.data.marks) == 0 {
 			o.open = nil
 			o.dirty = true
 			return nil, true
@@ -286,30 +286,30 @@ func (o *ownersScreen) selected() *owners.Row {
 // revokeOwner captures the ids of every live lease of the owner now: a
 // lease the owner makes after the key press is not revoked.
 func (o *ownersScreen) revokeOwner(r owners.Row) operation {
-	ids := owners.Leases(o.c.eng.Index(), o.c.opt.Prefix, o.by, o.source(), r.Key)
-	own := o.c.ownTokenLeases(ids)
+	ids := owners.Leases(o.c.data.eng.Index(), o.c.opt.Prefix, o.by, o.source(), r.Key)
+	own := o.c.data.ownTokenLeases(ids)
 	return &ownerRevokeOp{revokeOp: revokeOp{perLease{ids: ids, last: own}}, owner: r, ownToken: own}
 }
 
 // source is what is known about owners.
 func (o *ownersScreen) source() owners.Source {
-	src := owners.Source{Tokens: o.c.idents.tokens, TokensWhy: o.c.idents.tokensWhy}
+	src := owners.Source{Tokens: o.c.data.idents.tokens, TokensWhy: o.c.data.idents.tokensWhy}
 	if o.tokensState == "reading" {
 		src.TokensWhy = "reading it…"
 	}
 	if o.c.opt.VaultAudit != "" {
-		src.Log = o.c.attribution()
+		src.Log = o.c.data.attribution()
 	}
 	return src
 }
 
 // revokeTokens captures the accessors of the owner's tokens now.
 func (o *ownersScreen) revokeTokens(r owners.Row) operation {
-	ids := owners.Leases(o.c.eng.Index(), o.c.opt.Prefix, o.by, o.source(), r.Key)
-	accessors := o.c.idents.tokens.Accessors(o.by, r.Key)
+	ids := owners.Leases(o.c.data.eng.Index(), o.c.opt.Prefix, o.by, o.source(), r.Key)
+	accessors := o.c.data.idents.tokens.Accessors(o.by, r.Key)
 	c := o.c
-	return &revokeTokensOp{accessors: accessors, owner: r, tokensWhy: c.idents.tokensWhy, leases: len(ids),
-		ownToken: c.ownTokenLeases(ids), selfAmong: c.vault.hasSelf && c.vault.self.Accessor != "" && slices.Contains(accessors, c.vault.self.Accessor)}
+	return &revokeTokensOp{accessors: accessors, owner: r, tokensWhy: c.data.idents.tokensWhy, leases: len(ids),
+		ownToken: c.data.ownTokenLeases(ids), selfAmong: c.data.vault.hasSelf && c.data.vault.self.Accessor != "" && slices.Contains(accessors, c.data.vault.self.Accessor)}
 }
 
 func (o *ownersScreen) visible() int { return o.c.paneRows() - 4 }
@@ -323,11 +323,11 @@ func (o *ownersScreen) Sync() tea.Cmd {
 		_, cmd := o.table.Sync()
 		return cmd
 	}
-	if !o.dirty && o.ver == c.eng.Index().Version() && o.seen == o.entries && now.Sub(o.at) < 5*time.Second {
+	if !o.dirty && o.ver == c.data.eng.Index().Version() && o.seen == o.entries && now.Sub(o.at) < 5*time.Second {
 		return nil
 	}
-	o.ver, o.seen, o.at, o.dirty = c.eng.Index().Version(), o.entries, now, false
-	o.rows, o.total = owners.Rollup(c.eng.Index(), c.opt.Prefix, o.by, o.source(), now, recentWindow)
+	o.ver, o.seen, o.at, o.dirty = c.data.eng.Index().Version(), o.entries, now, false
+	o.rows, o.total = owners.Rollup(c.data.eng.Index(), c.opt.Prefix, o.by, o.source(), now, recentWindow)
 	o.cur.Clamp(o.rows, o.visible())
 	return o.nameEntities()
 }
@@ -343,16 +343,16 @@ func (o *ownersScreen) nameEntities() tea.Cmd {
 	var ids []string
 	for _, r := range o.rows {
 		if id, ok := strings.CutPrefix(r.Key, "entity:"); ok {
-			if _, known := c.idents.entities[id]; !known && len(ids) < 32 {
+			if _, known := c.data.idents.entities[id]; !known && len(ids) < 32 {
 				ids = append(ids, id)
-				c.idents.entities[id] = "" // asked: not again
+				c.data.idents.entities[id] = "" // asked: not again
 			}
 		}
 	}
 	if len(ids) == 0 {
 		return nil
 	}
-	ctx, be := c.ctx, c.be
+	ctx, be := c.ctx, c.data.be
 	return func() tea.Msg {
 		out := entitiesMsg{}
 		for _, id := range ids {
@@ -377,7 +377,7 @@ func (o *ownersScreen) nameEntities() tea.Cmd {
 // label is a row's label with its entity named, when Vault named it.
 func (o *ownersScreen) label(r owners.Row) string {
 	if id, ok := strings.CutPrefix(r.Key, "entity:"); ok {
-		if name := o.c.idents.entities[id]; name != "" {
+		if name := o.c.data.idents.entities[id]; name != "" {
 			return strings.Replace(r.Label, "entity "+id, "entity "+name, 1)
 		}
 	}
@@ -406,7 +406,7 @@ func (o *ownersScreen) View() string {
 		lines = append(lines, s.StatusErr.Render(o.err))
 	default:
 		since := ""
-		if t := c.attribution().Since(); !t.IsZero() {
+		if t := c.data.attribution().Since(); !t.IsZero() {
 			since = " from " + t.Format("Jan 02 15:04:05")
 		}
 		lines = append(lines, s.Dim.Render(fmt.Sprintf("audit log %s: %d lease entries%s · b groups by entity, role, auth mount, remote address, user agent · enter opens · x revokes the owner's leases", c.opt.VaultAudit, o.entries, since)))
@@ -414,10 +414,10 @@ func (o *ownersScreen) View() string {
 	switch {
 	case o.tokensState == "reading":
 		lines = append(lines, c.spin.View()+" reading the token store (a lookup per token) to name the owners of token leases…")
-	case o.c.idents.tokensWhy != "":
-		lines = append(lines, s.StatusWarn.Render("token store not read, so token leases have no owner: "+o.c.idents.tokensWhy))
-	case o.c.idents.tokens != nil:
-		lines = append(lines, s.Dim.Render(fmt.Sprintf("token store: %d tokens name the owners of token leases · T revokes an owner's tokens (and what they made)", o.c.idents.tokens.Len())))
+	case o.c.data.idents.tokensWhy != "":
+		lines = append(lines, s.StatusWarn.Render("token store not read, so token leases have no owner: "+o.c.data.idents.tokensWhy))
+	case o.c.data.idents.tokens != nil:
+		lines = append(lines, s.Dim.Render(fmt.Sprintf("token store: %d tokens name the owners of token leases · T revokes an owner's tokens (and what they made)", o.c.data.idents.tokens.Len())))
 	}
 	const colN, colShare, colTTL, colNew = 8, 7, 8, 9
 	nameW := max(inner-colN-colShare-colTTL-colNew-4, 12)
@@ -479,11 +479,11 @@ type ownerRevokeOp struct {
 
 // ownTokenLeases are the ids among ids that may be the lease of
 // leasetop's own token (vaultclient.CoversOwnToken).
-func (c *Common) ownTokenLeases(ids []string) []string {
-	if !c.vault.hasSelf {
+func (d *domainData) ownTokenLeases(ids []string) []string {
+	if !d.vault.hasSelf {
 		return nil
 	}
-	return vaultclient.OwnTokenLeases(ids, c.vault.self)
+	return vaultclient.OwnTokenLeases(ids, d.vault.self)
 }
 
 func (op *ownerRevokeOp) prepare(c *Common) (level, string) {
@@ -509,7 +509,7 @@ func (op *ownerRevokeOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, 
 			b.WriteString("Vault revokes the credentials behind them. The owner's tokens stay valid:\nit can make new leases.\n\n")
 			if n := len(op.ownToken); n > 0 {
 				b.WriteString(s.StatusWarn.Render(fmt.Sprintf("Warning: leasetop's own token was created by %s, where this owner holds\n%s: one may be leasetop's, and revoking it would lock this session out\n(it is revoked after the others).",
-					c.vault.self.Path, plural(n, "token lease"))) + "\n\n")
+					c.data.vault.self.Path, plural(n, "token lease"))) + "\n\n")
 			}
 			return b.String()
 		},
@@ -519,7 +519,7 @@ func (op *ownerRevokeOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog, 
 }
 
 // attribution is the audit log's lease → owner map, made on first use.
-func (c *Common) attribution() *audit.Attribution { return c.eng.Attribution() }
+func (d *domainData) attribution() *audit.Attribution { return d.eng.Attribution() }
 
 // revokeTokensOp revokes an owner's tokens by accessor: Vault revokes each
 // token, every lease created with it and its child tokens (orphans
@@ -556,7 +556,7 @@ func (op *revokeTokensOp) prepare(c *Common) (level, string) {
 	}
 	op.ids = op.accessors
 	if op.selfAmong {
-		op.last = []string{c.vault.self.Accessor}
+		op.last = []string{c.data.vault.self.Accessor}
 	}
 	return lvInfo, ""
 }
@@ -578,7 +578,7 @@ func (op *revokeTokensOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog,
 				b.WriteString(s.StatusWarn.Render("Warning: one of these tokens is leasetop's own: once it is revoked, leasetop will\nlose its session (start it again with another token).") + "\n\n")
 			case len(op.ownToken) > 0:
 				b.WriteString(s.StatusWarn.Render(fmt.Sprintf("Warning: leasetop's own token was created by %s, where this owner holds\n%s: if one is leasetop's, leasetop will lose its session.",
-					c.vault.self.Path, plural(len(op.ownToken), "token lease"))) + "\n\n")
+					c.data.vault.self.Path, plural(len(op.ownToken), "token lease"))) + "\n\n")
 			}
 			return b.String()
 		},
@@ -588,7 +588,7 @@ func (op *revokeTokensOp) confirm(c *Common, run func() tea.Cmd) (dialog.Dialog,
 }
 
 func (op *revokeTokensOp) start(c *Common, seq int) tea.Cmd {
-	be := c.be
+	be := c.data.be
 	return op.run(c, seq, func(ctx context.Context, acc string) actionResult {
 		return actionResult{id: acc, err: be.RevokeAccessor(ctx, acc)}
 	})
@@ -621,7 +621,7 @@ func (op *revokeTokensOp) update(r *root, body any) (tea.Cmd, bool) {
 	}
 	// The cascade removed leases: list again, and read the tokens again.
 	return tea.Batch(r.setStatus(lv, "revoked %d of %s of %s (%d failed); refreshing", len(op.results)-failed, plural(len(op.results), "token"), op.owner.Label, failed),
-		r.drive(r.c.eng.Changed()), r.broadcast(tokensRevokedMsg{})), true
+		r.drive(r.c.data.eng.Changed()), r.broadcast(tokensRevokedMsg{})), true
 }
 
 func (op *revokeTokensOp) progress() string { return op.progressText("revoking tokens") }

@@ -133,7 +133,7 @@ func TestOwnersNameTheirEntities(t *testing.T) {
 	o := m.screens["owners"].(*ownersScreen)
 	// keys drops the step's commands: forget the lookup it sent, to hold
 	// it here.
-	clear(m.c.idents.entities)
+	clear(m.c.data.idents.entities)
 	o.dirty = true
 	lookup := o.Sync()
 	if lookup == nil {

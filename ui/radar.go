@@ -65,7 +65,7 @@ func (r *radar) Sync() tea.Cmd {
 		r.rollup = rollup(r.table.rows)
 	}
 	r.partial = nil
-	if n := r.c.eng.Index().Node(r.table.prefix); n != nil && n.Known() < n.Count() {
+	if n := r.c.data.eng.Index().Node(r.table.prefix); n != nil && n.Known() < n.Count() {
 		line := ttlsKnown(n.Known(), n.Count(), r.c.crawlRunning())
 		r.partial = strings.Split(ansi.Wordwrap(line, r.c.treeWidth()-2, ""), "\n")
 	}
@@ -150,7 +150,7 @@ func (r *radar) setWindow(d time.Duration) {
 
 func (r *radar) View() string {
 	t := r.table
-	title := fmt.Sprintf("expiring within %s under %s · %d", model.FormatDuration(t.window), shortPrefix(r.c.eng.Focus()), len(t.rows))
+	title := fmt.Sprintf("expiring within %s under %s · %d", model.FormatDuration(t.window), shortPrefix(r.c.data.eng.Focus()), len(t.rows))
 	return lipgloss.JoinHorizontal(lipgloss.Top, r.viewPanel(), t.view(true, title))
 }
 

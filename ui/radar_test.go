@@ -45,7 +45,7 @@ func rest(m Model, from int) Model {
 			events = append(events, ev)
 		}
 	}
-	return send(m, crawl.Batch{Gen: m.c.eng.Gen(false), Events: events, Done: true})
+	return send(m, crawl.Batch{Gen: m.c.data.eng.Gen(false), Events: events, Done: true})
 }
 
 func TestRadarSaysHowManyTTLsAreKnown(t *testing.T) {
@@ -64,18 +64,18 @@ func TestRadarSaysHowManyTTLsAreKnown(t *testing.T) {
 	}
 	// The walk ended (a lookup failed, say) with leases still pending.
 	m = partialTest(t, 3)
-	stuck := send(m, crawl.Batch{Gen: m.c.eng.Gen(false), Done: true})
+	stuck := send(m, crawl.Batch{Gen: m.c.data.eng.Gen(false), Done: true})
 	if out := text(keys(stuck, "e")); !strings.Contains(out, "TTLs known for 3 of 7 leases — the") || !strings.Contains(out, "rest are not looked up yet") {
 		t.Errorf("after the walk, pending leases are still said:\n%s", out)
 	}
 
 	// The line counts the radar's scope, the selected prefix.
 	m = keys(partialTest(t, 3), "e")
-	m.c.eng.SetFocus("auth/")
+	m.c.data.eng.SetFocus("auth/")
 	if out := text(send(m, tickMsg(t0))); strings.Contains(out, line) {
 		t.Errorf("both auth/ leases are known, so no line under auth/:\n%s", out)
 	}
-	m.c.eng.SetFocus("database/")
+	m.c.data.eng.SetFocus("database/")
 	if out := text(send(m, tickMsg(t0))); !strings.Contains(out, "TTLs known for 1 of 3 leases") {
 		t.Errorf("under database/ one of three is known:\n%s", out)
 	}
@@ -102,7 +102,7 @@ func TestRadarCountsUseThousandsSeparators(t *testing.T) {
 	if out := text(keys(m, "e")); !strings.Contains(out, "TTLs known for 1 of 12,345 leases") {
 		t.Errorf("the radar's counts lack separators:\n%s", out)
 	}
-	if got := m.c.eng.Index().Known(); got != 1 || m.c.eng.Index().Len() != 12345 {
-		t.Errorf("index: %d known of %d", got, m.c.eng.Index().Len())
+	if got := m.c.data.eng.Index().Known(); got != 1 || m.c.data.eng.Index().Len() != 12345 {
+		t.Errorf("index: %d known of %d", got, m.c.data.eng.Index().Len())
 	}
 }

@@ -15,7 +15,7 @@ import (
 // counted at a proxy in front of a real Vault. New leases under the
 // selection still show at once.
 func TestEndToEndRefreshRelistsWhatIsLookedAt(t *testing.T) {
-	relistKnobs(t, 4, 1)
+	pol := relistKnobs(4, 1)
 	env := vaulttest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -25,7 +25,7 @@ func TestEndToEndRefreshRelistsWhatIsLookedAt(t *testing.T) {
 		}
 	}
 	p, a := proxied(t, env)
-	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/relist/", Refresh: time.Hour})
+	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/relist/", Refresh: time.Hour, Policy: pol})
 	r.waitFor("9 leases")
 	r.waitIdle(p)
 	r.press("tab", "j") // select a/

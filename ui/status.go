@@ -29,11 +29,11 @@ func (r *root) viewTitle() string {
 		}
 		parts = append(parts, st.Render(name))
 	}
-	parts = append(parts, c.be.Address())
-	if ns := c.be.Namespace(); ns != "" {
+	parts = append(parts, c.data.be.Address())
+	if ns := c.data.be.Namespace(); ns != "" {
 		parts = append(parts, "ns "+ns)
 	}
-	parts = append(parts, fmt.Sprintf("%d leases", c.eng.Index().Len()))
+	parts = append(parts, fmt.Sprintf("%d leases", c.data.eng.Index().Len()))
 	if c.opt.ReadOnly {
 		parts = append(parts, s.StatusWarn.Render("READ-ONLY"))
 	}
@@ -44,7 +44,7 @@ func (r *root) viewStatus() string {
 	c := r.c
 	s := c.styles
 	var parts []string
-	cr := c.eng.Status()
+	cr := c.data.eng.Status()
 	switch {
 	case cr.Crawling:
 		// A refresh beside the lookups says nothing here: what it finds
@@ -81,15 +81,15 @@ func (r *root) viewStatus() string {
 		parts = append(parts, st.Render(r.status.text))
 	} else if cr.Err != nil {
 		parts = append(parts, s.StatusErr.Render(plainError(cr.Err)))
-	} else if p, rate, ok := c.eng.Churn().Fastest(c.now(), nowWindow); ok && rate >= 1 {
+	} else if p, rate, ok := c.data.eng.Churn().Fastest(c.now(), nowWindow); ok && rate >= 1 {
 		parts = append(parts, s.StatusWarn.Render(fmt.Sprintf("fastest growth: %s %s", shortPrefix(p), perMinute(rate))))
 	}
-	if cur, ceiling := c.be.Concurrency(); cur < ceiling && r.busy() {
+	if cur, ceiling := c.data.be.Concurrency(); cur < ceiling && r.busy() {
 		// The adaptive limit backed off: Vault is slow or overloaded (429, 502-504, no answer).
 		// (Idle, nothing is in flight, and the limit does not matter.)
 		// Last, so that it never hides an error.
 		why := "it answers slowly"
-		if c.be.LimitedByOverload() {
+		if c.data.be.LimitedByOverload() {
 			why = "it said it is overloaded"
 		}
 		parts = append(parts, s.StatusWarn.Render(fmt.Sprintf("sparing Vault: %d of %d requests in flight (%s)", cur, ceiling, why)))

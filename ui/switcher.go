@@ -67,4 +67,4 @@ func (o Options) With(s config.Settings) Options {
 func (m Model) Options() Options { return m.c.opt }
 
 // Backend is the backend of the context shown.
-func (m Model) Backend() Backend { return m.c.be }
+func (m Model) Backend() Backend { return m.c.data.be }

@@ -82,7 +82,7 @@ func (r leaseRows) ID(i int) string { return r[i].ID() }
 
 func newTable(c *Common) *table {
 	t := &table{c: c, dirty: true}
-	t.root = func() string { return c.eng.Focus() }
+	t.root = func() string { return c.data.eng.Focus() }
 	t.input = textinput.New()
 	t.input.Prompt = "/"
 	t.input.Placeholder = "part of a lease id"
@@ -109,18 +109,18 @@ func (t *table) Sync() (changed bool, cmd tea.Cmd) {
 	// re-sorts a table at most every streamGap; a change of query or
 	// prefix (a key press) is answered at once, and the crawl's end sorts
 	// what it brought.
-	if !t.dirty && t.ver != c.eng.Index().Version() && c.crawlRunning() && (t.sorting || time.Since(t.sortedAt) < streamGap(t.sortTook)) {
+	if !t.dirty && t.ver != c.data.eng.Index().Version() && c.crawlRunning() && (t.sorting || time.Since(t.sortedAt) < streamGap(t.sortTook)) {
 		t.cur.Clamp(t.rows, t.visible())
 		return t.takeFresh(), nil
 	}
-	if t.dirty || t.ver != c.eng.Index().Version() || (t.window > 0 && !now.Equal(t.at)) {
+	if t.dirty || t.ver != c.data.eng.Index().Version() || (t.window > 0 && !now.Equal(t.at)) {
 		q := model.Query{Recursive: true, Filter: t.filter, Sort: sortKeys[t.sortIdx], Now: now}
 		if t.window > 0 {
 			q.ExpiringWithin, q.Sort = t.window, model.BySoonestExpiry
 		}
 		start := time.Now()
-		g := c.eng.Index().Gather(prefix, q)
-		t.ver, t.prefix, t.at, t.dirty = c.eng.Index().Version(), prefix, now, false
+		g := c.data.eng.Index().Gather(prefix, q)
+		t.ver, t.prefix, t.at, t.dirty = c.data.eng.Index().Version(), prefix, now, false
 		if t.sortTook >= slowSort {
 			// The last sort was long: this one is gathered in steps and
 			// sorted in the background, and the rows on screen stay
@@ -229,8 +229,8 @@ func (t *table) move(delta int) { t.cur.Move(t.rows, delta, t.visible()) }
 // under the cursor when the table has the focus.
 func (t *table) targets(marked, focused bool) []string {
 	if marked {
-		ids := make([]string, 0, len(t.c.marks))
-		for id := range t.c.marks {
+		ids := make([]string, 0, len(t.c.data.marks))
+		for id := range t.c.data.marks {
 			ids = append(ids, id)
 		}
 		slices.Sort(ids)
@@ -271,8 +271,8 @@ func (t *table) handleKey(k tea.KeyPressMsg, focused bool) (tea.Cmd, bool) {
 	case key.Matches(k, keys.Back):
 		if t.filter != "" {
 			t.filter, t.dirty = "", true
-		} else if len(c.marks) > 0 {
-			clear(c.marks)
+		} else if len(c.data.marks) > 0 {
+			clear(c.data.marks)
 		}
 	case key.Matches(k, keys.Filter):
 		t.filtering = true
@@ -284,12 +284,12 @@ func (t *table) handleKey(k tea.KeyPressMsg, focused bool) (tea.Cmd, bool) {
 		t.dirty = true
 		return c.setStatus(lvInfo, "sorted by %s", sortNames[sortKeys[t.sortIdx]]), true
 	case key.Matches(k, keys.MarkAll):
-		if len(c.marks) > 0 {
-			clear(c.marks)
+		if len(c.data.marks) > 0 {
+			clear(c.data.marks)
 		} else {
 			for _, l := range t.rows {
 				if !l.Gone() {
-					c.marks[l.ID()] = true
+					c.data.marks[l.ID()] = true
 				}
 			}
 		}
@@ -324,10 +324,10 @@ func (t *table) focusedKey(k tea.KeyPressMsg) (tea.Cmd, bool) {
 		}
 	case key.Matches(k, keys.Mark):
 		if l := t.current(); l != nil {
-			if c.marks[l.ID()] {
-				delete(c.marks, l.ID())
+			if c.data.marks[l.ID()] {
+				delete(c.data.marks, l.ID())
 			} else {
-				c.marks[l.ID()] = true
+				c.data.marks[l.ID()] = true
 			}
 			t.move(1)
 		}
@@ -393,8 +393,8 @@ func (t *table) title(base string) string {
 	if t.filter != "" {
 		base += fmt.Sprintf(" · filter %q", t.filter)
 	}
-	if len(t.c.marks) > 0 {
-		base += fmt.Sprintf(" · %d marked", len(t.c.marks))
+	if len(t.c.data.marks) > 0 {
+		base += fmt.Sprintf(" · %d marked", len(t.c.data.marks))
 	}
 	return base
 }
@@ -434,7 +434,7 @@ func (t *table) viewAt(w int, focused bool, title string) string {
 	for i := t.cur.Top; i < len(t.rows) && i < t.cur.Top+t.visible(); i++ {
 		l := t.rows[i]
 		mark := "  "
-		if c.marks[l.ID()] {
+		if c.data.marks[l.ID()] {
 			mark = s.Marked.Render("● ")
 		}
 		id := fitID(strings.TrimPrefix(l.ID(), t.prefix), idW)
@@ -469,7 +469,7 @@ func (t *table) emptyText() string {
 	case c.crawlRunning():
 		return "crawling…"
 	}
-	if note := c.kvNote(t.prefix); note != "" {
+	if note := c.data.kvNote(t.prefix); note != "" {
 		return note
 	}
 	return "no leases under " + shortPrefix(t.prefix)
@@ -480,7 +480,7 @@ func (t *table) emptyText() string {
 func detailDialog(c *Common, id string) dialog.Dialog {
 	return &dialog.Text{Styles: c.styles, Render: func(w, h int) string {
 		s := c.styles
-		l := c.eng.Index().Lease(id)
+		l := c.data.eng.Index().Lease(id)
 		if l == nil {
 			return id + "\n\n" + s.DialogHint.Render("The lease is gone from Vault. esc closes")
 		}
@@ -498,7 +498,7 @@ func detailDialog(c *Common, id string) dialog.Dialog {
 			row("last renewal", fullTime(l.LastRenewal(), "never")),
 			row("renewable", fmt.Sprint(l.Renewable())),
 		}
-		if mt, ok := vaultclient.MountOf(c.vault.mounts, l.ID()); ok {
+		if mt, ok := vaultclient.MountOf(c.data.vault.mounts, l.ID()); ok {
 			lines = append(lines, row("mount", fmt.Sprintf("%s (%s)", mt.Path, mt.Type)))
 		}
 		if reason := model.RenewBlockReason(l, now); reason != "" {
@@ -506,15 +506,15 @@ func detailDialog(c *Common, id string) dialog.Dialog {
 		} else {
 			lines = append(lines, row("renew", "r renews it through sys/leases/renew"))
 		}
-		if own, created, from, ok := c.ownerOf(l); ok {
+		if own, created, from, ok := c.data.ownerOf(l); ok {
 			lines = append(lines, row("made by", owners.Words(own)), row("made at", fullTime(created, "—")+" ("+from+")"))
 			if own.RemoteAddr != "" || own.UserAgent != "" {
 				lines = append(lines, row("from", strings.TrimSpace(own.RemoteAddr+"  "+own.UserAgent)))
 			}
-			if name := c.idents.entities[own.EntityID]; name != "" {
+			if name := c.data.idents.entities[own.EntityID]; name != "" {
 				lines = append(lines, row("entity", name))
 			}
-		} else if c.eng.Owners() != nil || c.idents.tokens != nil {
+		} else if c.data.eng.Owners() != nil || c.data.idents.tokens != nil {
 			lines = append(lines, row("made by", "unknown: "+from))
 		}
 		if l.IsToken() {

@@ -70,10 +70,10 @@ func TestALongSortRunsOffTheKeyPath(t *testing.T) {
 	}
 	// The crawl ends: its data is sorted at once (the sort was quick
 	// after all): every lease, by id.
-	m = send(m, crawl.Batch{Gen: m.c.eng.Gen(false), Done: true})
+	m = send(m, crawl.Batch{Gen: m.c.data.eng.Gen(false), Done: true})
 	got := ids(tb.rows)
-	if !slices.IsSortedFunc(got, strings.Compare) || len(got) != m.c.eng.Index().Len() {
-		t.Errorf("after the sort came back the rows are %v, want the index's %d leases by id", got, m.c.eng.Index().Len())
+	if !slices.IsSortedFunc(got, strings.Compare) || len(got) != m.c.data.eng.Index().Len() {
+		t.Errorf("after the sort came back the rows are %v, want the index's %d leases by id", got, m.c.data.eng.Index().Len())
 	}
 	if strings.Contains(text(m), "sorting…") {
 		t.Error("still says sorting after the rows came back")
@@ -165,13 +165,13 @@ func TestALongGatheringTakesStepsBetweenKeys(t *testing.T) {
 		}
 		steps++
 	}
-	if steps < m.c.eng.Index().Len()/2-1 || moved == 0 {
-		t.Errorf("%d steps of two leases for %d leases, and the cursor moved %d times between them", steps, m.c.eng.Index().Len(), moved)
+	if steps < m.c.data.eng.Index().Len()/2-1 || moved == 0 {
+		t.Errorf("%d steps of two leases for %d leases, and the cursor moved %d times between them", steps, m.c.data.eng.Index().Len(), moved)
 	}
 	m, _ = update(t, m, jobs[0])
 	got := ids(tb.rows)
-	if len(got) != m.c.eng.Index().Len() || slices.Equal(got, before) || strings.Contains(text(m), "sorting…") {
-		t.Errorf("after the gathering and the sort: %d rows (index %d), same order %v, title:\n%s", len(got), m.c.eng.Index().Len(), slices.Equal(got, before), text(m))
+	if len(got) != m.c.data.eng.Index().Len() || slices.Equal(got, before) || strings.Contains(text(m), "sorting…") {
+		t.Errorf("after the gathering and the sort: %d rows (index %d), same order %v, title:\n%s", len(got), m.c.data.eng.Index().Len(), slices.Equal(got, before), text(m))
 	}
 }
 

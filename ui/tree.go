@@ -54,9 +54,9 @@ func (r treeRows) ID(i int) string { return r[i].path }
 
 func newTree(c *Common) *tree {
 	t := &tree{c: c, expanded: map[string]bool{}}
-	t.cur.Sel = c.eng.Focus()
+	t.cur.Sel = c.data.eng.Focus()
 	// Start with the path to the starting prefix open.
-	for p := c.eng.Focus(); p != ""; p = leaseid.Parent(p) {
+	for p := c.data.eng.Focus(); p != ""; p = leaseid.Parent(p) {
 		t.expanded[p] = true
 	}
 	return t
@@ -69,11 +69,11 @@ func newTree(c *Common) *tree {
 func (t *tree) Sync() {
 	c := t.c
 	start := c.opt.Prefix
-	for t.cur.Sel != start && c.eng.Index().Node(t.cur.Sel) == nil && c.eng.Index().Node(start) != nil {
+	for t.cur.Sel != start && c.data.eng.Index().Node(t.cur.Sel) == nil && c.data.eng.Index().Node(start) != nil {
 		t.cur.Sel = leaseid.Parent(t.cur.Sel)
 	}
-	c.eng.SetFocus(t.cur.Sel)
-	root := c.eng.Index().Node(start)
+	c.data.eng.SetFocus(t.cur.Sel)
+	root := c.data.eng.Index().Node(start)
 	t.rows = append(t.rows[:0], treeRow{path: start, node: root})
 	if root != nil {
 		var walk func(path string, depth int)
@@ -93,12 +93,12 @@ func (t *tree) Sync() {
 // move moves the selection and tells the others the prefix changed.
 func (t *tree) move(delta int) {
 	t.cur.Move(t.rows, delta, t.c.paneRows())
-	t.c.eng.SetFocus(t.cur.Sel)
+	t.c.data.eng.SetFocus(t.cur.Sel)
 }
 
 func (t *tree) select_(path string) {
 	t.cur.Sel = path
-	t.c.eng.SetFocus(path)
+	t.c.data.eng.SetFocus(path)
 	t.cur.Clamp(t.rows, t.c.paneRows())
 }
 
@@ -112,7 +112,7 @@ func (t *tree) handleKey(k tea.KeyPressMsg) (handled, toTable bool) {
 	case isMove:
 		t.move(delta)
 	case key.Matches(k, keys.Expand):
-		n := c.eng.Index().Node(sel)
+		n := c.data.eng.Index().Node(sel)
 		if n == nil || len(n.Children()) == 0 {
 			return true, true
 		}
@@ -143,7 +143,7 @@ func (t *tree) click(row int) {
 		if t.cur.Sel == prev {
 			t.expanded[prev] = !t.expanded[prev]
 		}
-		t.c.eng.SetFocus(t.cur.Sel)
+		t.c.data.eng.SetFocus(t.cur.Sel)
 	}
 }
 
@@ -155,25 +155,25 @@ func (t *tree) children(path string) []*model.Node {
 	c := t.c
 	switch t.sort {
 	case sortByCount:
-		return c.eng.Index().Children(path, model.ByCount)
+		return c.data.eng.Index().Children(path, model.ByCount)
 	case sortByGrowth:
-		ns := c.eng.Index().Children(path, model.ByCount)
+		ns := c.data.eng.Index().Children(path, model.ByCount)
 		now := c.now()
 		g := make(map[*model.Node]float64, len(ns))
 		for _, n := range ns {
-			g[n] = c.eng.Churn().Growth(n.Path(), now, churnWindow)
+			g[n] = c.data.eng.Churn().Growth(n.Path(), now, churnWindow)
 		}
 		slices.SortStableFunc(ns, func(a, b *model.Node) int { return cmp.Compare(g[b], g[a]) })
 		return ns
 	}
-	return c.eng.Index().Children(path, model.ByName)
+	return c.data.eng.Index().Children(path, model.ByName)
 }
 
 // growthCell is a prefix's churn: a sparkline of its net growth per
 // minute and its rate ("+1.2k/m"), or blanks when nothing changed.
 func (c *Common) growthCell(prefix string, now time.Time) string {
-	spark := churn.Sparkline(c.eng.Churn().Spark(prefix, now, churnBuckets))
-	g := c.eng.Churn().Growth(prefix, now, churnWindow)
+	spark := churn.Sparkline(c.data.eng.Churn().Spark(prefix, now, churnBuckets))
+	g := c.data.eng.Churn().Growth(prefix, now, churnWindow)
 	return spark + fmt.Sprintf(" %6s", perMinute(g))
 }
 
@@ -222,7 +222,7 @@ func (t *tree) view(focused bool) string {
 			}
 		}
 		right := fmt.Sprintf(" %s%6d %7s", errMark, count, soon)
-		if c.eng.Churn().Active() {
+		if c.data.eng.Churn().Active() {
 			right += " " + c.growthCell(r.path, now)
 		}
 		left := strings.Repeat("  ", max(r.depth-1, 0)) + marker + name

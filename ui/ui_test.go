@@ -193,11 +193,11 @@ func stream(m Model, gen int, poll bool, events []vaultclient.Event, done bool) 
 // (gen is the number the test had in mind, for the reader).
 func fakeWalk(m Model, gen int, poll bool) int {
 	if poll {
-		m.c.eng.Changed()
+		m.c.data.eng.Changed()
 	} else {
-		m.c.eng.Start()
+		m.c.data.eng.Start()
 	}
-	return m.c.eng.Gen(poll)
+	return m.c.data.eng.Gen(poll)
 }
 
 // rows are the lease table rows of the active screen.
@@ -513,14 +513,14 @@ func TestFailedRefreshKeepsDataMarkedStale(t *testing.T) {
 func TestVanishedSelectedPrefixMovesSelectionUp(t *testing.T) {
 	m := newTest(t, &recorder{}, Options{})
 	m = keys(m, "tab", "j", "j", "l", "j") // database/creds/
-	if m.c.eng.Focus() != "database/creds/" {
-		t.Fatalf("selected %q", m.c.eng.Focus())
+	if m.c.data.eng.Focus() != "database/creds/" {
+		t.Fatalf("selected %q", m.c.data.eng.Focus())
 	}
 	m = refresh(m, 2, true, []vaultclient.Event{
 		{Kind: vaultclient.EventListed, Listing: vaultclient.Listing{Prefix: "database/"}},
 	})
-	if m.c.eng.Focus() != "database/" {
-		t.Errorf("selection %q, want database/", m.c.eng.Focus())
+	if m.c.data.eng.Focus() != "database/" {
+		t.Errorf("selection %q, want database/", m.c.data.eng.Focus())
 	}
 }
 
@@ -854,11 +854,11 @@ func TestSlowSortsAreSpreadOutWhileDataStreams(t *testing.T) {
 	}
 }
 
-// relistKnobs sets the refresh budget for one test; the test's other
-// changes to crawl.DefaultPolicy are undone with it.
-func relistKnobs(t *testing.T, floor, cheap int) {
-	t.Helper()
-	old := crawl.DefaultPolicy
-	crawl.DefaultPolicy.RelistFloor, crawl.DefaultPolicy.RelistCheap = floor, cheap
-	t.Cleanup(func() { crawl.DefaultPolicy = old })
+// relistKnobs is the default policy with the refresh budget's floor and
+// what counts as cheap lowered, so that a small tree behaves as a big
+// one; a test passes it in Options.Policy.
+func relistKnobs(floor, cheap int) crawl.Policy {
+	pol := crawl.DefaultPolicy()
+	pol.RelistFloor, pol.RelistCheap = floor, cheap
+	return pol
 }

@@ -15,7 +15,7 @@ import (
 
 // Deleting a role does not revoke its leases (hashicorp/vault#1243): they
 // live on under the role's path until their TTL runs out, and reading the
-// role then answers 404. Orphans reads the role behind every prefix that
+// role then answers 404. FindOrphans reads the role behind every prefix that
 // holds leases, the mounts, and the irrevocable leases.
 
 // roleRoute is where an engine's leases name their role, and where the
@@ -66,7 +66,7 @@ var tokenRoles = map[string]tokenRole{
 // mount no longer exists.
 const mountGone = "mount-accessor-not-found"
 
-// OrphanInput is what Orphans looks at besides Vault.
+// OrphanInput is what FindOrphans looks at besides Vault.
 type OrphanInput struct {
 	Index *model.Index // a finished crawl
 	// Tokens, when set, are the token store's tokens; nil reads them from
@@ -74,10 +74,10 @@ type OrphanInput struct {
 	Tokens []vaultclient.AccessorInfo
 }
 
-// Orphans finds leases whose role answers 404 (OrphanRole), leases under a
+// FindOrphans finds leases whose role answers 404 (OrphanRole), leases under a
 // path no mount serves (OrphanMount), and irrevocable leases whose mount
 // is gone (IrrevocableGone). What the token may not read is Unchecked.
-func Orphans(ctx context.Context, c *vaultclient.Client, in OrphanInput) ([]Finding, []Unchecked) {
+func FindOrphans(ctx context.Context, c *vaultclient.Client, in OrphanInput) ([]Finding, []Unchecked) {
 	var fs []Finding
 	var un []Unchecked
 	gone, u := irrevocableGone(ctx, c)

@@ -1,0 +1,145 @@
+package hygiene
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/vaultclient"
+)
+
+// DefaultPermanentAfter is the lease duration from which a lease counts as
+// effectively permanent: beyond Vault's own default maximum (32 days, the
+// 768h of max_lease_ttl) a credential outlives most rotations.
+const DefaultPermanentAfter = 30 * 24 * time.Hour
+
+// atMaxSlack is how close to its mount's max_lease_ttl a lease's duration
+// must be to count as granted the maximum: Vault measures both from
+// instants a request apart.
+const atMaxSlack = time.Minute
+
+// FindPermanent finds the leases that are effectively permanent: they never
+// expire, or were granted a duration of at least after (from their issue
+// or last renewal to their expiry). Each prefix that holds some is one
+// finding, which says whether its mount's max_lease_ttl is what allowed
+// them. Leases not looked up are left out: their TTL is unknown.
+func FindPermanent(ctx context.Context, c *vaultclient.Client, idx *model.Index, after time.Duration, now time.Time) ([]Finding, []Unchecked) {
+	if after <= 0 {
+		after = DefaultPermanentAfter
+	}
+	type group struct {
+		ids              []string
+		never            int
+		longest, atLeast time.Duration
+	}
+	groups := map[string]*group{}
+	if idx != nil {
+		idx.Each("", func(l *model.Lease) {
+			if l.Pending() || l.Gone() {
+				return
+			}
+			d, never := grant(l)
+			if !never && d < after {
+				return
+			}
+			g := groups[l.Prefix()]
+			if g == nil {
+				g = &group{atLeast: d}
+				groups[l.Prefix()] = g
+			}
+			g.ids = append(g.ids, l.ID())
+			if never {
+				g.never++
+				return
+			}
+			g.longest, g.atLeast = max(g.longest, d), min(g.atLeast, d)
+		})
+	}
+	if len(groups) == 0 {
+		return nil, nil
+	}
+	var fs []Finding
+	var un []Unchecked
+	mounts, mountsErr := c.Mounts(ctx)
+	if mountsErr != nil {
+		un = append(un, unchecked(Permanent, "", mountsErr, "read mounts", "sys/mounts", vaultclient.Policy{}))
+	}
+	tunes := map[string]vaultclient.MountTTLs{}
+	for _, p := range slices.Sorted(maps.Keys(groups)) {
+		g := groups[p]
+		slices.Sort(g.ids)
+		long := len(g.ids) - g.never
+		var ev []string
+		title := ""
+		switch {
+		case g.never == len(g.ids):
+			title = fmt.Sprintf("%s leases under %s never expire", model.FormatCount(g.never), p)
+			ev = append(ev, fmt.Sprintf("%s leases have no expire_time", model.FormatCount(g.never)))
+		default:
+			title = fmt.Sprintf("%s leases under %s were granted %s or more", model.FormatCount(long), p, model.FormatDuration(g.atLeast))
+			ev = append(ev, fmt.Sprintf("%s leases granted between %s and %s (threshold %s)",
+				model.FormatCount(long), model.FormatDuration(g.atLeast), model.FormatDuration(g.longest), model.FormatDuration(after)))
+			if g.never > 0 {
+				ev = append(ev, fmt.Sprintf("and %s that never expire", model.FormatCount(g.never)))
+			}
+		}
+		advice := "shorten the TTL the clients ask for, or the role's max_ttl"
+		if m, ok := vaultclient.MountOf(mounts, p); ok && long > 0 {
+			t, seen := tunes[m.Path]
+			if !seen {
+				var err error
+				if t, err = c.TuneOf(ctx, m); err != nil {
+					tunePath := "sys/mounts/" + m.Path + "tune"
+					if m.Auth {
+						tunePath = "sys/" + m.Path + "tune"
+					}
+					un = append(un, unchecked(Permanent, p, err, "read tune", tunePath, vaultclient.Policy{}))
+				}
+				tunes[m.Path] = t
+			}
+			if t.Max > 0 {
+				ev = append(ev, fmt.Sprintf("mount %s allows up to %s (max_lease_ttl)", m.Path, model.FormatDuration(t.Max)))
+				if g.longest >= t.Max-atMaxSlack {
+					title += ", the mount's maximum"
+				}
+				if t.Max > after {
+					advice = fmt.Sprintf("lower the mount's maximum: vault %s tune -max-lease-ttl=%s %s",
+						map[bool]string{false: "secrets", true: "auth"}[m.Auth], hours(after), trimAuth(m))
+				}
+			}
+		}
+		fs = append(fs, Finding{
+			Kind: Permanent, Severity: Warning, Prefix: p, Leases: len(g.ids), LeaseIDs: g.ids,
+			Title: title, Evidence: ev, Action: Action{Kind: NoAction, Text: advice},
+		})
+	}
+	return fs, un
+}
+
+// grant is the duration Vault last granted l: from its last renewal (else
+// its issue) to its expiry; never is true for a lease with no expiry.
+func grant(l *model.Lease) (d time.Duration, never bool) {
+	if !l.HasExpiry() {
+		return 0, true
+	}
+	from := l.IssueTime()
+	if r := l.LastRenewal(); r.After(from) {
+		from = r
+	}
+	return l.ExpireTime().Sub(from), false
+}
+
+// hours writes d as Vault's CLI takes it, in whole hours.
+func hours(d time.Duration) string { return fmt.Sprintf("%dh", int(d/time.Hour)) }
+
+// trimAuth is a mount's path as `vault secrets|auth tune` takes it.
+func trimAuth(m vaultclient.Mount) string {
+	p := m.Path
+	if m.Auth {
+		p = p[len("auth/"):]
+	}
+	return p
+}

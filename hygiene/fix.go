@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/leasetop/leasetop/vaultclient"
 )
 
 // ErrNothingToDo is Fix's answer for a finding that is advice only.
@@ -15,7 +13,7 @@ var ErrNothingToDo = errors.New("this finding has no action leasetop can take; i
 // finding's prefix, or each of its lease ids, synchronously so that the
 // leases are gone when it returns. It stops at the first failure and says
 // how far it got. Callers ask for the typed confirmation first.
-func Fix(ctx context.Context, c *vaultclient.Client, f Finding) error {
+func Fix(ctx context.Context, c Revoker, f Finding) error {
 	switch f.Action.Kind {
 	case RevokePrefix:
 		_, err := c.RevokePrefix(ctx, f.Prefix, true)

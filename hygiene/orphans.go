@@ -77,7 +77,7 @@ type OrphanInput struct {
 // FindOrphans finds leases whose role answers 404 (OrphanRole), leases under a
 // path no mount serves (OrphanMount), and irrevocable leases whose mount
 // is gone (IrrevocableGone). What the token may not read is Unchecked.
-func FindOrphans(ctx context.Context, c *vaultclient.Client, in OrphanInput) ([]Finding, []Unchecked) {
+func FindOrphans(ctx context.Context, c Vault, in OrphanInput) ([]Finding, []Unchecked) {
 	var fs []Finding
 	var un []Unchecked
 	gone, u := irrevocableGone(ctx, c)
@@ -161,7 +161,7 @@ func FindOrphans(ctx context.Context, c *vaultclient.Client, in OrphanInput) ([]
 
 // checkRole reads a role: ok when it exists, a non-nil Unchecked when the
 // read failed other than with a 404.
-func checkRole(ctx context.Context, c *vaultclient.Client, path, prefix string) (u *Unchecked, ok bool) {
+func checkRole(ctx context.Context, c Vault, path, prefix string) (u *Unchecked, ok bool) {
 	exists, err := c.Exists(ctx, path)
 	if err != nil {
 		un := unchecked(OrphanRole, prefix, err, "read", path, vaultclient.Policy{Pattern: path, Caps: []string{"read"}, What: "reading the role"})
@@ -173,7 +173,7 @@ func checkRole(ctx context.Context, c *vaultclient.Client, path, prefix string) 
 // tokenOrphans finds the token leases whose token's role is gone: the
 // token store names each token's role in its metadata, and a token lease
 // is joined to its token by issue time (owners.Tokens).
-func tokenOrphans(ctx context.Context, c *vaultclient.Client, in OrphanInput, mounts []vaultclient.Mount, groups map[string][]string, prefixes []string) ([]Finding, []Unchecked) {
+func tokenOrphans(ctx context.Context, c Vault, in OrphanInput, mounts []vaultclient.Mount, groups map[string][]string, prefixes []string) ([]Finding, []Unchecked) {
 	infos := in.Tokens
 	if infos == nil {
 		var err error
@@ -252,7 +252,7 @@ func asTokens(infos []vaultclient.AccessorInfo) []owners.Token {
 
 // irrevocableGone lists the irrevocable leases whose mount is gone, by
 // prefix. Only a force revoke removes them: no engine is left to ask.
-func irrevocableGone(ctx context.Context, c *vaultclient.Client) ([]Finding, []Unchecked) {
+func irrevocableGone(ctx context.Context, c Vault) ([]Finding, []Unchecked) {
 	list, err := c.Irrevocable(ctx, -1)
 	if err != nil {
 		return nil, []Unchecked{unchecked(IrrevocableGone, "", err, "list irrevocable", "sys/leases", vaultclient.Policy{})}

@@ -26,7 +26,7 @@ const atMaxSlack = time.Minute
 // or last renewal to their expiry). Each prefix that holds some is one
 // finding, which says whether its mount's max_lease_ttl is what allowed
 // them. Leases not looked up are left out: their TTL is unknown.
-func FindPermanent(ctx context.Context, c *vaultclient.Client, idx *model.Index, after time.Duration, now time.Time) ([]Finding, []Unchecked) {
+func FindPermanent(ctx context.Context, c Vault, idx *model.Index, after time.Duration, now time.Time) ([]Finding, []Unchecked) {
 	if after <= 0 {
 		after = DefaultPermanentAfter
 	}

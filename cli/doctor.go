@@ -79,9 +79,10 @@ func (a *app) runDoctor(ctx context.Context, pos []string, f doctorFlags) int {
 	add := func(f []hygiene.Finding, u []hygiene.Unchecked) {
 		fs, un = append(fs, f...), append(un, u...)
 	}
-	add(hygiene.FindOrphans(ctx, c, hygiene.OrphanInput{Index: idx}))
-	add(hygiene.FindPermanent(ctx, c, idx, after, time.Now()))
-	add(hygiene.FindAuditCost(ctx, c, idx))
+	leases := hygiene.Snapshot(idx, prefix)
+	add(hygiene.FindOrphans(ctx, c, hygiene.OrphanInput{Leases: leases}))
+	add(hygiene.FindPermanent(ctx, c, leases, after))
+	add(hygiene.FindAuditCost(ctx, c, leases))
 	hygiene.Rank(fs)
 	if f.format == "json" {
 		err = writeFindingsJSON(a.stdout, idx.Len(), fs, un)

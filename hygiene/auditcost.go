@@ -80,12 +80,15 @@ func (c AuditBytes) Bytes(s CrawlShape, raw bool) (total, keys int) {
 // FindAuditCost reports each enabled audit device that lacks
 // elide_list_responses, with what a crawl of the index's tree writes to
 // it at today's lease count.
-func FindAuditCost(ctx context.Context, c Vault, idx *model.Index) ([]Finding, []Unchecked) {
+func FindAuditCost(ctx context.Context, c Vault, ls *Leases) ([]Finding, []Unchecked) {
 	devs, err := c.AuditDevices(ctx)
 	if err != nil {
 		return nil, []Unchecked{unchecked(AuditCost, "", err, "read audit devices", "sys/audit", vaultclient.Policy{})}
 	}
-	shape := ShapeOf(idx, "")
+	var shape CrawlShape
+	if ls != nil {
+		shape = ls.Shape
+	}
 	var fs []Finding
 	for _, d := range devs {
 		if d.ElidesLists() {

@@ -90,7 +90,7 @@ func TestAuditCostEstimateMatchesARealAuditFile(t *testing.T) {
 	within(t, "a crawl of "+model.FormatCount(idx.Len())+" leases", p3-p2, total)
 	within(t, "a crawl's LIST keys", (p3-p2)-(e3-e2), keys)
 
-	fs, un := FindAuditCost(ctx, c, idx)
+	fs, un := FindAuditCost(ctx, c, Snapshot(idx, ""))
 	if len(un) != 0 || len(fs) != 1 || fs[0].Kind != AuditCost {
 		t.Fatalf("findings %+v, unchecked %+v: want one audit-cost finding", fs, un)
 	}

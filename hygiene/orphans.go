@@ -68,7 +68,7 @@ const mountGone = "mount-accessor-not-found"
 
 // OrphanInput is what FindOrphans looks at besides Vault.
 type OrphanInput struct {
-	Index *model.Index // a finished crawl
+	Leases *Leases // what a finished crawl found
 	// Tokens, when set, are the token store's tokens; nil reads them from
 	// Vault when a token lease's role has to be found.
 	Tokens []vaultclient.AccessorInfo
@@ -96,7 +96,10 @@ func FindOrphans(ctx context.Context, c Vault, in OrphanInput) ([]Finding, []Unc
 		un = append(un, Unchecked{Kind: OrphanRole, Reason: "without the mounts, no role can be found"})
 		return fs, un
 	}
-	groups := byPrefix(in.Index)
+	groups := map[string][]Lease{}
+	if in.Leases != nil {
+		groups = in.Leases.ByPrefix
+	}
 	prefixes := slices.Sorted(maps.Keys(groups))
 
 	// Leases under a path no mount serves, grouped by the mount they had.
@@ -106,9 +109,9 @@ func FindOrphans(ctx context.Context, c Vault, in OrphanInput) ([]Finding, []Unc
 		m, ok := vaultclient.MountOf(mounts, p)
 		if !ok {
 			root := mountRoot(p)
-			for _, id := range groups[p] {
-				if !goneIDs[id] {
-					noMount[root] = append(noMount[root], id)
+			for _, l := range groups[p] {
+				if !goneIDs[l.ID] {
+					noMount[root] = append(noMount[root], l.ID)
 				}
 			}
 			continue
@@ -128,7 +131,7 @@ func FindOrphans(ctx context.Context, c Vault, in OrphanInput) ([]Finding, []Unc
 		if ok {
 			continue
 		}
-		ids := groups[p]
+		ids := idsOf(groups[p])
 		fs = append(fs, Finding{
 			Kind: OrphanRole, Severity: Warning, Prefix: p, Leases: len(ids), LeaseIDs: ids,
 			Title: fmt.Sprintf("%s %s is gone; %s leases live on under %s", roleWord(m), role, model.FormatCount(len(ids)), p),
@@ -173,7 +176,7 @@ func checkRole(ctx context.Context, c Vault, path, prefix string) (u *Unchecked,
 // tokenOrphans finds the token leases whose token's role is gone: the
 // token store names each token's role in its metadata, and a token lease
 // is joined to its token by issue time (owners.Tokens).
-func tokenOrphans(ctx context.Context, c Vault, in OrphanInput, mounts []vaultclient.Mount, groups map[string][]string, prefixes []string) ([]Finding, []Unchecked) {
+func tokenOrphans(ctx context.Context, c Vault, in OrphanInput, mounts []vaultclient.Mount, groups map[string][]Lease, prefixes []string) ([]Finding, []Unchecked) {
 	infos := in.Tokens
 	if infos == nil {
 		var err error
@@ -193,18 +196,14 @@ func tokenOrphans(ctx context.Context, c Vault, in OrphanInput, mounts []vaultcl
 		tr := tokenRoles[m.Type]
 		byRole := map[string][]string{}
 		unmatched := 0
-		for _, id := range groups[p] {
-			l := in.Index.Lease(id)
-			if l == nil {
-				continue
-			}
-			tok, ok := tokens.Match(id, l.IssueTime(), l.ExpireTime())
+		for _, l := range groups[p] {
+			tok, ok := tokens.Match(l.ID, l.Issued, l.Expires)
 			role := tok.Meta[tr.metaKey]
 			if !ok || role == "" {
 				unmatched++
 				continue
 			}
-			byRole[role] = append(byRole[role], id)
+			byRole[role] = append(byRole[role], l.ID)
 		}
 		for _, role := range slices.Sorted(maps.Keys(byRole)) {
 			path := m.Path + tr.rolePath + "/" + role
@@ -315,22 +314,6 @@ func mountRoot(prefix string) string {
 		return parts[0] + parts[1]
 	}
 	return parts[0]
-}
-
-// byPrefix groups the index's live leases by the prefix directly above
-// them, each group's ids sorted.
-func byPrefix(idx *model.Index) map[string][]string {
-	out := map[string][]string{}
-	if idx == nil {
-		return out
-	}
-	idx.Each("", func(l *model.Lease) {
-		out[l.Prefix()] = append(out[l.Prefix()], l.ID())
-	})
-	for _, ids := range out {
-		slices.Sort(ids)
-	}
-	return out
 }
 
 // unchecked explains a read that failed: the policy line it needs when

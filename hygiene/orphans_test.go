@@ -113,7 +113,7 @@ func TestOrphanRolesAreFoundWithTheirLeasesAndTheActionRevokesExactlyThem(t *tes
 	}
 
 	c := env.Client(t, "", vaultclient.Config{})
-	fs, un := FindOrphans(ctx, c, OrphanInput{Index: crawlAll(t, c)})
+	fs, un := FindOrphans(ctx, c, OrphanInput{Leases: Snapshot(crawlAll(t, c), "")})
 	if len(un) != 0 {
 		t.Fatalf("unchecked with a root token: %+v", un)
 	}
@@ -155,7 +155,7 @@ func TestOrphanRolesAreFoundWithTheirLeasesAndTheActionRevokesExactlyThem(t *tes
 			t.Errorf("fixing %s made leases %v", p, added)
 		}
 	}
-	if again, _ := FindOrphans(ctx, c, OrphanInput{Index: crawlAll(t, c)}); len(again) != 0 {
+	if again, _ := FindOrphans(ctx, c, OrphanInput{Leases: Snapshot(crawlAll(t, c), "")}); len(again) != 0 {
 		t.Errorf("after the fixes, still %d findings: %+v", len(again), again)
 	}
 }
@@ -175,7 +175,7 @@ path "sys/mounts" { capabilities = ["read"] }
 path "sys/auth" { capabilities = ["read"] }
 `)
 	c := env.Client(t, tok, vaultclient.Config{})
-	fs, un := FindOrphans(ctx, c, OrphanInput{Index: idx})
+	fs, un := FindOrphans(ctx, c, OrphanInput{Leases: Snapshot(idx, "")})
 	if len(fs) != 0 {
 		t.Errorf("findings without the right to read roles: %+v", fs)
 	}

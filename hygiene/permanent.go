@@ -26,9 +26,12 @@ const atMaxSlack = time.Minute
 // or last renewal to their expiry). Each prefix that holds some is one
 // finding, which says whether its mount's max_lease_ttl is what allowed
 // them. Leases not looked up are left out: their TTL is unknown.
-func FindPermanent(ctx context.Context, c Vault, idx *model.Index, after time.Duration, now time.Time) ([]Finding, []Unchecked) {
+func FindPermanent(ctx context.Context, c Vault, ls *Leases, after time.Duration) ([]Finding, []Unchecked) {
 	if after <= 0 {
 		after = DefaultPermanentAfter
+	}
+	if ls == nil {
+		return nil, nil
 	}
 	type group struct {
 		ids              []string
@@ -36,27 +39,27 @@ func FindPermanent(ctx context.Context, c Vault, idx *model.Index, after time.Du
 		longest, atLeast time.Duration
 	}
 	groups := map[string]*group{}
-	if idx != nil {
-		idx.Each("", func(l *model.Lease) {
-			if l.Pending() || l.Gone() {
-				return
+	for p, leases := range ls.ByPrefix {
+		for _, l := range leases {
+			if !l.Known {
+				continue
 			}
 			d, never := grant(l)
 			if !never && d < after {
-				return
+				continue
 			}
-			g := groups[l.Prefix()]
+			g := groups[p]
 			if g == nil {
 				g = &group{atLeast: d}
-				groups[l.Prefix()] = g
+				groups[p] = g
 			}
-			g.ids = append(g.ids, l.ID())
+			g.ids = append(g.ids, l.ID)
 			if never {
 				g.never++
-				return
+				continue
 			}
 			g.longest, g.atLeast = max(g.longest, d), min(g.atLeast, d)
-		})
+		}
 	}
 	if len(groups) == 0 {
 		return nil, nil
@@ -121,15 +124,15 @@ func FindPermanent(ctx context.Context, c Vault, idx *model.Index, after time.Du
 
 // grant is the duration Vault last granted l: from its last renewal (else
 // its issue) to its expiry; never is true for a lease with no expiry.
-func grant(l *model.Lease) (d time.Duration, never bool) {
-	if !l.HasExpiry() {
+func grant(l Lease) (d time.Duration, never bool) {
+	if l.Expires.IsZero() {
 		return 0, true
 	}
-	from := l.IssueTime()
-	if r := l.LastRenewal(); r.After(from) {
-		from = r
+	from := l.Issued
+	if l.Renewed.After(from) {
+		from = l.Renewed
 	}
-	return l.ExpireTime().Sub(from), false
+	return l.Expires.Sub(from), false
 }
 
 // hours writes d as Vault's CLI takes it, in whole hours.

@@ -34,7 +34,7 @@ func TestPermanentFindsLeasesGrantedBeyondTheThresholdOrAtTheMountMaximum(t *tes
 	}
 	all := env.AllLeaseIDs(t)
 	c := env.Client(t, "", vaultclient.Config{})
-	fs, un := FindPermanent(ctx, c, crawlAll(t, c), DefaultPermanentAfter, time.Now())
+	fs, un := FindPermanent(ctx, c, Snapshot(crawlAll(t, c), ""), DefaultPermanentAfter)
 	if len(un) != 0 {
 		t.Fatalf("unchecked with a root token: %+v", un)
 	}

@@ -31,8 +31,11 @@ type AuditBytes struct {
 	PerLookup int
 }
 
-// VaultAuditBytes is AuditBytes as measured on Vault v1.21.4's file device.
-var VaultAuditBytes = AuditBytes{PerList: 1800, PerListPathByte: 2, PerKey: len(`"hmac-sha256:`) + 64 + len(`",`), PerLookup: 2000}
+// VaultAuditBytes is AuditBytes as measured on Vault v1.21.4's file device
+// with a root token: a LIST of 600 keys wrote 49,854 bytes (47,398 of them
+// the keys), a lookup 2,876, so a crawl's lookups outweigh its LISTs, and
+// elide_list_responses saves the keys only.
+var VaultAuditBytes = AuditBytes{PerList: 2425, PerListPathByte: 2, PerKey: len(`"hmac-sha256:`) + 64 + len(`",`), PerLookup: 2876}
 
 // CrawlShape is what a crawl of a tree asks of Vault: its LISTs, the keys
 // they return, the bytes of the prefixes listed, and its lookups.

@@ -118,6 +118,9 @@ var severityNames = map[hygiene.Severity]string{hygiene.Info: "info", hygiene.Wa
 var actionNames = map[hygiene.ActionKind]string{hygiene.NoAction: "advice", hygiene.RevokePrefix: "revoke-prefix",
 	hygiene.ForcePrefix: "force-prefix", hygiene.RevokeLeases: "revoke-leases"}
 
+// maxTextIDs is how many of a finding's lease ids the text output lists.
+const maxTextIDs = 20
+
 func writeFindingsText(w io.Writer, prefix string, total int, fs []hygiene.Finding, un []hygiene.Unchecked) error {
 	var b strings.Builder
 	for _, f := range fs {
@@ -138,7 +141,11 @@ func writeFindingsText(w io.Writer, prefix string, total int, fs []hygiene.Findi
 			fmt.Fprintf(&b, "           $ %s\n", c)
 		}
 		if f.Action.Kind == hygiene.RevokeLeases && len(f.LeaseIDs) > 1 {
-			for _, id := range f.LeaseIDs {
+			for i, id := range f.LeaseIDs {
+				if i == maxTextIDs {
+					fmt.Fprintf(&b, "             … and %d more (-o json lists every id)\n", len(f.LeaseIDs)-maxTextIDs)
+					break
+				}
 				fmt.Fprintf(&b, "             %s\n", id)
 			}
 		}

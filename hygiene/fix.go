@@ -43,7 +43,7 @@ func (f Finding) Command() string {
 		if len(f.LeaseIDs) == 1 {
 			return "leasetop revoke " + f.LeaseIDs[0]
 		}
-		return fmt.Sprintf("leasetop revoke ID... (the %d lease ids listed)", len(f.LeaseIDs))
+		return fmt.Sprintf("leasetop revoke ID, once for each of the %d lease ids", len(f.LeaseIDs))
 	}
 	return ""
 }

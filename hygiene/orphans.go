@@ -134,10 +134,10 @@ func FindOrphans(ctx context.Context, c Vault, in OrphanInput) ([]Finding, []Unc
 		ids := idsOf(groups[p])
 		fs = append(fs, Finding{
 			Kind: OrphanRole, Severity: Warning, Prefix: p, Leases: len(ids), LeaseIDs: ids,
-			Title: fmt.Sprintf("%s %s is gone; %s leases live on under %s", roleWord(m), role, model.FormatCount(len(ids)), p),
+			Title: fmt.Sprintf("%s %s is gone; %s live on under %s", roleWord(m), role, leases(len(ids)), p),
 			Evidence: []string{
 				fmt.Sprintf("GET %s answers 404", path),
-				fmt.Sprintf("%s leases under %s (mount %s, type %s)", model.FormatCount(len(ids)), p, m.Path, m.Type),
+				fmt.Sprintf("%s under %s (mount %s, type %s)", leases(len(ids)), p, m.Path, m.Type),
 			},
 			Action: Action{Kind: RevokePrefix, Text: "revoke the prefix " + p},
 		})
@@ -147,10 +147,10 @@ func FindOrphans(ctx context.Context, c Vault, in OrphanInput) ([]Finding, []Unc
 		slices.Sort(ids)
 		fs = append(fs, Finding{
 			Kind: OrphanMount, Severity: Critical, Prefix: root, Leases: len(ids), LeaseIDs: ids,
-			Title: fmt.Sprintf("no mount serves %s; %s leases remain under it", root, model.FormatCount(len(ids))),
+			Title: fmt.Sprintf("no mount serves %s; %s remain under it", root, leases(len(ids))),
 			Evidence: []string{
 				fmt.Sprintf("neither sys/mounts nor sys/auth has a mount at or above %s", root),
-				fmt.Sprintf("%s leases listed under it", model.FormatCount(len(ids))),
+				fmt.Sprintf("%s listed under it", leases(len(ids))),
 			},
 			Action: Action{Kind: ForcePrefix, Text: "force-revoke the prefix " + root + " (no engine is left to revoke them)"},
 		})
@@ -222,13 +222,13 @@ func tokenOrphans(ctx context.Context, c Vault, in OrphanInput, mounts []vaultcl
 					model.FormatCount(len(ids)), model.FormatCount(len(groups[p])), p, tr.metaKey, role),
 			}
 			if unmatched > 0 {
-				ev = append(ev, fmt.Sprintf("%s leases under %s could not be matched to a token", model.FormatCount(unmatched), p))
+				ev = append(ev, fmt.Sprintf("%s under %s could not be matched to a token", leases(unmatched), p))
 			}
 			fs = append(fs, Finding{
 				Kind: OrphanRole, Severity: Warning, Prefix: p, Owner: tr.metaKey + "=" + role, Leases: len(ids), LeaseIDs: ids,
 				Title:    fmt.Sprintf("%s role %s is gone; %s of its tokens' leases live on", m.Type, role, model.FormatCount(len(ids))),
 				Evidence: ev,
-				Action:   Action{Kind: RevokeLeases, Text: fmt.Sprintf("revoke these %s leases (and with them their tokens)", model.FormatCount(len(ids)))},
+				Action:   Action{Kind: RevokeLeases, Text: fmt.Sprintf("revoke these %s (and with them their tokens)", leases(len(ids)))},
 			})
 		}
 	}
@@ -270,7 +270,7 @@ func irrevocableGone(ctx context.Context, c Vault) ([]Finding, []Unchecked) {
 			ids[i] = l.LeaseID
 		}
 		slices.Sort(ids)
-		ev := []string{fmt.Sprintf("sys/leases?type=irrevocable lists %s leases under %s with mount_id %s", model.FormatCount(len(ids)), p, mountGone)}
+		ev := []string{fmt.Sprintf("sys/leases?type=irrevocable lists %s under %s with mount_id %s", leases(len(ids)), p, mountGone)}
 		if ls[0].Error != "" {
 			ev = append(ev, "the last revocation failed with: "+ls[0].Error)
 		}
@@ -332,4 +332,12 @@ func unchecked(k Kind, prefix string, err error, op, path string, fallback vault
 		u.Reason = "permission denied on " + path
 	}
 	return u
+}
+
+// leases is n leases in words: "1 lease", "1,204 leases".
+func leases(n int) string {
+	if n == 1 {
+		return "1 lease"
+	}
+	return model.FormatCount(n) + " leases"
 }

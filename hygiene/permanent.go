@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/leasetop/leasetop/model"
@@ -79,17 +80,23 @@ func FindPermanent(ctx context.Context, c Vault, ls *Leases, after time.Duration
 		title := ""
 		switch {
 		case g.never == len(g.ids):
-			title = fmt.Sprintf("%s leases under %s never expire", model.FormatCount(g.never), p)
-			ev = append(ev, fmt.Sprintf("%s leases have no expire_time", model.FormatCount(g.never)))
+			title = fmt.Sprintf("no expiry: %s under %s", leases(g.never), p)
+			ev = append(ev, fmt.Sprintf("%s without an expire_time", leases(g.never)))
 		default:
-			title = fmt.Sprintf("%s leases under %s were granted %s or more", model.FormatCount(long), p, model.FormatDuration(g.atLeast))
-			ev = append(ev, fmt.Sprintf("%s leases granted between %s and %s (threshold %s)",
-				model.FormatCount(long), model.FormatDuration(g.atLeast), model.FormatDuration(g.longest), model.FormatDuration(after)))
+			title = fmt.Sprintf("granted %s or more: %s under %s", model.FormatDuration(g.atLeast), leases(long), p)
+			granted := "granted " + model.FormatDuration(g.atLeast)
+			if g.longest > g.atLeast+time.Second {
+				granted = fmt.Sprintf("granted between %s and %s", model.FormatDuration(g.atLeast), model.FormatDuration(g.longest))
+			}
+			ev = append(ev, fmt.Sprintf("%s %s (threshold %s)", leases(long), granted, model.FormatDuration(after)))
 			if g.never > 0 {
-				ev = append(ev, fmt.Sprintf("and %s that never expire", model.FormatCount(g.never)))
+				ev = append(ev, fmt.Sprintf("and %s that never expire", leases(g.never)))
 			}
 		}
 		advice := "shorten the TTL the clients ask for, or the role's max_ttl"
+		if long == 0 && strings.HasPrefix(p, "auth/") {
+			advice = "tokens that never expire: revoke each once it is unused (vault token revoke), and give their roles a token_max_ttl"
+		}
 		if m, ok := vaultclient.MountOf(mounts, p); ok && long > 0 {
 			t, seen := tunes[m.Path]
 			if !seen {
@@ -106,7 +113,7 @@ func FindPermanent(ctx context.Context, c Vault, ls *Leases, after time.Duration
 			if t.Max > 0 {
 				ev = append(ev, fmt.Sprintf("mount %s allows up to %s (max_lease_ttl)", m.Path, model.FormatDuration(t.Max)))
 				if g.longest >= t.Max-atMaxSlack {
-					title += ", the mount's maximum"
+					title = fmt.Sprintf("granted up to the mount's maximum (%s): %s under %s", model.FormatDuration(t.Max), leases(long), p)
 				}
 				if t.Max > after {
 					advice = fmt.Sprintf("lower the mount's maximum: vault %s tune -max-lease-ttl=%s %s",

@@ -100,48 +100,29 @@ func FindOrphans(ctx context.Context, c Vault, in OrphanInput) ([]Finding, []Unc
 	if in.Leases != nil {
 		groups = in.Leases.ByPrefix
 	}
-	prefixes := slices.Sorted(maps.Keys(groups))
 
-	// Leases under a path no mount serves, grouped by the mount they had.
-	noMount := map[string][]string{}
-	var tokenPrefixes []string
-	for _, p := range prefixes {
-		m, ok := vaultclient.MountOf(mounts, p)
-		if !ok {
-			root := mountRoot(p)
-			for _, l := range groups[p] {
-				if !goneIDs[l.ID] {
-					noMount[root] = append(noMount[root], l.ID)
-				}
-			}
-			continue
-		}
-		if _, ok := tokenRoles[m.Type]; ok && m.Auth && p == m.Path+"login/" {
-			tokenPrefixes = append(tokenPrefixes, p)
-			continue
-		}
-		path, role, ok := rolePathOf(m, p)
-		if !ok {
-			continue
-		}
-		u, ok := checkRole(ctx, c, path, p)
+	cl := classify(mounts, groups, goneIDs)
+	for _, rc := range cl.roles {
+		u, ok := checkRole(ctx, c, rc.path, rc.prefix)
 		if u != nil {
 			un = append(un, *u)
 		}
 		if ok {
 			continue
 		}
-		ids := idsOf(groups[p])
+		ids := idsOf(groups[rc.prefix])
+		m := rc.mount
 		fs = append(fs, Finding{
-			Kind: OrphanRole, Severity: Warning, Prefix: p, Leases: len(ids), LeaseIDs: ids,
-			Title: fmt.Sprintf("%s %s is gone; %s live on under %s", roleWord(m), role, leases(len(ids)), p),
+			Kind: OrphanRole, Severity: Warning, Prefix: rc.prefix, Leases: len(ids), LeaseIDs: ids,
+			Title: fmt.Sprintf("%s %s is gone; %s live on under %s", roleWord(m), rc.role, leases(len(ids)), rc.prefix),
 			Evidence: []string{
-				fmt.Sprintf("GET %s answers 404", path),
-				fmt.Sprintf("%s under %s (mount %s, type %s)", leases(len(ids)), p, m.Path, m.Type),
+				fmt.Sprintf("GET %s answers 404", rc.path),
+				fmt.Sprintf("%s under %s (mount %s, type %s)", leases(len(ids)), rc.prefix, m.Path, m.Type),
 			},
-			Action: Action{Kind: RevokePrefix, Text: "revoke the prefix " + p},
+			Action: Action{Kind: RevokePrefix, Text: "revoke the prefix " + rc.prefix},
 		})
 	}
+	noMount, tokenPrefixes := cl.noMount, cl.tokenPrefixes
 	for _, root := range slices.Sorted(maps.Keys(noMount)) {
 		ids := noMount[root]
 		slices.Sort(ids)
@@ -160,6 +141,45 @@ func FindOrphans(ctx context.Context, c Vault, in OrphanInput) ([]Finding, []Unc
 		fs, un = append(fs, f...), append(un, u...)
 	}
 	return fs, un
+}
+
+// roleCheck is a role to read: the leases under prefix come from it.
+type roleCheck struct {
+	prefix, path, role string
+	mount              vaultclient.Mount
+}
+
+// classified is where each prefix's leases come from.
+type classified struct {
+	noMount       map[string][]string // leases under no mount, by the mount root they had
+	roles         []roleCheck         // prefixes whose path names their role
+	tokenPrefixes []string            // login prefixes whose tokens' metadata names the role
+}
+
+// classify sorts the prefixes (in order) by where their role is found,
+// leaving out of noMount the leases already reported as irrevocable.
+func classify(mounts []vaultclient.Mount, groups map[string][]Lease, goneIDs map[string]bool) classified {
+	cl := classified{noMount: map[string][]string{}}
+	for _, p := range slices.Sorted(maps.Keys(groups)) {
+		m, ok := vaultclient.MountOf(mounts, p)
+		if !ok {
+			root := mountRoot(p)
+			for _, l := range groups[p] {
+				if !goneIDs[l.ID] {
+					cl.noMount[root] = append(cl.noMount[root], l.ID)
+				}
+			}
+			continue
+		}
+		if _, ok := tokenRoles[m.Type]; ok && m.Auth && p == m.Path+"login/" {
+			cl.tokenPrefixes = append(cl.tokenPrefixes, p)
+			continue
+		}
+		if path, role, ok := rolePathOf(m, p); ok {
+			cl.roles = append(cl.roles, roleCheck{prefix: p, path: path, role: role, mount: m})
+		}
+	}
+	return cl
 }
 
 // checkRole reads a role: ok when it exists, a non-nil Unchecked when the

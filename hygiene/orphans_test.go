@@ -230,3 +230,48 @@ func TestMountRoot(t *testing.T) {
 		}
 	}
 }
+
+// Where each prefix's role is read, from the mounts Vault lists: by path,
+// through the token store, or nowhere because no mount serves it (leases
+// already reported as irrevocable with their mount gone left out).
+func TestClassifySortsPrefixesByWhereTheirRoleIs(t *testing.T) {
+	mounts := []vaultclient.Mount{
+		{Path: "database/", Type: "database"},
+		{Path: "secret/", Type: "kv"},
+		{Path: "auth/approle/", Type: "approle", Auth: true},
+		{Path: "auth/userpass/", Type: "userpass", Auth: true},
+		{Path: "auth/token/", Type: "token", Auth: true},
+	}
+	lease := func(ids ...string) []Lease {
+		var out []Lease
+		for _, id := range ids {
+			out = append(out, Lease{ID: id})
+		}
+		return out
+	}
+	groups := map[string][]Lease{
+		"database/creds/ro/":        lease("database/creds/ro/a", "database/creds/ro/b"),
+		"secret/app/":               lease("secret/app/x"),
+		"auth/approle/login/":       lease("auth/approle/login/h1"),
+		"auth/userpass/login/bob/":  lease("auth/userpass/login/bob/h2"),
+		"auth/token/create/":        lease("auth/token/create/h3"),
+		"olddb/creds/ro/":           lease("olddb/creds/ro/c", "olddb/creds/ro/d"),
+		"auth/gone/login/":          lease("auth/gone/login/h4"),
+		"legacy/creds/irrevocable/": lease("legacy/creds/irrevocable/e"),
+	}
+	cl := classify(mounts, groups, map[string]bool{"legacy/creds/irrevocable/e": true})
+	var roles []string
+	for _, rc := range cl.roles {
+		roles = append(roles, rc.prefix+" -> "+rc.path)
+	}
+	if want := []string{"auth/userpass/login/bob/ -> auth/userpass/users/bob", "database/creds/ro/ -> database/roles/ro"}; !slices.Equal(roles, want) {
+		t.Errorf("roles %v, want %v", roles, want)
+	}
+	if want := []string{"auth/approle/login/"}; !slices.Equal(cl.tokenPrefixes, want) {
+		t.Errorf("token prefixes %v, want %v", cl.tokenPrefixes, want)
+	}
+	wantNoMount := map[string][]string{"olddb/": {"olddb/creds/ro/c", "olddb/creds/ro/d"}, "auth/gone/": {"auth/gone/login/h4"}}
+	if !maps.EqualFunc(cl.noMount, wantNoMount, slices.Equal[[]string]) {
+		t.Errorf("no mount %v, want %v", cl.noMount, wantNoMount)
+	}
+}

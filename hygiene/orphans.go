@@ -110,7 +110,7 @@ func FindOrphans(ctx context.Context, c Vault, in OrphanInput) ([]Finding, []Unc
 		if ok {
 			continue
 		}
-		ids := idsOf(groups[rc.prefix])
+		ids := idsOf(rc.prefix, groups[rc.prefix])
 		m := rc.mount
 		fs = append(fs, Finding{
 			Kind: OrphanRole, Severity: Warning, Prefix: rc.prefix, Leases: len(ids), LeaseIDs: ids,
@@ -165,8 +165,8 @@ func classify(mounts []vaultclient.Mount, groups map[string][]Lease, goneIDs map
 		if !ok {
 			root := mountRoot(p)
 			for _, l := range groups[p] {
-				if !goneIDs[l.ID] {
-					cl.noMount[root] = append(cl.noMount[root], l.ID)
+				if id := p + l.Key; !goneIDs[id] {
+					cl.noMount[root] = append(cl.noMount[root], id)
 				}
 			}
 			continue
@@ -217,13 +217,14 @@ func tokenOrphans(ctx context.Context, c Vault, in OrphanInput, mounts []vaultcl
 		byRole := map[string][]string{}
 		unmatched := 0
 		for _, l := range groups[p] {
-			tok, ok := tokens.Match(l.ID, l.Issued, l.Expires)
+			id := p + l.Key
+			tok, ok := tokens.Match(id, l.Issued(), l.Expires())
 			role := tok.Meta[tr.metaKey]
 			if !ok || role == "" {
 				unmatched++
 				continue
 			}
-			byRole[role] = append(byRole[role], l.ID)
+			byRole[role] = append(byRole[role], id)
 		}
 		for _, role := range slices.Sorted(maps.Keys(byRole)) {
 			path := m.Path + tr.rolePath + "/" + role

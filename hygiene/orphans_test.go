@@ -10,6 +10,7 @@ import (
 
 	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/internal/vaulttest"
+	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/vaultclient"
 )
@@ -245,7 +246,7 @@ func TestClassifySortsPrefixesByWhereTheirRoleIs(t *testing.T) {
 	lease := func(ids ...string) []Lease {
 		var out []Lease
 		for _, id := range ids {
-			out = append(out, Lease{ID: id})
+			out = append(out, Lease{Key: leaseid.Key(id)})
 		}
 		return out
 	}

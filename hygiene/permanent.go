@@ -54,7 +54,7 @@ func FindPermanent(ctx context.Context, c Vault, ls *Leases, after time.Duration
 				g = &group{atLeast: d}
 				groups[p] = g
 			}
-			g.ids = append(g.ids, l.ID)
+			g.ids = append(g.ids, p+l.Key)
 			if never {
 				g.never++
 				continue
@@ -132,14 +132,11 @@ func FindPermanent(ctx context.Context, c Vault, ls *Leases, after time.Duration
 // grant is the duration Vault last granted l: from its last renewal (else
 // its issue) to its expiry; never is true for a lease with no expiry.
 func grant(l Lease) (d time.Duration, never bool) {
-	if l.Expires.IsZero() {
+	if l.expires == 0 {
 		return 0, true
 	}
-	from := l.Issued
-	if l.Renewed.After(from) {
-		from = l.Renewed
-	}
-	return l.Expires.Sub(from), false
+	from := max(l.issued, l.renewed)
+	return time.Duration(l.expires - from), false
 }
 
 // hours writes d as Vault's CLI takes it, in whole hours.

@@ -2,6 +2,7 @@ package hygiene
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -342,6 +343,12 @@ func mountRoot(prefix string) string {
 // answered otherwise.
 func unchecked(k Kind, prefix string, err error, op, path string, fallback vaultclient.Policy) Unchecked {
 	u := Unchecked{Kind: k, Prefix: prefix, Reason: err.Error()}
+	// The call that failed may be another than the one named (the token
+	// store's lookups after its listing): the error knows which.
+	var e *vaultclient.Error
+	if errors.As(err, &e) && e.Path != "" && e.Path != path {
+		op, path, fallback = e.Op, e.Path, vaultclient.Policy{}
+	}
 	if vaultclient.KindOf(err) == vaultclient.KindPermissionDenied {
 		p, ok := vaultclient.PolicyFor(op, path)
 		if !ok {

@@ -48,6 +48,7 @@ type app struct {
 	stdout, stderr io.Writer
 	conn           connFlags
 	checkCmd       *cobra.Command // its errors are UNKNOWN, exit 3
+	doctorCmd      *cobra.Command // as check's
 	// program runs the UI's model; nil runs it in the terminal. A test
 	// drives the model itself.
 	program func(ctx context.Context, m tea.Model) error
@@ -83,7 +84,7 @@ func (a *app) execute(ctx context.Context, args []string) int {
 	}
 	// A bad flag, an unknown subcommand, a wrong number of arguments.
 	fmt.Fprintf(a.stderr, "%s: %v\nRun '%s --help' for usage.\n", cmd.CommandPath(), err, cmd.CommandPath())
-	if cmd == a.checkCmd {
+	if cmd == a.checkCmd || cmd == a.doctorCmd {
 		return exitUnknown
 	}
 	return 2
@@ -117,7 +118,7 @@ func (a *app) newRoot() *cobra.Command {
 	// say what they have; the UI leaves those signals to Bubble Tea, and
 	// the demo adds SIGHUP (demo.go).
 	for _, c := range []*cobra.Command{a.lsCommand(), a.countCommand(), a.checkCommand(), a.revokeCommand(),
-		a.renewCommand(), a.ownersCommand(), a.whoCommand()} {
+		a.renewCommand(), a.ownersCommand(), a.whoCommand(), a.doctorCommand()} {
 		c.GroupID = "scripts"
 		c.RunE = interruptible(c.RunE)
 		root.AddCommand(c)

@@ -36,6 +36,10 @@ type Backend interface {
 	// LeaseCreations is Vault's count of leases made per mount, from its
 	// telemetry: where to look when leases appear under quiet prefixes.
 	LeaseCreations(ctx context.Context) (map[string]float64, error)
+	// The hygiene checks' reads: a role, a mount's TTLs, the audit devices.
+	Exists(ctx context.Context, path string) (bool, error)
+	TuneOf(ctx context.Context, m vaultclient.Mount) (vaultclient.MountTTLs, error)
+	AuditDevices(ctx context.Context) ([]vaultclient.AuditDevice, error)
 }
 
 var _ Backend = (*vaultclient.Client)(nil)

@@ -28,6 +28,9 @@ type KeyMap struct {
 	// The irrevocable screen's: ForceRevoke force-revokes a lease,
 	// ForceRevokeMount every irrevocable lease of its mount.
 	ForceRevoke, ForceRevokeMount key.Binding
+	// The hygiene screen's: Hygiene opens it, FixFinding takes the
+	// selected finding's action.
+	Hygiene, FixFinding key.Binding
 }
 
 // DefaultKeyMap has vim keys and arrows side by side.
@@ -69,6 +72,8 @@ func DefaultKeyMap() KeyMap {
 		Command:           key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "command: ctx, ns")),
 		Radar:             key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "expiry radar")),
 		Irrevocable:       key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "irrevocable leases")),
+		Hygiene:           key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "hygiene: doctor")),
+		FixFinding:        key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "fix the finding")),
 		Window:            key.NewBinding(key.WithKeys("1", "2", "3", "4"), key.WithHelp("1-4", "radar: 5m/1h/24h/custom")),
 	}
 }
@@ -76,7 +81,7 @@ func DefaultKeyMap() KeyMap {
 // dangerous are the bindings that change Vault: read-only mode turns
 // them off, and help says so.
 func (k *KeyMap) dangerous() []*key.Binding {
-	return []*key.Binding{&k.Renew, &k.Revoke, &k.RenewMarked, &k.RevokeMarked, &k.RevokePrefix, &k.ForceRevokePrefix, &k.RevokeOwner, &k.RevokeTokens, &k.ForceRevoke, &k.ForceRevokeMount}
+	return []*key.Binding{&k.Renew, &k.Revoke, &k.RenewMarked, &k.RevokeMarked, &k.RevokePrefix, &k.ForceRevokePrefix, &k.RevokeOwner, &k.RevokeTokens, &k.ForceRevoke, &k.ForceRevokeMount, &k.FixFinding}
 }
 
 // readOnly relabels every mutating key so help says why it does nothing;
@@ -95,9 +100,9 @@ func (k KeyMap) readOnly(why string) KeyMap {
 func (k KeyMap) helpLayout() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown, k.Collapse, k.Expand, k.Focus},
-		{k.Open, k.Filter, k.Sort, k.TreeSort, k.Refresh, k.Radar, k.Window, k.Irrevocable, k.Command, k.Back, k.Help, k.Quit},
+		{k.Open, k.Filter, k.Sort, k.TreeSort, k.Refresh, k.Radar, k.Window, k.Irrevocable, k.Hygiene, k.Command, k.Back, k.Help, k.Quit},
 		{k.Renew, k.Revoke, k.Mark, k.MarkAll, k.RenewMarked, k.RevokeMarked, k.RevokePrefix, k.ForceRevokePrefix,
-			k.Owners, k.GroupBy, k.OwnerLeases, k.RevokeOwner, k.RevokeTokens, k.ForceRevoke, k.ForceRevokeMount},
+			k.Owners, k.GroupBy, k.OwnerLeases, k.RevokeOwner, k.RevokeTokens, k.ForceRevoke, k.ForceRevokeMount, k.FixFinding},
 	}
 }
 

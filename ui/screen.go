@@ -66,4 +66,5 @@ var screens = []screenEntry{
 	{name: "radar", keys: func(k KeyMap) []key.Binding { return []key.Binding{k.Radar, k.Window} }, make: newRadar},
 	{name: "irrevocable", keys: func(k KeyMap) []key.Binding { return []key.Binding{k.Irrevocable} }, make: newIrrevocable},
 	{name: "owners", keys: func(k KeyMap) []key.Binding { return []key.Binding{k.Owners} }, make: newOwners},
+	{name: "hygiene", keys: func(k KeyMap) []key.Binding { return []key.Binding{k.Hygiene} }, make: newHygiene},
 }

@@ -120,6 +120,13 @@ func (r *recorder) LeaseCreations(ctx context.Context) (map[string]float64, erro
 	}
 	return maps.Clone(r.creations), nil
 }
+func (r *recorder) Exists(ctx context.Context, path string) (bool, error) { return true, nil }
+func (r *recorder) TuneOf(ctx context.Context, m vaultclient.Mount) (vaultclient.MountTTLs, error) {
+	return vaultclient.MountTTLs{}, nil
+}
+func (r *recorder) AuditDevices(ctx context.Context) ([]vaultclient.AuditDevice, error) {
+	return nil, nil
+}
 func (r *recorder) Self(ctx context.Context) (vaultclient.TokenInfo, error) {
 	return vaultclient.TokenInfo{Path: "auth/approle/login"}, nil
 }

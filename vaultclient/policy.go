@@ -84,6 +84,9 @@ var (
 	polMounts       = Policy{"sys/mounts", []string{"read"}, "reading mounts"}
 	polAuthMounts   = Policy{"sys/auth", []string{"read"}, "reading mounts"}
 	polMetrics      = Policy{"sys/metrics", []string{"read"}, "reading lease creations per mount"}
+	polMountTune    = Policy{"sys/mounts/*", []string{"read"}, "reading a mount's lease TTLs"}
+	polAuthTune     = Policy{"sys/auth/*", []string{"read"}, "reading an auth mount's lease TTLs"}
+	polAudit        = Policy{"sys/audit", []string{"read", "sudo"}, "reading the audit devices"}
 
 	// The token store, which names the owners of token leases.
 	polAccessors      = Policy{"auth/token/accessors", []string{"list", "sudo"}, "listing tokens"}
@@ -112,6 +115,9 @@ var policyTable = []policyRule{
 	{path: "sys/leases", Policy: polIrrevocable},
 	{path: "sys/mounts", Policy: polMounts},
 	{path: "sys/auth", Policy: polAuthMounts},
+	{path: "sys/mounts", under: true, Policy: polMountTune},
+	{path: "sys/auth", under: true, Policy: polAuthTune},
+	{path: "sys/audit", Policy: polAudit},
 	{path: "sys/metrics", Policy: polMetrics},
 	{path: "auth/token/accessors", Policy: polAccessors},
 	{path: "auth/token/lookup-accessor", Policy: polLookupAccessor},

@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leasetop/leasetop/hygiene"
+	"github.com/leasetop/leasetop/internal/vaulttest"
+)
+
+func TestDoctorExitCodes(t *testing.T) {
+	warn := hygiene.Finding{Severity: hygiene.Warning}
+	crit := hygiene.Finding{Severity: hygiene.Critical}
+	info := hygiene.Finding{Severity: hygiene.Info}
+	un := []hygiene.Unchecked{{Kind: hygiene.OrphanRole}}
+	for _, tt := range []struct {
+		name string
+		fs   []hygiene.Finding
+		un   []hygiene.Unchecked
+		want int
+	}{
+		{"nothing", nil, nil, exitOK},
+		{"advice only", []hygiene.Finding{info}, nil, exitOK},
+		{"a warning", []hygiene.Finding{info, warn}, nil, exitWarning},
+		{"a critical beside a warning", []hygiene.Finding{warn, crit}, nil, exitCritical},
+		{"nothing found, a check could not run", nil, un, exitUnknown},
+		{"a warning and a check that could not run", []hygiene.Finding{warn}, un, exitWarning},
+	} {
+		if got := doctorExit(tt.fs, tt.un); got != tt.want {
+			t.Errorf("%s: exit %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+// doctorJSON is the part of `doctor -o json` the tests read.
+type doctorJSON struct {
+	Leases   int `json:"leases"`
+	Findings []struct {
+		Kind     string   `json:"kind"`
+		Severity string   `json:"severity"`
+		Prefix   string   `json:"prefix"`
+		Leases   int      `json:"leases"`
+		LeaseIDs []string `json:"lease_ids"`
+		Action   struct {
+			Kind    string `json:"kind"`
+			Command string `json:"command"`
+		} `json:"action"`
+	} `json:"findings"`
+	Unchecked []struct {
+		Kind    string `json:"kind"`
+		Missing string `json:"missing_policy"`
+	} `json:"unchecked"`
+}
+
+// A PKI role deleted with its certificates' leases alive: doctor names it
+// with Vault's count, shows the command that fixes it, and that command
+// revokes exactly those leases.
+func TestDoctorFindsADeletedRoleAndItsCommandRevokesExactlyItsLeases(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := env.Seed.PKI(ctx, "pki", "gone", 30*time.Minute, 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Seed.PKI(ctx, "pki", "kept", 30*time.Minute, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.API.Logical().Delete("pki/roles/gone"); err != nil {
+		t.Fatal(err)
+	}
+	useVault(t, env.Server.Addr, env.Server.RootToken)
+	before := vaultLeases(t, env)
+	var want []string
+	for id := range before {
+		if strings.HasPrefix(id, "pki/issue/gone/") {
+			want = append(want, id)
+		}
+	}
+	slices.Sort(want)
+
+	stdout, stderr, code := runCmd(t, "doctor", "-o", "json", "pki/")
+	if code != exitWarning {
+		t.Fatalf("exit %d, want %d (WARNING); stderr %s", code, exitWarning, stderr)
+	}
+	var out doctorJSON
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("%v in %s", err, stdout)
+	}
+	if len(out.Findings) != 1 || len(out.Unchecked) != 0 {
+		t.Fatalf("want one finding and nothing unchecked: %s", stdout)
+	}
+	f := out.Findings[0]
+	if f.Kind != "orphan-role" || f.Prefix != "pki/issue/gone/" || f.Leases != len(want) || !slices.Equal(f.LeaseIDs, want) {
+		t.Errorf("finding %+v, want orphan-role at pki/issue/gone/ with Vault's %v", f, want)
+	}
+	if f.Action.Command != "leasetop revoke --prefix pki/issue/gone/" {
+		t.Fatalf("command %q", f.Action.Command)
+	}
+	text, _, code := runCmd(t, "doctor", "pki/")
+	if code != exitWarning || !strings.Contains(text, "$ leasetop revoke --prefix pki/issue/gone/") ||
+		!strings.Contains(text, "pki role gone is gone; 3 leases live on under pki/issue/gone/") {
+		t.Errorf("text output (exit %d):\n%s", code, text)
+	}
+
+	args := append(strings.Fields(f.Action.Command)[1:], "--sync", "--yes")
+	if _, stderr, code := runCmd(t, args...); code != 0 {
+		t.Fatalf("%v: exit %d: %s", args, code, stderr)
+	}
+	after := vaultLeases(t, env)
+	var gone []string
+	for id := range before {
+		if !after[id] {
+			gone = append(gone, id)
+		}
+	}
+	slices.Sort(gone)
+	if !slices.Equal(gone, want) {
+		t.Errorf("the command revoked %v, want exactly %v", gone, want)
+	}
+	if _, _, code := runCmd(t, "doctor", "pki/"); code != exitOK {
+		t.Errorf("after the fix, exit %d, want 0", code)
+	}
+}
+
+// A token that may list and look up leases but read nothing else: doctor
+// says which policy lines it lacks and exits UNKNOWN rather than OK.
+func TestDoctorNamesTheMissingPolicyLinesAndExitsUnknown(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := env.Seed.PKI(ctx, "pki", "web", 30*time.Minute, 2); err != nil {
+		t.Fatal(err)
+	}
+	tok := env.TokenWithPolicy(t, "crawl-only", `
+path "sys/leases/lookup/*" { capabilities = ["list", "sudo"] }
+path "sys/leases/lookup" { capabilities = ["update"] }
+`)
+	useVault(t, env.Server.Addr, tok)
+	stdout, stderr, code := runCmd(t, "doctor", "pki/")
+	if code != exitUnknown {
+		t.Errorf("exit %d, want %d; stderr %s", code, exitUnknown, stderr)
+	}
+	for _, line := range []string{
+		`path "sys/mounts" { capabilities = ["read"] }`,
+		`path "sys/leases" { capabilities = ["read", "sudo"] }`,
+		`path "sys/audit" { capabilities = ["read", "sudo"] }`,
+	} {
+		if !strings.Contains(stdout, line) {
+			t.Errorf("output lacks %s:\n%s", line, stdout)
+		}
+	}
+	if strings.Contains(stdout+stderr, tok) {
+		t.Error("the token is in the output")
+	}
+}

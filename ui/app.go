@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/leasetop/leasetop/config"
 	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/dialog"
@@ -48,6 +49,9 @@ type Options struct {
 	// "-" for Stdin.
 	VaultAudit string
 	Stdin      io.Reader
+	// Budgets are the config file's budgets in this context; the tree
+	// shows how much of each prefix's is used.
+	Budgets []config.Budget
 }
 
 // Model is the Bubble Tea model. Bubble Tea passes models by value; the

@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/leasetop/leasetop/leaseid"
+	"github.com/leasetop/leasetop/vaultclient"
 )
 
 // Budgets are soft limits on how many live leases a prefix or an owner
@@ -197,7 +198,11 @@ func (bs *Budgets) list() ([]Budget, error) {
 		for name, l := range m {
 			key := strings.TrimSpace(name)
 			if scope == ScopePrefix {
-				key = leaseid.AsPrefix(strings.TrimPrefix(key, "/"))
+				clean, err := vaultclient.CleanPrefix(key)
+				if err != nil {
+					return placed{name, fmt.Errorf("budgets.prefix: %v", err)}
+				}
+				key = leaseid.AsPrefix(clean)
 			} else if key == "" {
 				return fmt.Errorf("budgets.%s: an owner's name is empty", scope)
 			}

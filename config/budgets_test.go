@@ -131,6 +131,8 @@ func TestBadBudgetsNameTheirPlace(t *testing.T) {
 		{"a bad share in one", ctx + "budgets:\n  prefix:\n    secret/: {max: 10, warn: much}\n", `"much" is not a share`, 0},
 		{"an unknown scope", ctx + "budgets:\n  team:\n    web: 5\n", `unknown field "team"`, 5},
 		{"an unknown key in one", ctx + "budgets:\n  prefix:\n    secret/: {max: 10, soft: true}\n", "unknown field", 0},
+		{"a prefix with ..", ctx + "budgets:\n  prefix:\n    secret/../x/: 5\n", `has a ".." segment`, 6},
+		{"a prefix with //", ctx + "budgets:\n  prefix:\n    secret//x/: 5\n", "empty segment", 6},
 		{"the same prefix twice", ctx + "budgets:\n  prefix:\n    secret/app: 5\n    secret/app/: 6\n", "are the same prefix", 0},
 		{"in a context", "contexts:\n  - name: a\n    address: http://x\n    budgets:\n      mount:\n        approle: nine\n", `"nine" is not a budget`, 6},
 	} {
@@ -175,7 +177,7 @@ func FuzzParseBudgets(f *testing.F) {
 			if b.Max < 1 || !(b.Warn > 0 && b.Warn <= 1) || b.WarnAt() < 1 || b.WarnAt() > b.Max {
 				t.Fatalf("%q gave %+v", src, b)
 			}
-			if b.Scope == ScopePrefix && b.Name != "" && !strings.HasSuffix(b.Name, "/") {
+			if b.Scope == ScopePrefix && b.Name != "" && (!strings.HasSuffix(b.Name, "/") || strings.Contains(b.Name, "//") || strings.HasPrefix(b.Name, "/")) {
 				t.Fatalf("%q gave the prefix %q", src, b.Name)
 			}
 		}

@@ -59,13 +59,18 @@ func TestCheckBudgetAgainstSeededLeases(t *testing.T) {
 
 	config := func(budgets string) string {
 		p := filepath.Join(t.TempDir(), "config.yaml")
-		src := fmt.Sprintf("contexts:\n  - name: dev\n    address: %s\n    token: {env: VAULT_TOKEN}\n    vault-audit: %s\nbudgets:\n%s", env.Server.Addr, auditLog, budgets)
+		audit := ""
+		if !strings.HasPrefix(budgets, "#no audit") {
+			audit = "    vault-audit: " + auditLog + "\n"
+		}
+		src := fmt.Sprintf("contexts:\n  - name: dev\n    address: %s\n    token: {env: VAULT_TOKEN}\n%sbudgets:\n%s", env.Server.Addr, audit, budgets)
 		if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
 	crossed := config(fmt.Sprintf("  prefix:\n    secret/app/a/: %d\n    secret/app/b: {max: %d, warn: 80%%}\n    secret/none/: 10\n  role:\n    web: %d\n", a-5, b+1, w-2))
+	noAudit := config(fmt.Sprintf("#no audit\n  prefix:\n    secret/app/a/: %d\n  role:\n    web: %d\n", 2*a, w-2))
 	under := config(fmt.Sprintf("  prefix:\n    secret/app/a/: %d\n    secret/app/b/: %d\n  role:\n    web: %d\n", 2*a, 2*b, 2*w))
 
 	for _, tt := range []struct {
@@ -87,7 +92,17 @@ func TestCheckBudgetAgainstSeededLeases(t *testing.T) {
 		{"under", []string{"--config", under}, exitOK, []string{
 			"LEASETOP OK - 3 of 3 budgets under their warn share, the fullest prefix secret/app/a/ 30/60 (50%) | 'budget prefix secret/app/a/'=30;48;60;0 'budget prefix secret/app/b/'=5;8;10;0 'budget role web'=12;20;24;0",
 		}},
-		{"an owner's budget without the audit log", []string{"--config", under, "--vault-audit", filepath.Join(t.TempDir(), "none.log")}, exitUnknown, []string{
+		{"with --expiring-within", []string{"--config", crossed, "--expiring-within", "1m", "--warn", "0"}, exitCritical, []string{
+			fmt.Sprintf("LEASETOP CRITICAL - 0 of %d leases under / expire within 1m; 2 of 4 budgets over, 1 near: prefix secret/app/a/ 30/25 (120%%) | expiring=0;;;0 total=%d;;;0 'budget prefix secret/app/a/'=30;20;25;0", len(live), len(live)),
+			"CRITICAL: prefix secret/app/a/",
+			"CRITICAL: role web",
+			"WARNING: prefix secret/app/b/",
+		}},
+		{"an owner's budget without the audit log", []string{"--config", noAudit}, exitUnknown, []string{
+			"LEASETOP UNKNOWN - 1 of 2 budgets under their warn share, the fullest prefix secret/app/a/ 30/60 (50%); 1 not counted | 'budget prefix secret/app/a/'=30;48;60;0",
+			"UNKNOWN: role web: an owner's budget needs Vault's audit log to know who made each lease (--vault-audit, or vault-audit in the context)",
+		}},
+		{"an audit log that is not there", []string{"--config", under, "--vault-audit", filepath.Join(t.TempDir(), "none.log")}, exitUnknown, []string{
 			"LEASETOP UNKNOWN - --vault-audit: stat",
 		}},
 		{"no config file", nil, exitUnknown, []string{"LEASETOP UNKNOWN - --budget: no config file, so no budgets"}},

@@ -100,6 +100,7 @@ func TestLeasePerReadAgainstVault(t *testing.T) {
 		t.Errorf("finding %s on %s by %q, %d leases, %d ids; want secret/shared/db/, reader, Vault's 300", f.Kind, f.Prefix, f.Owner, f.Leases, len(f.LeaseIDs))
 	}
 	ev := strings.Join(f.Evidence, "\n")
+	t.Logf("%s\n%s\n→ %s", f.Title, ev, f.Action.Text)
 	for _, want := range []string{
 		"300 live leases on secret/shared/db/ made by reader, 100% of that path's 301",
 		"none of them was ever renewed",

@@ -15,7 +15,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/leasetop/leasetop/config"
 	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/internal/golden"
 	"github.com/leasetop/leasetop/model"
@@ -862,43 +861,4 @@ func relistKnobs(t *testing.T, floor, cheap int) {
 	old := crawl.DefaultPolicy
 	crawl.DefaultPolicy.RelistFloor, crawl.DefaultPolicy.RelistCheap = floor, cheap
 	t.Cleanup(func() { crawl.DefaultPolicy = old })
-}
-
-// The tree shows how much of its budget each prefix with one holds:
-// database/ over (3 of 2), secret/ at its warn share (2 of 2, warning
-// from 80%), auth/ under (2 of 10); the others get a blank cell.
-func TestGoldenTreeWithBudgets(t *testing.T) {
-	m := newTest(t, &recorder{}, Options{Budgets: []config.Budget{
-		{Scope: config.ScopePrefix, Name: "database/", Max: 2, Warn: 0.8},
-		{Scope: config.ScopePrefix, Name: "secret/", Max: 2, Warn: 0.8},
-		{Scope: config.ScopePrefix, Name: "auth/", Max: 10, Warn: 0.8},
-		{Scope: config.ScopeRole, Name: "web", Max: 1, Warn: 0.8},
-	}})
-	golden.Check(t, "tree_budgets", text(keys(m, "tab", "j", "l")))
-}
-
-func TestBudgetCell(t *testing.T) {
-	bs := prefixBudgets([]config.Budget{
-		{Scope: config.ScopePrefix, Name: "db/", Max: 100, Warn: 0.8},
-		{Scope: config.ScopeRole, Name: "db/", Max: 1, Warn: 0.8},
-	})
-	for _, tt := range []struct {
-		path  string
-		count int
-		cell  string
-		state budgetState
-	}{
-		{"db/", 0, "   0%", budgetUnder},
-		{"db/", 79, "  79%", budgetUnder},
-		{"db/", 80, "  80%", budgetNear},
-		{"db/", 100, " 100%", budgetNear},
-		{"db/", 101, " 101%", budgetOver},
-		{"db/", 5000, ">999%", budgetOver},
-		{"other/", 5000, "     ", budgetUnder},
-	} {
-		cell, st := budgetCell(bs, tt.path, tt.count)
-		if cell != tt.cell || st != tt.state {
-			t.Errorf("%s at %d: %q %v; want %q %v", tt.path, tt.count, cell, st, tt.cell, tt.state)
-		}
-	}
 }

@@ -82,6 +82,9 @@ func (a *app) runCheck(ctx context.Context, pos []string, f checkFlags) int {
 	if f.within == "" && !f.budget {
 		return unknown("--expiring-within is required, e.g. --expiring-within 1h (or --budget)")
 	}
+	if f.within == "" && f.growth != "" {
+		return unknown("--growth goes with --expiring-within, e.g. --expiring-within 1h --growth 500/m")
+	}
 	var limit time.Duration
 	if f.within != "" {
 		if limit, err = model.ParseDuration(f.within); err != nil {

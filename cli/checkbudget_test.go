@@ -105,6 +105,7 @@ func TestCheckBudgetAgainstSeededLeases(t *testing.T) {
 		{"an audit log that is not there", []string{"--config", under, "--vault-audit", filepath.Join(t.TempDir(), "none.log")}, exitUnknown, []string{
 			"LEASETOP UNKNOWN - --vault-audit: stat",
 		}},
+		{"--growth without --expiring-within", []string{"--config", under, "--growth", "5/m"}, exitUnknown, []string{"LEASETOP UNKNOWN - --growth goes with --expiring-within"}},
 		{"no config file", nil, exitUnknown, []string{"LEASETOP UNKNOWN - --budget: no config file, so no budgets"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

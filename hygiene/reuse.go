@@ -50,8 +50,11 @@ type reuseGroup struct {
 // them), none ever renewed. The owner comes from src: the audit log for
 // most leases, the token store for token leases; a lease without one is
 // grouped by its path alone. Each finding's action revokes exactly its
-// leases, by id.
-func LeasePerRead(idx *model.Index, src owners.Source, opt ReuseOptions) []Finding {
+// leases, by id. A path it cannot judge is in the second list, with the
+// policy line the token lacks: one whose listing was refused, and an
+// owner's leases there that could not be looked up (their renewals are
+// unknown).
+func LeasePerRead(idx *model.Index, src owners.Source, opt ReuseOptions) ([]Finding, []Unchecked) {
 	if opt.MinLeases <= 0 {
 		opt.MinLeases = DefaultMinLeases
 	}
@@ -105,14 +108,43 @@ func LeasePerRead(idx *model.Index, src owners.Source, opt ReuseOptions) []Findi
 		}
 	})
 	var out []Finding
+	var unchecked []Unchecked
 	for _, r := range order {
 		known := len(r.ids) - r.pending
-		if known < opt.MinLeases || r.renewed > 0 {
+		if r.renewed > 0 {
+			continue
+		}
+		if known < opt.MinLeases {
+			if len(r.ids) >= opt.MinLeases {
+				unchecked = append(unchecked, Unchecked{Kind: NoReuse, Prefix: r.path, Missing: `path "sys/leases/lookup" { capabilities = ["update"] }`,
+					Reason: fmt.Sprintf("%s of %s leases on %s (%s) were not looked up: whether they were renewed is unknown",
+						model.FormatCount(r.pending), model.FormatCount(len(r.ids)), r.path, r.label)})
+			}
 			continue
 		}
 		out = append(out, r.finding(idx, opt.MinLeases))
 	}
+	for _, n := range refused(idx) {
+		unchecked = append(unchecked, Unchecked{Kind: NoReuse, Prefix: n.Path(), Reason: "the listing of " + display(n.Path()) + " failed: " + n.Err(),
+			Missing: missingFor(n.Err(), n.Path())})
+	}
 	Rank(out)
+	return out, unchecked
+}
+
+// refused are the prefixes whose last listing failed, by path.
+func refused(idx *model.Index) []*model.Node {
+	var out []*model.Node
+	var walk func(n *model.Node)
+	walk = func(n *model.Node) {
+		if n.Err() != "" {
+			out = append(out, n)
+		}
+		for _, c := range n.Children() {
+			walk(c)
+		}
+	}
+	walk(idx.Root())
 	return out
 }
 

@@ -71,6 +71,10 @@ func TestLeasePerReadFindsOnlyClientsThatNeverRenew(t *testing.T) {
 		}, []string{"secret/shared/ reader 60"}},
 		{"too few leases", []client{{name: "reader", path: "secret/shared/", n: 49, owned: true}}, nil},
 		{"not looked up: renewals unknown", []client{{name: "reader", path: "secret/shared/", n: 60, pending: true, owned: true}}, nil},
+		{"looked up, a few not", []client{
+			{name: "reader", path: "secret/shared/", n: 60, owned: true},
+			{name: "late", path: "secret/shared/", n: 3, pending: true, owned: true},
+		}, []string{"secret/shared/ reader 60"}},
 		{"two readers on two paths", []client{
 			{name: "a", path: "secret/a/", n: 70, owned: true},
 			{name: "b", path: "secret/b/", n: 600, owned: true},
@@ -79,7 +83,7 @@ func TestLeasePerReadFindsOnlyClientsThatNeverRenew(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			idx, src, made := reuseEstate(tt.clients)
-			fs := LeasePerRead(idx, src, ReuseOptions{Now: now})
+			fs, _ := LeasePerRead(idx, src, ReuseOptions{Now: now})
 			var got []string
 			for _, f := range fs {
 				got = append(got, fmt.Sprintf("%s %s %d", f.Prefix, f.Owner, f.Leases))
@@ -104,7 +108,10 @@ func TestLeasePerReadGivesTheNumbersAndTheOwner(t *testing.T) {
 		{name: "reader", path: "secret/shared/", n: 61, owned: true},
 		{name: "renewer", path: "secret/shared/", n: 1, renewed: 1, owned: true},
 	})
-	fs := LeasePerRead(idx, src, ReuseOptions{Now: now})
+	fs, unchecked := LeasePerRead(idx, src, ReuseOptions{Now: now})
+	if len(unchecked) != 0 {
+		t.Errorf("unchecked: %+v", unchecked)
+	}
 	if len(fs) != 1 {
 		t.Fatalf("%d findings: %+v", len(fs), fs)
 	}
@@ -124,6 +131,28 @@ func TestLeasePerReadGivesTheNumbersAndTheOwner(t *testing.T) {
 	} {
 		if !strings.Contains(ev, want) {
 			t.Errorf("evidence lacks %q:\n%s", want, ev)
+		}
+	}
+}
+
+// What the token cannot read is said, with the policy line it lacks,
+// instead of being taken for no finding.
+func TestLeasePerReadSaysWhatItCannotJudge(t *testing.T) {
+	idx, src, _ := reuseEstate([]client{{name: "reader", path: "secret/shared/", n: 60, pending: true, owned: true}})
+	idx.ApplyListing("", []string{"database/", "secret/"}, nil, now)
+	idx.SetPrefixError("database/", "permission denied")
+	fs, unchecked := LeasePerRead(idx, src, ReuseOptions{Now: now})
+	if len(fs) != 0 || len(unchecked) != 2 {
+		t.Fatalf("findings %+v unchecked %+v", fs, unchecked)
+	}
+	for i, want := range []Unchecked{
+		{Kind: NoReuse, Prefix: "secret/shared/", Missing: `path "sys/leases/lookup" { capabilities = ["update"] }`,
+			Reason: "60 of 60 leases on secret/shared/ (approle reader · entity e-reader) were not looked up: whether they were renewed is unknown"},
+		{Kind: NoReuse, Prefix: "database/", Missing: `path "sys/leases/lookup/database/*" { capabilities = ["list", "sudo"] }`,
+			Reason: "the listing of database/ failed: permission denied"},
+	} {
+		if unchecked[i] != want {
+			t.Errorf("unchecked %d: %+v\n want %+v", i, unchecked[i], want)
 		}
 	}
 }

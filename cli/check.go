@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/leasetop/leasetop/config"
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/owners"
 	"github.com/spf13/cobra"
 )
 
@@ -26,24 +29,30 @@ type checkFlags struct {
 	within, growth string
 	warn, crit     int
 	watch          time.Duration
+	budget         bool
+	af             auditFlags
 }
 
 // checkCommand is `leasetop check`, a monitoring plugin.
 func (a *app) checkCommand() *cobra.Command {
 	var f checkFlags
 	cmd := &cobra.Command{
-		Use:   "check --expiring-within D [PREFIX]",
-		Short: "a monitoring plugin: leases expiring soon, or growing too fast",
+		Use:   "check --expiring-within D | --budget [PREFIX]",
+		Short: "a monitoring plugin: leases expiring soon, growing too fast, or over their budgets",
 		Long: `Count the leases under PREFIX that expire within --expiring-within and print
 one summary line with perfdata, as monitoring plugins do (Nagios, Icinga,
 Sensu, a CI step). With --growth, list twice --watch apart (the second time
 as the UI's refresh does) and warn when the leases directly under one prefix
-are created faster than that.
+are created faster than that. With --budget, check the budgets of the
+config file (budgets:): WARNING at a budget's warn share, CRITICAL over
+it, one line for each below the summary; owners' budgets need Vault's
+audit log (--vault-audit, or the context's vault-audit).
 
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments, Vault
 unreachable, a failed crawl).`,
 		Example: `  leasetop check --expiring-within 1h --warn 10 --crit 100 database/
-  leasetop check --expiring-within 1h --growth 500/m --watch 30s`,
+  leasetop check --expiring-within 1h --growth 500/m --watch 30s
+  leasetop check --budget --vault-audit /var/log/vault_audit.log`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: a.completePrefix(1),
 		RunE:              run(func(cmd *cobra.Command, pos []string) int { return a.runCheck(cmd.Context(), pos, f) }),
@@ -54,6 +63,8 @@ unreachable, a failed crawl).`,
 	fs.IntVar(&f.crit, "crit", 0, "CRITICAL when at least this many leases expire within the window (0: never)")
 	fs.StringVar(&f.growth, "growth", "", "WARNING when leases directly under one prefix are created faster than this, e.g. 500/m (lists twice, --watch apart)")
 	fs.DurationVar(&f.watch, "watch", 30*time.Second, "with --growth: how long apart the two listings are")
+	fs.BoolVar(&f.budget, "budget", false, "check the budgets of the config file: WARNING at a budget's warn share, CRITICAL over it (--expiring-within is then optional)")
+	f.af.register(cmd, false)
 	a.checkCmd = cmd
 	return cmd
 }
@@ -68,12 +79,20 @@ func (a *app) runCheck(ctx context.Context, pos []string, f checkFlags) int {
 	if err != nil {
 		return unknown("%v", err)
 	}
-	if f.within == "" {
-		return unknown("--expiring-within is required, e.g. --expiring-within 1h")
+	if f.within == "" && !f.budget {
+		return unknown("--expiring-within is required, e.g. --expiring-within 1h (or --budget)")
 	}
-	limit, err := model.ParseDuration(f.within)
-	if err != nil {
-		return unknown("--expiring-within: %v", err)
+	if f.within == "" && f.growth != "" {
+		return unknown("--growth goes with --expiring-within, e.g. --expiring-within 1h --growth 500/m")
+	}
+	var limit time.Duration
+	if f.within != "" {
+		if limit, err = model.ParseDuration(f.within); err != nil {
+			return unknown("--expiring-within: %v", err)
+		}
+	}
+	if err := f.af.checkPath(); err != nil {
+		return unknown("%v", err)
 	}
 	if f.warn < 0 || f.crit < 0 {
 		return unknown("--warn and --crit must not be negative")
@@ -85,11 +104,23 @@ func (a *app) runCheck(ctx context.Context, pos []string, f checkFlags) int {
 	if f.watch <= 0 {
 		return unknown("--watch must be more than 0")
 	}
-	c, _, err := a.conn.client()
+	c, s, err := a.conn.client()
 	if err != nil {
 		return unknown("%v", err)
 	}
 	prefix = leaseid.AsPrefix(prefix)
+	var budgets []config.Budget
+	if f.budget {
+		if budgets = budgetsUnder(s.file.BudgetsFor(s.ctx), prefix); len(budgets) == 0 {
+			return unknown("%s", noBudgets(s, prefix))
+		}
+	}
+	var src owners.Source
+	if auditPath := cmp.Or(f.af.path, s.eff.VaultAudit); f.budget && auditPath != "" && ownerBudgets(budgets) {
+		if src, err = readAudit(ctx, "leasetop check", auditPath, a.stdin, stderr, false); err != nil {
+			return unknown("%v", err)
+		}
+	}
 	var (
 		why, summary string
 		n, total     int
@@ -117,15 +148,24 @@ func (a *app) runCheck(ctx context.Context, pos []string, f checkFlags) int {
 		return true
 	}
 	growthPerf := ""
+	var idx *model.Index
 	if growthLimit == 0 {
 		// One walk: without a refresh the engine has nothing to decide
 		// (watch.go).
-		idx, failures := crawlIndex(ctx, c, prefix, stderr)
+		var failures []error
+		idx, failures = crawlIndex(ctx, c, prefix, stderr)
+		if f.within == "" {
+			if why = incomplete(idx, prefix, failures, ctx.Err() != nil); why != "" {
+				return unknown("%s", why)
+			}
+			return a.checkBudgets(idx, src, prefix, budgets)
+		}
 		if !verdict(idx, failures) {
 			return unknown("%s", why)
 		}
 	} else {
 		w := a.watch(ctx, c, prefix, f.watch, verdict)
+		idx = w.idx
 		switch {
 		case !w.crawled:
 			why = incomplete(w.idx, prefix, w.failures, true)
@@ -168,7 +208,21 @@ func (a *app) runCheck(ctx context.Context, pos []string, f checkFlags) int {
 		}
 		return fmt.Sprint(v)
 	}
-	fmt.Fprintf(stdout, "LEASETOP %s - %s | expiring=%d;%s;%s;0 total=%d;;;0%s\n", state, summary, n, thr(f.warn), thr(f.crit), total, growthPerf)
+	perf := fmt.Sprintf("expiring=%d;%s;%s;0 total=%d;;;0%s", n, thr(f.warn), thr(f.crit), total, growthPerf)
+	var lines []string
+	if f.budget {
+		b := budgetVerdict(idx, src, prefix, budgets)
+		summary += "; " + b.summary
+		perf += " " + b.perf
+		lines = b.lines
+		if worse(b.code, code) {
+			state, code = b.state, b.code
+		}
+	}
+	fmt.Fprintf(stdout, "LEASETOP %s - %s | %s\n", state, summary, perf)
+	for _, l := range lines {
+		fmt.Fprintln(stdout, l)
+	}
 	return code
 }
 

@@ -184,6 +184,7 @@ func (a *app) runUI(ctx context.Context, client *vaultclient.Client, s settings,
 	if err != nil {
 		return a.fail(2, "leasetop", "%v", err)
 	}
+	opt.Budgets = s.file.BudgetsFor(s.ctx)
 	if err := preflight(ctx, client); err != nil {
 		if ctx.Err() != nil {
 			return 0 // stopped (the demo's signals) before the UI opened: as when tea.ErrProgramKilled ends it

@@ -24,6 +24,8 @@ type File struct {
 	Path     string    `yaml:"-"`
 	Current  string    `yaml:"current-context,omitempty"`
 	Contexts []Context `yaml:"contexts"`
+	// Budgets apply to every context (see Budgets).
+	Budgets *Budgets `yaml:"budgets,omitempty"`
 }
 
 // Context is one Vault.
@@ -55,6 +57,8 @@ type Context struct {
 	// Color is the header's colour (#RRGGBB or an ANSI number), so that
 	// prod never looks like staging.
 	Color string `yaml:"color,omitempty"`
+	// Budgets are this Vault's, over the file's top-level ones.
+	Budgets *Budgets `yaml:"budgets,omitempty"`
 }
 
 // TokenSource is where a context's token is read from: one of an
@@ -182,6 +186,15 @@ func (f *File) check(src []byte) error {
 		l, c := at(needle)
 		return &Error{Path: f.Path, Line: l, Column: c, Msg: fmt.Sprintf(format, args...)}
 	}
+	needle := func(err error, def string) string {
+		if p, ok := err.(placed); ok {
+			return p.needle + ":"
+		}
+		return def
+	}
+	if _, err := f.Budgets.list(); err != nil {
+		return fail(needle(err, "budgets:"), "%v", err)
+	}
 	seen := map[string]bool{}
 	for i, c := range f.Contexts {
 		switch {
@@ -193,6 +206,9 @@ func (f *File) check(src []byte) error {
 			return fail("name: "+c.Name, "context %q has no address", c.Name)
 		}
 		seen[c.Name] = true
+		if _, err := c.Budgets.list(); err != nil {
+			return fail(needle(err, "name: "+c.Name), "context %q: %v", c.Name, err)
+		}
 		n := 0
 		for _, s := range []string{c.Token.Env, c.Token.File, c.Token.Helper} {
 			if s != "" {

@@ -200,13 +200,18 @@ func TestSchemaMatchesTheTypesAndTheExample(t *testing.T) {
 		}
 		return sch.Validate(inst)
 	}
-	if err := validate(example); err != nil {
-		t.Errorf("the example does not validate: %v", err)
+	for _, ex := range []string{example, budgetsExample} {
+		if err := validate(ex); err != nil {
+			t.Errorf("an example does not validate: %v", err)
+		}
 	}
 	for _, bad := range []string{
 		"contexts:\n  - name: a\n    address: http://x\n    vault-token: hvs.x\n",
 		"contexts:\n  - name: a\n",
 		"contexts:\n  - name: a\n    address: http://x\n    token: {env: A, file: b}\n",
+		"contexts: []\nbudgets: {prefix: {a/: 0}}\n",
+		"contexts: []\nbudgets: {team: {a: 1}}\n",
+		"contexts: []\nbudgets: {warn: 120}\n",
 	} {
 		if validate(bad) == nil {
 			t.Errorf("the schema accepts %q", bad)

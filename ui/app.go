@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/leasetop/leasetop/config"
 	"github.com/leasetop/leasetop/crawl"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/dialog"
@@ -51,6 +52,9 @@ type Options struct {
 	// Policy is the crawl's (what a refresh re-lists); zero is
 	// crawl.DefaultPolicy().
 	Policy crawl.Policy
+	// Budgets are the config file's budgets in this context; the tree
+	// shows how much of each prefix's is used.
+	Budgets []config.Budget
 }
 
 // Model is the Bubble Tea model. Bubble Tea passes models by value; the

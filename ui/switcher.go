@@ -46,7 +46,9 @@ func (s *cfgSwitcher) Open(name string) (Backend, Options, error) {
 	if err != nil {
 		return nil, Options{}, err
 	}
-	return be, s.base.With(set), nil
+	o := s.base.With(set)
+	o.Budgets = s.f.BudgetsFor(ctx)
+	return be, o, nil
 }
 
 // With are the options with the settings in effect of a context (from

@@ -13,6 +13,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/leasetop/leasetop/churn"
+	"github.com/leasetop/leasetop/config"
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/ui/list"
@@ -169,6 +170,49 @@ func (t *tree) children(path string) []*model.Node {
 	return c.data.eng.Index().Children(path, model.ByName)
 }
 
+// prefixBudgets are the prefix budgets by prefix.
+func prefixBudgets(bs []config.Budget) map[string]config.Budget {
+	var m map[string]config.Budget
+	for _, b := range bs {
+		if b.Scope == config.ScopePrefix {
+			if m == nil {
+				m = map[string]config.Budget{}
+			}
+			m[b.Name] = b
+		}
+	}
+	return m
+}
+
+type budgetState int
+
+const (
+	budgetUnder budgetState = iota
+	budgetNear              // at or over its warn share
+	budgetOver              // over its max
+)
+
+// budgetCell is the share of its budget a prefix holds (" 104%"), blank
+// for a prefix without one, and how full it is.
+func budgetCell(bs map[string]config.Budget, path string, count int) (string, budgetState) {
+	b, ok := bs[path]
+	if !ok {
+		return "     ", budgetUnder
+	}
+	share := float64(count) / float64(b.Max)
+	cell := fmt.Sprintf(" %3.0f%%", share*100)
+	if share >= 9.995 {
+		cell = ">999%" // keeps the column's width
+	}
+	switch {
+	case count > b.Max:
+		return cell, budgetOver
+	case count >= b.WarnAt():
+		return cell, budgetNear
+	}
+	return cell, budgetUnder
+}
+
 // growthCell is a prefix's churn: a sparkline of its net growth per
 // minute and its rate ("+1.2k/m"), or blanks when nothing changed.
 func (c *Common) growthCell(prefix string, now time.Time) string {
@@ -196,6 +240,7 @@ func (t *tree) view(focused bool) string {
 	inner := w - 2
 	var b strings.Builder
 	now := c.now()
+	budgets := prefixBudgets(c.opt.Budgets)
 	for i := t.cur.Top; i < len(t.rows) && i < t.cur.Top+c.paneRows(); i++ {
 		r := t.rows[i]
 		name, count, soon, errMark := c.opt.Prefix, 0, "", ""
@@ -222,6 +267,17 @@ func (t *tree) view(focused bool) string {
 			}
 		}
 		right := fmt.Sprintf(" %s%6d %7s", errMark, count, soon)
+		if len(budgets) > 0 {
+			cell, sev := budgetCell(budgets, r.path, count)
+			if sev != budgetUnder && r.path != t.cur.Sel && (r.node == nil || r.node.Err() == "") {
+				st := s.Warning
+				if sev == budgetOver {
+					st = s.Critical
+				}
+				cell = st.Render(cell)
+			}
+			right = fmt.Sprintf(" %s%6d%s %7s", errMark, count, cell, soon)
+		}
 		if c.data.eng.Churn().Active() {
 			right += " " + c.growthCell(r.path, now)
 		}

@@ -1,0 +1,243 @@
+package hygiene
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/leasetop/leasetop/audit"
+	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/owners"
+)
+
+// A client that makes a lease per read asks Vault for the secret again
+// instead of renewing (or simply reusing) the lease it holds. Its
+// signature is many live leases of one owner on one path, none ever
+// renewed, made one after another at the rate it reads: it holds about
+// rate × TTL leases where a client that reuses its lease holds one.
+
+// DefaultMinLeases is how many live leases one owner must hold on one
+// path, none renewed, for LeasePerRead to name it.
+const DefaultMinLeases = 50
+
+// ReuseOptions tune LeasePerRead.
+type ReuseOptions struct {
+	// MinLeases is the fewest looked-up leases on one path that make a
+	// finding; 0 is DefaultMinLeases.
+	MinLeases int
+	// Now is the clock; zero is time.Now.
+	Now time.Time
+}
+
+// reuseGroup is one owner's leases on one path.
+type reuseGroup struct {
+	path     string
+	key      string       // the owner's group key; "" without an owner
+	owner    *audit.Owner // nil without an owner (the prefix stands for it)
+	label    string
+	ids      []string
+	renewed  int
+	pending  int // listed, not looked up: their renewals are unknown
+	first    time.Time
+	last     time.Time
+	ttlSum   time.Duration
+	ttlCount int
+}
+
+// LeasePerRead finds owners that make a lease per read (Kind NoReuse): at least
+// opt.MinLeases live, looked-up leases on one path (the path that issued
+// them), none ever renewed. The owner comes from src: the audit log for
+// most leases, the token store for token leases; a lease without one is
+// grouped by its path alone. Each finding's action revokes exactly its
+// leases, by id. A path it cannot judge is in the second list, with the
+// policy line the token lacks: one whose listing was refused, and an
+// owner's leases there that could not be looked up (their renewals are
+// unknown).
+func LeasePerRead(idx *model.Index, src owners.Source, opt ReuseOptions) ([]Finding, []Unchecked) {
+	if opt.MinLeases <= 0 {
+		opt.MinLeases = DefaultMinLeases
+	}
+	now := opt.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	groups := map[[2]string]*reuseGroup{}
+	var order []*reuseGroup
+	idx.Each("", func(l *model.Lease) {
+		path := l.Prefix()
+		g, created := owners.Of(l.ID(), l.IssueTime(), l.ExpireTime(), owners.ByEntity, src)
+		key := ""
+		if g.Owned {
+			key = g.Key
+		}
+		k := [2]string{path, key}
+		r := groups[k]
+		if r == nil {
+			r = &reuseGroup{path: path, key: key, label: g.Label}
+			if g.Owned {
+				r.owner = ownerOf(l.ID(), src)
+			} else {
+				r.label = "no owner known"
+			}
+			groups[k] = r
+			order = append(order, r)
+		}
+		r.ids = append(r.ids, l.ID())
+		if l.Pending() {
+			r.pending++
+			return
+		}
+		if !l.LastRenewal().IsZero() {
+			r.renewed++
+		}
+		if created.IsZero() {
+			created = l.IssueTime()
+		}
+		if !created.IsZero() {
+			if r.first.IsZero() || created.Before(r.first) {
+				r.first = created
+			}
+			if created.After(r.last) {
+				r.last = created
+			}
+		}
+		if l.HasExpiry() && !l.IssueTime().IsZero() {
+			r.ttlSum += l.ExpireTime().Sub(l.IssueTime())
+			r.ttlCount++
+		}
+	})
+	var out []Finding
+	var unchecked []Unchecked
+	for _, r := range order {
+		known := len(r.ids) - r.pending
+		if r.renewed > 0 {
+			continue
+		}
+		if known < opt.MinLeases {
+			if len(r.ids) >= opt.MinLeases {
+				unchecked = append(unchecked, Unchecked{Kind: NoReuse, Prefix: r.path, Missing: `path "sys/leases/lookup" { capabilities = ["update"] }`,
+					Reason: fmt.Sprintf("%s of %s leases on %s (%s) were not looked up: whether they were renewed is unknown",
+						model.FormatCount(r.pending), model.FormatCount(len(r.ids)), r.path, r.label)})
+			}
+			continue
+		}
+		out = append(out, r.finding(idx, opt.MinLeases))
+	}
+	for _, n := range refused(idx) {
+		unchecked = append(unchecked, Unchecked{Kind: NoReuse, Prefix: n.Path(), Reason: "the listing of " + display(n.Path()) + " failed: " + n.Err(),
+			Missing: missingFor(n.Err(), n.Path())})
+	}
+	Rank(out)
+	return out, unchecked
+}
+
+// refused are the prefixes whose last listing failed, by path.
+func refused(idx *model.Index) []*model.Node {
+	var out []*model.Node
+	var walk func(n *model.Node)
+	walk = func(n *model.Node) {
+		if n.Err() != "" {
+			out = append(out, n)
+		}
+		for _, c := range n.Children() {
+			walk(c)
+		}
+	}
+	walk(idx.Root())
+	return out
+}
+
+// ownerOf is the owner of a lease as src knows it: the audit log's, or
+// for a token lease none (the token store's owner has no audit.Owner).
+func ownerOf(id string, src owners.Source) *audit.Owner {
+	if src.Log == nil {
+		return nil
+	}
+	o, _, _ := src.Log.Owner(id)
+	return o
+}
+
+func (r *reuseGroup) finding(idx *model.Index, minLeases int) Finding {
+	n := len(r.ids)
+	direct := n
+	if node := idx.Node(r.path); node != nil && node.Direct() > 0 {
+		direct = node.Direct()
+	}
+	share := float64(n) / float64(direct)
+	ids := slices.Clone(r.ids)
+	slices.Sort(ids)
+	f := Finding{
+		Kind: NoReuse, Severity: Warning, Prefix: r.path, Leases: n, LeaseIDs: ids,
+	}
+	if n >= 10*minLeases {
+		f.Severity = Critical
+	}
+	who := "leases"
+	if r.key != "" {
+		f.Owner = r.label
+		if r.owner != nil {
+			f.Owner = owners.Name(r.owner)
+		}
+		who = f.Owner
+	}
+	if r.key != "" {
+		f.Title = fmt.Sprintf("%s makes a lease per read: %s live leases on %s, none ever renewed", who, model.FormatCount(n), r.path)
+	} else {
+		f.Title = fmt.Sprintf("a client makes a lease per read: %s live leases on %s, none ever renewed (no audit log names it)", model.FormatCount(n), r.path)
+	}
+	f.Evidence = append(f.Evidence,
+		fmt.Sprintf("%s live leases on %s made by %s, %s of that path's %s", model.FormatCount(n), r.path, who, Percent(share), model.FormatCount(direct)),
+		"none of them was ever renewed",
+	)
+	if rate, span, ok := r.rate(); ok {
+		f.Evidence = append(f.Evidence, fmt.Sprintf("made at %s over %s (%s to %s): its read rate, one lease each",
+			perMinuteWords(rate), model.FormatDuration(span), r.first.UTC().Format("15:04:05"), r.last.UTC().Format("15:04:05 UTC")))
+	} else if !r.first.IsZero() {
+		f.Evidence = append(f.Evidence, fmt.Sprintf("all made within a second, at %s", r.first.UTC().Format("15:04:05 UTC")))
+	}
+	if r.ttlCount > 0 {
+		ttl := r.ttlSum / time.Duration(r.ttlCount)
+		f.Evidence = append(f.Evidence, fmt.Sprintf("each lives %s; a client that reused and renewed its lease would hold 1", model.FormatDuration(ttl)))
+	}
+	if r.owner != nil {
+		f.Evidence = append(f.Evidence, "owner: "+owners.Words(r.owner))
+		if r.owner.RemoteAddr != "" || r.owner.UserAgent != "" {
+			f.Evidence = append(f.Evidence, strings.TrimSpace("from "+r.owner.RemoteAddr+" "+userAgent(r.owner.UserAgent)))
+		}
+		if len(r.owner.Policies) > 0 {
+			f.Evidence = append(f.Evidence, "policies: "+strings.Join(r.owner.Policies, ", "))
+		}
+	} else if r.key != "" {
+		f.Evidence = append(f.Evidence, "owner: "+r.label)
+	}
+	f.Action = Action{Kind: RevokeLeases, Text: fmt.Sprintf("revoke these %s leases (the client no longer uses them), and make it keep and renew one lease (Vault Agent's cache, or renew before the TTL) instead of reading again", model.FormatCount(n))}
+	return f
+}
+
+func userAgent(ua string) string {
+	if ua == "" {
+		return ""
+	}
+	return "(" + ua + ")"
+}
+
+// rate is the leases made a minute between the first and the last, and
+// that span; false when they were all made within a second or the times
+// are unknown.
+func (r *reuseGroup) rate() (float64, time.Duration, bool) {
+	span := r.last.Sub(r.first)
+	if r.first.IsZero() || span < time.Second {
+		return 0, span, false
+	}
+	return float64(len(r.ids)-1-r.pending) / span.Minutes(), span, true
+}
+
+// perMinuteWords is a rate in words: "12 a minute", "1,200 a minute",
+// "0.5 a minute".
+func perMinuteWords(r float64) string {
+	if r < 10 {
+		return fmt.Sprintf("%.1f a minute", r)
+	}
+	return model.FormatCount(int(r+0.5)) + " a minute"
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/leasetop/leasetop/hygiene"
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
+	"github.com/leasetop/leasetop/owners"
 	"github.com/spf13/cobra"
 )
 
@@ -18,6 +20,7 @@ import (
 type doctorFlags struct {
 	format         string
 	permanentAfter string
+	af             auditFlags
 }
 
 // doctorCommand is `leasetop doctor`: the hygiene checks, ranked.
@@ -28,8 +31,11 @@ func (a *app) doctorCommand() *cobra.Command {
 		Short: "leases that should not exist: orphans, effectively permanent leases, the audit cost of a crawl",
 		Long: `Crawl the leases under PREFIX and list what should not be, the largest first:
 leases whose role or mount is gone, irrevocable leases whose mount is gone,
-leases that never expire or were granted --permanent-after or more, and audit
-devices that a crawl's LISTs fill because they lack elide_list_responses.
+leases that never expire or were granted --permanent-after or more, clients
+that make a lease per read and never renew one (named by Vault's audit log
+with --vault-audit, else by their path), prefixes and owners over the
+budgets of the config file, and audit devices that a crawl's LISTs fill
+because they lack elide_list_responses.
 Each finding comes with its evidence and the command that fixes it. A check
 the token may not run names the policy line it lacks.
 
@@ -45,6 +51,7 @@ Exit codes, as check's: 0 nothing found, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
 	fs.StringVarP(&f.format, "output", "o", "text", "output: text or json")
 	fs.StringVar(&f.permanentAfter, "permanent-after", model.FormatDuration(hygiene.DefaultPermanentAfter),
 		"a lease granted this long or longer is effectively permanent, e.g. 30d")
+	f.af.register(cmd, false)
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	a.doctorCmd = cmd
 	return cmd
@@ -65,11 +72,20 @@ func (a *app) runDoctor(ctx context.Context, pos []string, f doctorFlags) int {
 	if err != nil {
 		return a.fail(exitUnknown, cmd, "%v", err)
 	}
-	c, _, err := a.conn.client()
+	if err := f.af.checkPath(); err != nil {
+		return a.fail(exitUnknown, cmd, "%v", err)
+	}
+	c, s, err := a.conn.client()
 	if err != nil {
 		return a.fail(exitUnknown, cmd, "%v", err)
 	}
 	prefix = leaseid.AsPrefix(prefix)
+	var src owners.Source
+	if auditPath := cmp.Or(f.af.path, s.eff.VaultAudit); auditPath != "" {
+		if src, err = readAudit(ctx, cmd, auditPath, a.stdin, a.stderr, false); err != nil {
+			return a.fail(exitUnknown, cmd, "%v", err)
+		}
+	}
 	idx, failures := crawlIndex(ctx, c, prefix, a.stderr)
 	if why := incomplete(idx, prefix, failures, ctx.Err() != nil); why != "" {
 		return a.fail(exitUnknown, cmd, "%s", why)
@@ -83,6 +99,10 @@ func (a *app) runDoctor(ctx context.Context, pos []string, f doctorFlags) int {
 	add(hygiene.FindOrphans(ctx, c, hygiene.OrphanInput{Leases: leases}))
 	add(hygiene.FindPermanent(ctx, c, leases, after))
 	add(hygiene.FindAuditCost(ctx, c, leases))
+	add(hygiene.LeasePerRead(idx, src, hygiene.ReuseOptions{}))
+	if budgets := budgetsUnder(s.file.BudgetsFor(s.ctx), prefix); len(budgets) > 0 {
+		add(hygiene.Budgets(idx, src, budgets))
+	}
 	hygiene.Rank(fs)
 	if f.format == "json" {
 		err = writeFindingsJSON(a.stdout, idx.Len(), fs, un)

@@ -3,6 +3,9 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -155,5 +158,68 @@ path "sys/leases/lookup" { capabilities = ["update"] }
 	}
 	if strings.Contains(stdout+stderr, tok) {
 		t.Error("the token is in the output")
+	}
+}
+
+// doctor runs the checks that read the crawl and the config file too: a
+// client that made a lease on each of 60 reads of leased KV (named by its
+// path without the audit log) and a prefix over its budget, each with
+// Vault's own ids and counts; a prefix under its budget is no finding.
+func TestDoctorFindsALeasePerReadClientAndAPrefixOverItsBudget(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := env.Seed.LeasedKV(ctx, "perread", time.Hour, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Seed.ReadLeasedKV(ctx, "perread", 59); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Seed.LeasedKV(ctx, "calm", time.Hour, 3); err != nil {
+		t.Fatal(err)
+	}
+	useVault(t, env.Server.Addr, env.Server.RootToken)
+	var want []string
+	for id := range vaultLeases(t, env) {
+		if strings.HasPrefix(id, "secret/perread/") {
+			want = append(want, id)
+		}
+	}
+	slices.Sort(want)
+	if len(want) != 60 {
+		t.Fatalf("Vault holds %d leases under secret/perread/, want 60", len(want))
+	}
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	src := fmt.Sprintf("contexts:\n  - name: dev\n    address: %s\n    token: {env: VAULT_TOKEN}\nbudgets:\n  prefix:\n    secret/perread/: 40\n    secret/calm/: 10\n", env.Server.Addr)
+	if err := os.WriteFile(cfg, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	stdout, stderr, code := runCmd(t, "doctor", "--config", cfg, "-o", "json", "secret/")
+	if code != exitCritical {
+		t.Fatalf("exit %d, want %d (CRITICAL: over a budget); stderr %s\n%s", code, exitCritical, stderr, stdout)
+	}
+	var out doctorJSON
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("%v in %s", err, stdout)
+	}
+	kinds := map[string]int{}
+	for _, f := range out.Findings {
+		kinds[f.Kind]++
+		switch f.Kind {
+		case "no-reuse":
+			ids := slices.Clone(f.LeaseIDs)
+			slices.Sort(ids)
+			if f.Prefix != "secret/perread/" || f.Leases != 60 || !slices.Equal(ids, want) {
+				t.Errorf("no-reuse finding at %s with %d leases; want secret/perread/ with Vault's 60", f.Prefix, f.Leases)
+			}
+		case "over-budget":
+			if f.Prefix != "secret/perread/" || f.Leases != 60 || f.Severity != "critical" {
+				t.Errorf("over-budget finding %+v; want secret/perread/, 60 leases, critical", f)
+			}
+		}
+	}
+	if kinds["no-reuse"] != 1 || kinds["over-budget"] != 1 {
+		t.Errorf("findings by kind %v; want one no-reuse and one over-budget (secret/calm/ is under its budget):\n%s", kinds, stdout)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/leasetop/leasetop/hygiene"
+	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/ui/dialog"
 	"github.com/leasetop/leasetop/ui/list"
 	"github.com/leasetop/leasetop/ui/theme"
@@ -53,12 +54,27 @@ func (v *hygieneView) Busy() bool { return v.loading }
 // checks on the copy.
 func (v *hygieneView) load() tea.Cmd {
 	v.loading, v.partial = true, v.c.crawlRunning()
-	leases := hygiene.Snapshot(v.c.data.eng.Index(), v.c.opt.Prefix)
+	idx := v.c.data.eng.Index()
+	leases := hygiene.Snapshot(idx, v.c.opt.Prefix)
+	// The checks that read the index and the owners run here, on the
+	// update loop that changes them; those that ask Vault, on a copy.
+	src := owners.Source{Tokens: v.c.data.idents.tokens, TokensWhy: v.c.data.idents.tokensWhy}
+	if v.c.opt.VaultAudit != "" {
+		src.Log = v.c.data.attribution()
+	}
+	var local hygieneMsg
+	addLocal := func(f []hygiene.Finding, u []hygiene.Unchecked) {
+		local.findings, local.un = append(local.findings, f...), append(local.un, u...)
+	}
+	addLocal(hygiene.LeasePerRead(idx, src, hygiene.ReuseOptions{}))
+	if len(v.c.opt.Budgets) > 0 {
+		addLocal(hygiene.Budgets(idx, src, v.c.opt.Budgets))
+	}
 	ctx, be := v.c.ctx, v.c.data.be
 	return tea.Batch(v.c.spin.Tick, func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
-		var msg hygieneMsg
+		msg := local
 		add := func(f []hygiene.Finding, u []hygiene.Unchecked) {
 			msg.findings, msg.un = append(msg.findings, f...), append(msg.un, u...)
 		}

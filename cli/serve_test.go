@@ -249,6 +249,21 @@ func TestServeAgainstARealVault(t *testing.T) {
 		}
 	})
 
+	t.Run("the read-only policy of docs/serve.md is enough", func(t *testing.T) {
+		tok := env.TokenWithPolicy(t, "leasetop-serve", servePolicy(t))
+		t.Setenv("VAULT_ADDR", env.Server.Addr)
+		t.Setenv("VAULT_TOKEN", tok)
+		ro := startServe(t)
+		waitFor(t, "/readyz 200 with the read-only policy", func() bool { code, _ := get(t, ro.URL+"/readyz"); return code == http.StatusOK })
+		want := vaultPerPrefix(t, env.Server.Addr, env.Server.RootToken)
+		if got := byLabel(t, ro.URL, "leasetop_leases", "default", "prefix"); !sameCounts(got, want) {
+			t.Errorf("leases with the read-only policy %v, want %v", got, want)
+		}
+		if code := ro.Stop(t); code != 0 || strings.Contains(ro.Stderr.String(), "permission denied") || strings.Contains(ro.Stderr.String(), tok) {
+			t.Errorf("exit %d; the log names a denied request or the token:\n%s", code, ro.Stderr.String())
+		}
+	})
+
 	t.Run("a Vault that goes away makes up 0 and the last data stays", func(t *testing.T) {
 		before := byLabel(t, s.URL, "leasetop_leases", "default", "prefix")
 		last := byLabel(t, s.URL, "leasetop_last_refresh_timestamp_seconds", "default", "context")["default"]
@@ -277,6 +292,24 @@ func TestServeAgainstARealVault(t *testing.T) {
 	if strings.Contains(s.Stderr.String(), env.Server.RootToken) {
 		t.Errorf("the token is in serve's log:\n%s", s.Stderr.String())
 	}
+}
+
+// servePolicy is the policy docs/serve.md gives, as written there.
+func servePolicy(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../docs/serve.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "## The policy it needs")
+	if ok {
+		_, rest, ok = strings.Cut(rest, "```hcl\n")
+	}
+	policy, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 || !strings.Contains(policy, "sys/leases/lookup/*") {
+		t.Fatal("docs/serve.md has no hcl block under its policy heading")
+	}
+	return policy
 }
 
 // Two Vaults named by two contexts of the config file are served by one

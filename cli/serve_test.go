@@ -397,6 +397,34 @@ func TestServeRefusesBadArguments(t *testing.T) {
 			}
 		})
 	}
+
+	// With a config file: what names one Vault cannot go with several.
+	t.Setenv("LT_SERVE_TOKEN", "a-token")
+	writeConfig(t, `contexts:
+  - name: a
+    address: http://127.0.0.1:1
+    token: {env: LT_SERVE_TOKEN}
+  - name: b
+    address: http://127.0.0.1:2
+    token: {env: LT_SERVE_TOKEN}
+`)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--addr", "http://127.0.0.1:3"}, "--addr names one Vault"},
+		{[]string{"--context", "a,b", "--namespace", "ns"}, "--namespace names one Vault"},
+		{[]string{"--context", "a,a"}, "--context names a twice"},
+		{[]string{"--context", "a,zzz"}, `no context "zzz"`},
+		{[]string{"--context", "a,b", "--depth", "0"}, "--depth must be at least 1"},
+	} {
+		t.Run("config "+strings.Join(tt.args, " "), func(t *testing.T) {
+			_, errs, code := runCmd(t, append([]string{"serve"}, tt.args...)...)
+			if code != 2 || !strings.Contains(errs, tt.want) || strings.Contains(errs, "a-token") {
+				t.Errorf("exit %d, stderr %q; want exit 2 and an error naming %q", code, errs, tt.want)
+			}
+		})
+	}
 }
 
 // SIGTERM to a serve process stops it cleanly: exit 0, and its log says

@@ -254,7 +254,7 @@ func TestServeAgainstARealVault(t *testing.T) {
 		t.Setenv("VAULT_ADDR", env.Server.Addr)
 		t.Setenv("VAULT_TOKEN", tok)
 		ro := startServe(t)
-		waitFor(t, "/readyz 200 with the read-only policy", func() bool { code, _ := get(t, ro.URL+"/readyz"); return code == http.StatusOK })
+		waitUntil(t, "/readyz 200 with the read-only policy", ro.Stderr, func() bool { code, _ := get(t, ro.URL+"/readyz"); return code == http.StatusOK })
 		want := vaultPerPrefix(t, env.Server.Addr, env.Server.RootToken)
 		if got := byLabel(t, ro.URL, "leasetop_leases", "default", "prefix"); !sameCounts(got, want) {
 			t.Errorf("leases with the read-only policy %v, want %v", got, want)
@@ -291,6 +291,18 @@ func TestServeAgainstARealVault(t *testing.T) {
 	}
 	if strings.Contains(s.Stderr.String(), env.Server.RootToken) {
 		t.Errorf("the token is in serve's log:\n%s", s.Stderr.String())
+	}
+}
+
+// waitUntil is waitFor that shows serve's log when it times out.
+func waitUntil(t *testing.T, what string, log *syncBuffer, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; serve's log:\n%s", what, log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -7,9 +7,12 @@
 #   CGO_ENABLED=0 go build -trimpath -o leasetop . && docker build -t leasetop .
 # (.dockerignore keeps everything but that binary out of the context.)
 #
-# Run: leasetop is a terminal UI, so give it a terminal (-it), and Vault's
-# address and a token from the environment, e.g.
-#   docker run --rm -it -e VAULT_ADDR -e VAULT_TOKEN leasetop
+# Run: the image serves lease metrics for Prometheus (leasetop serve, on
+# port 19155) unless given other arguments; Vault's address and a token
+# come from the environment, e.g.
+#   docker run --rm -p 19155:19155 -e VAULT_ADDR -e VAULT_TOKEN leasetop
+# The terminal UI needs a terminal (-it) and a prefix or the entrypoint:
+#   docker run --rm -it -e VAULT_ADDR -e VAULT_TOKEN --entrypoint /leasetop leasetop
 # A config file (contexts) can be mounted at
 # /home/nonroot/.config/leasetop/config.yaml, or named by LEASETOP_CONFIG.
 
@@ -23,4 +26,6 @@ COPY leasetop /leasetop
 # shell and no package manager in the image.
 USER 65532:65532
 ENV HOME=/home/nonroot
+EXPOSE 19155
 ENTRYPOINT ["/leasetop"]
+CMD ["serve"]

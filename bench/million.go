@@ -296,6 +296,13 @@ func bigFigures(ctx context.Context, srv *devvault.Server, rootAPI *api.Client, 
 		}
 		add(fig)
 	}
+	if want(20) {
+		fig, err := serveFigure(ctx, bin, srv, rootAPI, o)
+		if err != nil {
+			fig = failedFigure(fmt.Sprintf(serveName, o.size(), serveScrapes), err, atMost("scrape", 0, 100, " ms"))
+		}
+		add(fig)
+	}
 	return figs, nil
 }
 

@@ -127,6 +127,10 @@ func (a *app) newRoot() *cobra.Command {
 		c.GroupID = "other"
 		root.AddCommand(c)
 	}
+	serve := a.serveCommand()
+	serve.GroupID = "other"
+	serve.RunE = interruptible(serve.RunE) // SIGINT, SIGTERM: a clean stop, exit 0
+	root.AddCommand(serve)
 	root.SetHelpCommandGroupID("other")
 	return root
 }

@@ -73,8 +73,13 @@ func (r policyRule) matches(op, path string) bool {
 
 // Policies for each call, shared by the rules below.
 var (
-	polList         = Policy{"sys/leases/lookup/*", []string{"list", "sudo"}, "listing leases"}
-	polLookup       = Policy{"sys/leases/lookup", []string{"update"}, "looking up a lease"}
+	polList   = Policy{"sys/leases/lookup/*", []string{"list", "sudo"}, "listing leases"}
+	polLookup = Policy{"sys/leases/lookup", []string{"update"}, "looking up a lease"}
+	// polListRoot: Vault checks a LIST against its path without the
+	// trailing '/', so the root's listing, sys/leases/lookup/, needs list
+	// and sudo on sys/leases/lookup itself, beside the lookups' update:
+	// one line for both, as a policy gives one per path.
+	polListRoot     = Policy{"sys/leases/lookup", []string{"list", "sudo", "update"}, "listing the leases' root (and looking up a lease)"}
 	polRenew        = Policy{"sys/leases/renew", []string{"update"}, "renewing"}
 	polRevoke       = Policy{"sys/leases/revoke", []string{"update"}, "revoking"}
 	polRevokePrefix = Policy{"sys/leases/revoke-prefix/*", []string{"update", "sudo"}, "revoking a prefix"}
@@ -98,12 +103,12 @@ var (
 // policyTable is the one table of what each Vault call needs: the hints of
 // 403 errors and the UI's capability checks both read it. The first rule
 // that matches wins. One path serves two calls: listing
-// sys/leases/lookup/<prefix> (the root's listing is sys/leases/lookup
-// itself) needs list and sudo, while a lookup, an update of
+// sys/leases/lookup/<prefix> needs list and sudo (on sys/leases/lookup
+// itself for the root's listing), while a lookup, an update of
 // sys/leases/lookup, needs only update.
 var policyTable = []policyRule{
 	{path: "sys/leases/lookup", under: true, Policy: polList},
-	{op: "list", path: "sys/leases/lookup", Policy: polList},
+	{op: "list", path: "sys/leases/lookup", Policy: polListRoot},
 	{path: "sys/leases/lookup", Policy: polLookup},
 	{path: "sys/leases/renew", Policy: polRenew},
 	{path: "sys/leases/revoke", Policy: polRevoke},

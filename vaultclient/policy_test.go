@@ -13,7 +13,7 @@ import (
 func TestCapabilityHintTexts(t *testing.T) {
 	tests := []struct{ op, path, want string }{
 		{"list", "sys/leases/lookup/secret/", `listing leases needs: path "sys/leases/lookup/*" { capabilities = ["list", "sudo"] }`},
-		{"list", "sys/leases/lookup", `listing leases needs: path "sys/leases/lookup/*" { capabilities = ["list", "sudo"] }`},
+		{"list", "sys/leases/lookup", `listing the leases' root (and looking up a lease) needs: path "sys/leases/lookup" { capabilities = ["list", "sudo", "update"] }`},
 		{"lookup", "sys/leases/lookup", `looking up a lease needs: path "sys/leases/lookup" { capabilities = ["update"] }`},
 		{"renew", "sys/leases/renew", `renewing needs: path "sys/leases/renew" { capabilities = ["update"] }`},
 		{"revoke", "sys/leases/revoke", `revoking needs: path "sys/leases/revoke" { capabilities = ["update"] }`},
@@ -44,7 +44,8 @@ func TestPolicyForTellsListFromLookup(t *testing.T) {
 		op, path, pattern string
 		caps              []string
 	}{
-		{"list", "sys/leases/lookup", "sys/leases/lookup/*", []string{"list", "sudo"}},
+		// Vault checks the root's LIST without its trailing '/'.
+		{"list", "sys/leases/lookup", "sys/leases/lookup", []string{"list", "sudo", "update"}},
 		{"list", "sys/leases/lookup/db/", "sys/leases/lookup/*", []string{"list", "sudo"}},
 		{"update", "sys/leases/lookup/db/", "sys/leases/lookup/*", []string{"list", "sudo"}},
 		{"lookup", "sys/leases/lookup", "sys/leases/lookup", []string{"update"}},

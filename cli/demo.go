@@ -116,7 +116,7 @@ func (a *app) runDemo(ctx context.Context, f uiFlags, scale int, seedOnly bool) 
 		if err := seedProd(ctx, srv2, scale, prodAudit, stdout); err != nil {
 			return a.fail(1, cmd, "seeding prod-eu: %v", err)
 		}
-		cfg, err := demoConfig(auditDir, srv, srv2, auditPath, prodAudit)
+		cfg, err := demoConfig(auditDir, srv, srv2, auditPath, prodAudit, scale)
 		if err != nil {
 			return a.fail(1, cmd, "%v", err)
 		}
@@ -285,6 +285,17 @@ func seedEstate(ctx context.Context, srv *devvault.Server, pg *devvault.Postgres
 	if err := step("pki/issue/web/", n(25), func() ([]string, error) { return s.PKI(ctx, "pki", "web", 72*time.Hour, n(25)) }); err != nil {
 		return nil, err
 	}
+	// Certificates of a role retired since: its leases live on, which the
+	// hygiene screen (D) and leasetop doctor find.
+	if err := step("pki/issue/legacy/ (role deleted)", n(8), func() ([]string, error) {
+		ids, err := s.PKI(ctx, "pki", "legacy", 48*time.Hour, n(8))
+		if err == nil {
+			_, err = api.Logical().DeleteWithContext(ctx, "pki/roles/legacy")
+		}
+		return ids, err
+	}); err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(out, "Seeded %d leases in %s.\n", total, time.Since(start).Round(time.Millisecond))
 	return actors, nil
 }
@@ -309,8 +320,10 @@ func grow(ctx context.Context, actor *seed.Actor, path string, interval time.Dur
 
 // demoConfig writes the demo's throw-away config: staging (the main
 // estate) and prod-eu (read-only, red), their tokens read from the demo's
-// own environment, never written into the file.
-func demoConfig(dir string, staging, prod *devvault.Server, stagingAudit, prodAudit string) (*config.File, error) {
+// own environment, never written into the file. Staging's budgets show in
+// the tree: the CI deployer's prefix, which grows, is over its budget,
+// AWS's near it.
+func demoConfig(dir string, staging, prod *devvault.Server, stagingAudit, prodAudit string, scale int) (*config.File, error) {
 	os.Setenv("LEASETOP_DEMO_TOKEN_STAGING", staging.RootToken)
 	os.Setenv("LEASETOP_DEMO_TOKEN_PROD", prod.RootToken)
 	path := filepath.Join(dir, "config.yaml")
@@ -322,13 +335,17 @@ contexts:
     token: {env: LEASETOP_DEMO_TOKEN_STAGING}
     vault-audit: %s
     color: "#005f87"
+    budgets:
+      prefix:
+        secret/gcp/ci/deployer/: %d
+        secret/aws/dev/ec2-admin/: %d
   - name: prod-eu
     address: %s
     token: {env: LEASETOP_DEMO_TOKEN_PROD}
     vault-audit: %s
     read-only: true
     color: "#d70000"
-`, staging.Addr, stagingAudit, prod.Addr, prodAudit)
+`, staging.Addr, stagingAudit, 120*scale, 95*scale, prod.Addr, prodAudit)
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		return nil, err
 	}

@@ -231,6 +231,7 @@ type target struct {
 	prefix  string
 	opt     crawl.Options
 	audit   string
+	budgets []config.Budget // the config file's, under prefix
 
 	// owners is the audit log's attribution, filled by its reader and
 	// read by Build, so behind a lock (the engine's own is for a front
@@ -285,6 +286,9 @@ func newTarget(s settings, f serveFlags, col *metrics.Collector, log *slog.Logge
 	}
 	t := &target{name: name, addr: cl.Address(), client: cl, col: col, log: log.With("context", name), prefix: prefix,
 		builder: &metrics.Builder{Context: name, Depth: f.depth, TopN: f.top}, audit: s.eff.VaultAudit}
+	if s.file != nil {
+		t.budgets = budgetsUnder(s.file.BudgetsFor(s.ctx), prefix)
+	}
 	t.irrevocableErr.Store(-1)
 	t.opt = crawl.Options{Prefix: prefix, Refresh: s.eff.Refresh, Concurrency: s.cfg.Concurrency,
 		ErrorText: func(err error) string { return vaultclient.KindOf(err).String() }}
@@ -353,7 +357,7 @@ func (t *target) publish() {
 	}
 	t.wasUp = up
 	t.up.Store(up)
-	in := metrics.Inputs{Index: t.eng.Index(), Churn: t.eng.Churn(), Now: time.Now(),
+	in := metrics.Inputs{Index: t.eng.Index(), Churn: t.eng.Churn(), Now: time.Now(), Budgets: t.budgets,
 		Crawl: metrics.Crawl{Up: up, Complete: st.Crawled, Duration: t.crawlTook, LastRefresh: st.LastOK}}
 	if r := t.irrevocable.Load(); r != nil {
 		in.Irrevocable, in.Mounts = &r.counts, r.mounts

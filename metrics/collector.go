@@ -44,12 +44,19 @@ var (
 		"Soonest expiry of a lease per prefix, as a Unix time (in the past for an expired lease Vault has not revoked yet).", "prefix")
 	descIrrevocable = desc("irrevocable_leases",
 		"Leases whose revocation failed and which Vault gave up retrying, per mount.", "mount")
+	descBudget = desc("budget_leases",
+		"The soft budget of live leases the config file gives a prefix or an owner (scope: prefix, role, mount or entity); nothing enforces it.", "scope", "name")
+	descBudgetWarn = desc("budget_warn_leases",
+		"The live leases from which a budget warns (its warn share of leasetop_budget_leases).", "scope", "name")
+	descBudgetUsed = desc("budget_used_leases",
+		"Live leases counted against a budget of the config file: under its prefix, or made by its owner.", "scope", "name")
 	descOwner = desc("owner_leases",
 		"Live leases per owner, grouped by entity, role or auth mount (owner=\"unknown\": not attributable), when an audit log or the token store names them.", "by", "owner")
 )
 
 var allDescs = []*prometheus.Desc{descUp, descComplete, descPending, descPrefixErrors, descDuration,
-	descLastRefresh, descLeases, descTTL, descCreated, descGone, descNextExpiry, descIrrevocable, descOwner}
+	descLastRefresh, descLeases, descTTL, descCreated, descGone, descNextExpiry, descIrrevocable, descOwner,
+	descBudget, descBudgetWarn, descBudgetUsed}
 
 // Collector turns the last published snapshot of each context into const
 // metrics at scrape time.
@@ -142,6 +149,11 @@ func collect(ch chan<- prometheus.Metric, s *Snapshot) {
 	}
 	for _, o := range s.Owners {
 		gauge(ch, descOwner, float64(o.Leases), ctx, o.By, o.Owner)
+	}
+	for _, b := range s.Budgets {
+		gauge(ch, descBudget, float64(b.Max), ctx, b.Scope, b.Name)
+		gauge(ch, descBudgetWarn, float64(b.Warn), ctx, b.Scope, b.Name)
+		gauge(ch, descBudgetUsed, float64(b.Used), ctx, b.Scope, b.Name)
 	}
 }
 

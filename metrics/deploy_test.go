@@ -16,6 +16,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/leasetop/leasetop/audit"
+	"github.com/leasetop/leasetop/config"
 	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/vaultclient"
 )
@@ -30,6 +31,8 @@ func emitted(t *testing.T) map[string]bool {
 	in := inputs(idx, tr)
 	in.Irrevocable = &vaultclient.IrrevocableCounts{ByMountAccessor: map[string]int{"acc": 1}}
 	in.Owners = &owners.Source{Log: audit.NewAttribution()}
+	idx.ApplyListing("secret/", []string{"secret/a/"}, nil, now)
+	in.Budgets = []config.Budget{{Scope: config.ScopePrefix, Name: "secret/", Max: 10, Warn: 0.8}}
 	c := NewCollector()
 	c.Publish((&Builder{Context: "prod"}).Build(in))
 	mfs, err := NewRegistry(c).Gather()
@@ -162,7 +165,7 @@ func TestDeployQueriesUseEmittedMetrics(t *testing.T) {
 	}
 	rules := ruleExprs(t, filepath.Join(deployDir, "prometheus/leasetop-rules.yml"))
 	want := []string{"LeasetopPrefixGrowingFast", "LeasetopOwnerGrowingFast", "LeasetopMassExpiryWithinHour",
-		"LeasetopIrrevocableLeases", "LeasetopDown", "LeasetopVaultUnreachable", "LeasetopDataStale"}
+		"LeasetopIrrevocableLeases", "LeasetopDown", "LeasetopVaultUnreachable", "LeasetopDataStale", "LeasetopOverBudget"}
 	for _, a := range want {
 		if rules[a] == "" {
 			t.Errorf("no alert %s in the rules", a)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/leasetop/leasetop/audit"
 	"github.com/leasetop/leasetop/churn"
+	"github.com/leasetop/leasetop/config"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -437,5 +438,47 @@ func TestOwnersTopN(t *testing.T) {
 				t.Errorf("gather: %v", err)
 			}
 		})
+	}
+}
+
+// The config file's budgets become three gauges each: the budget, where it
+// warns, and the leases counted against it (every depth under a prefix,
+// whatever the depth cut of leasetop_leases). An owner's budget without
+// an audit log cannot be counted and has no series, rather than a zero
+// that would read as "within budget".
+func TestBudgetSeries(t *testing.T) {
+	idx, tr := estate()
+	// A prefix's budget is counted once the crawl listed it.
+	idx.ApplyListing("database/creds/app/", nil, []string{"database/creds/app/a1", "database/creds/app/a2", "database/creds/app/a3"}, now)
+	idx.ApplyListing("secret/", []string{"secret/a/"}, nil, now)
+	budgets, err := config.ParseBudgets([]byte("prefix:\n  database/creds/app/: 2\n  secret/: {max: 10, warn: 50%}\nrole:\n  web: 5\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := inputs(idx, tr)
+	in.Budgets = budgets
+	c := NewCollector()
+	c.Publish((&Builder{Context: "prod", Depth: 1}).Build(in))
+	want := `# HELP leasetop_budget_used_leases Live leases counted against a budget of the config file: under its prefix, or made by its owner.
+# TYPE leasetop_budget_used_leases gauge
+leasetop_budget_used_leases{context="prod",name="database/creds/app/",scope="prefix"} 3
+leasetop_budget_used_leases{context="prod",name="secret/",scope="prefix"} 3
+# HELP leasetop_budget_warn_leases The live leases from which a budget warns (its warn share of leasetop_budget_leases).
+# TYPE leasetop_budget_warn_leases gauge
+leasetop_budget_warn_leases{context="prod",name="database/creds/app/",scope="prefix"} 2
+leasetop_budget_warn_leases{context="prod",name="secret/",scope="prefix"} 5
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "leasetop_budget_used_leases", "leasetop_budget_warn_leases"); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(c, "leasetop_budget_leases"); n != 2 {
+		t.Errorf("%d leasetop_budget_leases series, want 2 (the role's budget has no audit log to count it)", n)
+	}
+	problems, err := testutil.CollectAndLint(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("%s: %s", p.Metric, p.Text)
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/leasetop/leasetop/churn"
+	"github.com/leasetop/leasetop/config"
+	"github.com/leasetop/leasetop/hygiene"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -70,6 +72,9 @@ type Snapshot struct {
 	// Owners is the leases per owner, for each grouping; nil when no
 	// attribution source was given.
 	Owners []Owner
+	// Budgets are the config file's budgets that could be counted, with
+	// their use; an owner's budget without an audit log has none.
+	Budgets []Budget
 
 	Up            bool          // the last refresh reached Vault
 	Complete      bool          // a full crawl is done and no prefix failed to list
@@ -115,6 +120,16 @@ type Owner struct {
 	Leases int
 }
 
+// Budget is one budget of the config file and the leases counted
+// against it.
+type Budget struct {
+	Scope string // "prefix", "role", "mount" or "entity"
+	Name  string
+	Used  int
+	Max   int
+	Warn  int // the leases from which it warns
+}
+
 // Crawl is what the engine knows about its crawling, beside the index.
 type Crawl struct {
 	Up          bool
@@ -135,7 +150,9 @@ type Inputs struct {
 	// irrevocable series out. Mounts name its accessors.
 	Irrevocable *vaultclient.IrrevocableCounts
 	Mounts      []vaultclient.Mount
-	Crawl       Crawl
+	// Budgets are the config file's budgets for this context.
+	Budgets []config.Budget
+	Crawl   Crawl
 	Now         time.Time
 }
 
@@ -255,6 +272,18 @@ func (b *Builder) Build(in Inputs) *Snapshot {
 	if src := in.Owners; src != nil && (src.Log != nil || src.Tokens != nil) {
 		for _, by := range []owners.By{owners.ByEntity, owners.ByRole, owners.ByMount} {
 			s.Owners = append(s.Owners, ownersBy(in.Index, by, *src, in.Now, topN)...)
+		}
+	}
+	if len(in.Budgets) > 0 {
+		var src owners.Source
+		if in.Owners != nil {
+			src = *in.Owners
+		}
+		// A budget that cannot be counted (an owner's, without the audit
+		// log) gets no series: a zero would read as "within budget".
+		us, _ := hygiene.Usages(in.Index, src, in.Budgets)
+		for _, u := range us {
+			s.Budgets = append(s.Budgets, Budget{Scope: string(u.Scope), Name: u.Name, Used: u.Used, Max: u.Max, Warn: u.WarnAt()})
 		}
 	}
 	return s

@@ -349,10 +349,21 @@ contexts:
   - name: a
     address: %s
     token: {env: LT_SERVE_TOKEN_A}
+    budgets:
+      prefix:
+        secret/alpha/: 4
   - name: b
     address: %s
     token: {env: LT_SERVE_TOKEN_B}
 `, a.Server.Addr, b.Server.Addr))
+	// Context a's budget, counted against its own Vault's listing: code
+	// that is not leasetop's.
+	alpha := 0
+	for id := range vaulttest.AllLeaseIDs(t, a.Server.Addr, a.Server.RootToken) {
+		if strings.HasPrefix(id, "secret/alpha/") {
+			alpha++
+		}
+	}
 
 	for _, tt := range []struct {
 		name    string
@@ -379,6 +390,17 @@ contexts:
 				if got := byLabel(t, s.URL, "leasetop_leases", tt.ctxName[i], "prefix"); !sameCounts(got, want) {
 					t.Errorf("context %s: leases %v, want %v (its Vault's listing)", tt.ctxName[i], got, want)
 				}
+			}
+			// The budget is a's alone: b has no budget series.
+			wantUsed := map[string]float64{}
+			if tt.ctxName[0] == "a" {
+				wantUsed["secret/alpha/"] = float64(alpha)
+			}
+			if got := byLabel(t, s.URL, "leasetop_budget_used_leases", "a", "name"); !sameCounts(got, wantUsed) {
+				t.Errorf("context a: budget used %v, want %v (a's Vault's listing)", got, wantUsed)
+			}
+			if got := byLabel(t, s.URL, "leasetop_budget_leases", "b", "name"); len(got) != 0 {
+				t.Errorf("context b has budget series %v; its context has no budget", got)
 			}
 			if code := s.Stop(t); code != 0 {
 				t.Errorf("exit %d", code)

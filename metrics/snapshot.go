@@ -153,7 +153,7 @@ type Inputs struct {
 	// Budgets are the config file's budgets for this context.
 	Budgets []config.Budget
 	Crawl   Crawl
-	Now         time.Time
+	Now     time.Time
 }
 
 // Builder builds one context's snapshots. It keeps what the Other counters

@@ -133,8 +133,6 @@ func doctorExit(fs []hygiene.Finding, un []hygiene.Unchecked) int {
 	return code
 }
 
-var severityNames = map[hygiene.Severity]string{hygiene.Info: "info", hygiene.Warning: "warning", hygiene.Critical: "critical"}
-
 var actionNames = map[hygiene.ActionKind]string{hygiene.NoAction: "advice", hygiene.RevokePrefix: "revoke-prefix",
 	hygiene.ForcePrefix: "force-prefix", hygiene.RevokeLeases: "revoke-leases"}
 
@@ -144,7 +142,7 @@ const maxTextIDs = 20
 func writeFindingsText(w io.Writer, prefix string, total int, fs []hygiene.Finding, un []hygiene.Unchecked) error {
 	var b strings.Builder
 	for _, f := range fs {
-		fmt.Fprintf(&b, "%-8s %s\n", strings.ToUpper(severityNames[f.Severity]), f.Title)
+		fmt.Fprintf(&b, "%-8s %s\n", strings.ToUpper(f.Severity.String()), f.Title)
 		fmt.Fprintf(&b, "         %s", f.Kind)
 		if f.Prefix != "" {
 			fmt.Fprintf(&b, " at %s", f.Prefix)
@@ -227,7 +225,7 @@ func writeFindingsJSON(w io.Writer, total int, fs []hygiene.Finding, un []hygien
 		if ev == nil {
 			ev = []string{}
 		}
-		out.Findings = append(out.Findings, findingJSON{Kind: string(f.Kind), Severity: severityNames[f.Severity],
+		out.Findings = append(out.Findings, findingJSON{Kind: string(f.Kind), Severity: f.Severity.String(),
 			Prefix: f.Prefix, Owner: f.Owner, Leases: f.Leases, LeaseIDs: f.LeaseIDs, Title: f.Title, Evidence: ev,
 			Action: actionJSON{Kind: actionNames[f.Action.Kind], Text: f.Action.Text, Command: f.Command()}})
 	}

@@ -12,20 +12,21 @@ import (
 	"github.com/leasetop/leasetop/internal/vaulttest"
 )
 
-// readmePolicy is the policy README.md gives, as written there.
-func readmePolicy(t *testing.T) string {
+// docPolicy is the hcl block that follows heading in a document of the
+// repository, as written there.
+func docPolicy(t *testing.T, file, heading string) string {
 	t.Helper()
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(b), "## Policy")
+	_, rest, ok := strings.Cut(string(b), heading)
 	if ok {
 		_, rest, ok = strings.Cut(rest, "```hcl\n")
 	}
 	policy, _, ok2 := strings.Cut(rest, "```")
 	if !ok || !ok2 || !strings.Contains(policy, "sys/leases/lookup/*") {
-		t.Fatal("README.md has no hcl block under its policy heading")
+		t.Fatalf("%s has no hcl block under %q", file, heading)
 	}
 	return policy
 }
@@ -45,7 +46,7 @@ func TestTheReadmePolicyCrawlsFromTheRoot(t *testing.T) {
 	if _, err := env.Seed.Userpass(ctx, "userpass", "alice", time.Hour, 2); err != nil {
 		t.Fatal(err)
 	}
-	tok := env.TokenWithPolicy(t, "leasetop-readme", readmePolicy(t))
+	tok := env.TokenWithPolicy(t, "leasetop-readme", docPolicy(t, "../README.md", "## Policy"))
 	useVault(t, env.Server.Addr, tok)
 	want := vaultLeases(t, env)
 

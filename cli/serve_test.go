@@ -250,7 +250,7 @@ func TestServeAgainstARealVault(t *testing.T) {
 	})
 
 	t.Run("the read-only policy of docs/serve.md is enough", func(t *testing.T) {
-		tok := env.TokenWithPolicy(t, "leasetop-serve", servePolicy(t))
+		tok := env.TokenWithPolicy(t, "leasetop-serve", docPolicy(t, "../docs/serve.md", "## The policy it needs"))
 		t.Setenv("VAULT_ADDR", env.Server.Addr)
 		t.Setenv("VAULT_TOKEN", tok)
 		ro := startServe(t)
@@ -304,24 +304,6 @@ func waitUntil(t *testing.T, what string, log *syncBuffer, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// servePolicy is the policy docs/serve.md gives, as written there.
-func servePolicy(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile("../docs/serve.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(b), "## The policy it needs")
-	if ok {
-		_, rest, ok = strings.Cut(rest, "```hcl\n")
-	}
-	policy, _, ok2 := strings.Cut(rest, "```")
-	if !ok || !ok2 || !strings.Contains(policy, "sys/leases/lookup/*") {
-		t.Fatal("docs/serve.md has no hcl block under its policy heading")
-	}
-	return policy
 }
 
 // Two Vaults named by two contexts of the config file are served by one

@@ -34,6 +34,17 @@ const (
 	Critical
 )
 
+// String is the severity's word: info, warning or critical.
+func (s Severity) String() string {
+	switch s {
+	case Warning:
+		return "warning"
+	case Critical:
+		return "critical"
+	}
+	return "info"
+}
+
 // ActionKind is what fixes a finding. Destructive ones act on the ids in
 // Finding.LeaseIDs or on Finding.Prefix, never on a row of a list.
 type ActionKind int

@@ -190,8 +190,6 @@ func (v *hygieneView) KeyActions() []KeyAction {
 		k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown)
 }
 
-var severityWord = map[hygiene.Severity]string{hygiene.Info: "info", hygiene.Warning: "warning", hygiene.Critical: "critical"}
-
 func (v *hygieneView) View() string {
 	c := v.c
 	s := c.styles
@@ -200,9 +198,9 @@ func (v *hygieneView) View() string {
 	var lines []string
 	switch {
 	case v.loading && v.loaded.IsZero():
-		lines = append(lines, c.spin.View()+" checking roles, mounts, TTLs and audit devices…")
+		lines = append(lines, c.spin.View()+" checking roles, mounts, TTLs, budgets, clients and audit devices…")
 	case len(v.rows) == 0 && len(v.un) == 0:
-		lines = append(lines, s.StatusOK.Render("Nothing found: every lease has its role and mount, none is effectively permanent, and no audit device logs a crawl's keys."))
+		lines = append(lines, s.StatusOK.Render("Nothing found: every lease has its role and mount, none is effectively permanent, no client makes a lease per read, no budget is crossed, and no audit device logs a crawl's keys."))
 	default:
 		head := fmt.Sprintf("%d findings", len(v.rows))
 		if v.partial {
@@ -212,7 +210,7 @@ func (v *hygieneView) View() string {
 		sel := v.cur.Index(v.rows)
 		for i := v.cur.Top; i < len(v.rows) && i < v.cur.Top+v.listRows(); i++ {
 			f := v.rows[i]
-			sev := theme.Fit(severityWord[f.Severity], 8)
+			sev := theme.Fit(f.Severity.String(), 8)
 			switch f.Severity {
 			case hygiene.Critical:
 				sev = s.StatusErr.Render(sev)

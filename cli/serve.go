@@ -232,6 +232,9 @@ type target struct {
 	opt     crawl.Options
 	audit   string
 	budgets []config.Budget // the config file's, under prefix
+	// ctx ends with serve: the reads started off the engine's goroutine
+	// stop with it.
+	ctx context.Context
 
 	// owners is the audit log's attribution, filled by its reader and
 	// read by Build, so behind a lock (the engine's own is for a front
@@ -298,6 +301,7 @@ func newTarget(s settings, f serveFlags, col *metrics.Collector, log *slog.Logge
 // run drives the engine until ctx ends, publishing a snapshot after each
 // event that changes the data.
 func (t *target) run(ctx context.Context) {
+	t.ctx = ctx
 	t.eng = crawl.New(ctx, t.client, t.opt)
 	if t.audit != "" {
 		t.owners = audit.NewAttribution()
@@ -402,7 +406,7 @@ func (t *target) readIrrevocable() {
 	cl, old := t.client, t.irrevocable.Load()
 	go func() {
 		defer t.reading.Store(false)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(t.ctx, 30*time.Second)
 		defer cancel()
 		counts, err := cl.IrrevocableCount(ctx)
 		if err != nil {

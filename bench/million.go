@@ -31,6 +31,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/vault/api"
+	"github.com/prometheus/common/expfmt"
+	pmodel "github.com/prometheus/common/model"
 
 	"github.com/leasetop/leasetop/internal/devvault"
 	"github.com/leasetop/leasetop/internal/faultproxy"
@@ -225,7 +227,7 @@ func bigFigures(ctx context.Context, srv *devvault.Server, rootAPI *api.Client, 
 				[]check{atMost("heap", heap, 128, " B"), atMost("peak RSS", float64(hwm>>20), 256, " MB")}, false})
 		}
 		if want(15) {
-			add(idleFigure(srv.Pid(), t.pid(), o))
+			add(idleFigure(rootAPI, srv.Pid(), t.pid(), o))
 		}
 		status := t.screen()
 		if i := strings.LastIndex(status, "refreshed"); i >= 0 {
@@ -711,22 +713,24 @@ func procCPU(pid int) time.Duration {
 // random instead. A control of pairs with leasetop stopped in both
 // windows, drawn and interleaved the same way, measures the method's own
 // bias, printed beside the figure.
-func idleFigure(vault, leasetop int, o bigOpts) figure {
+func idleFigure(c *api.Client, vault, leasetop int, o bigOpts) figure {
 	name := fmt.Sprintf("15. Vault CPU with an idle leasetop attached (%s, refresh %s) minus with it stopped: median of %s of %s windows in random order; control: %s stopped in both",
 		o.size(), o.refresh, plural(o.idlePairs, "pair"), o.idleWindow, plural(o.controlPairs, "pair"))
 	const limit = 1.0 // % of a core
-	p, err := vaultCPUPaired(vault, leasetop, o.idlePairs, o.controlPairs, o.idleWindow, 30*time.Second)
+	p, err := vaultCPUPaired(c, vault, leasetop, o.idlePairs, o.controlPairs, o.idleWindow, 30*time.Second)
 	if err != nil {
 		return failedFigure(name, err, atMost("", 0, limit, "% of a core"))
 	}
-	return figure{name, fmt.Sprintf("%.2f%% of a core (the method's own bias, the control's median: %.2f); the means: %.2f%% attached vs %.2f%% stopped",
-		p.median, p.bias, p.with, p.without), []check{atMost("", p.median, limit, "% of a core")}, false}
+	return figure{name, fmt.Sprintf("%.2f%% of a core (the method's own bias, the control's median: %.2f); the means: %.2f%% attached vs %.2f%% stopped; Vault answered per attached window: %s; leasetop's own CPU attached: %.1f%% of a core",
+		p.median, p.bias, p.with, p.without, p.asked, p.own), []check{atMost("", p.median, limit, "% of a core")}, false}
 }
 
 type pairedCPU struct {
 	median, bias  float64 // the pairs' median difference, and the control's
 	with, without float64 // the means over the attached and the stopped windows
 	each          string  // every pair, in the order measured
+	asked         string  // Vault's requests per attached window beyond the stopped ones', by route
+	own           float64 // leasetop's own CPU while attached, % of a core
 }
 
 // vaultCPUPaired measures Vault's CPU (percent of a core) in pairs of
@@ -738,7 +742,7 @@ type pairedCPU struct {
 // together. A pair's difference is its attached slot minus its other
 // window. A stop that did not take (leasetop used CPU while stopped) is
 // an error.
-func vaultCPUPaired(vault, leasetop, pairs, control int, win, settle time.Duration) (pairedCPU, error) {
+func vaultCPUPaired(c *api.Client, vault, leasetop, pairs, control int, win, settle time.Duration) (pairedCPU, error) {
 	var r pairedCPU
 	if pairs < 1 {
 		return r, fmt.Errorf("no pairs to measure")
@@ -751,6 +755,8 @@ func vaultCPUPaired(vault, leasetop, pairs, control int, win, settle time.Durati
 	}
 	rng.Shuffle(len(kinds), func(i, j int) { kinds[i], kinds[j] = kinds[j], kinds[i] })
 	time.Sleep(settle)
+	attachedRoutes, stoppedRoutes := map[string]routeStat{}, map[string]routeStat{}
+	var ownCPU time.Duration // leasetop's, over its attached windows
 	stopped := false
 	defer func() {
 		if stopped {
@@ -770,9 +776,23 @@ func vaultCPUPaired(vault, leasetop, pairs, control int, win, settle time.Durati
 			}
 			stopped = true
 		}
+		routesBefore, rerr := vaultRoutes(c)
 		before, ltBefore := procCPU(vault), procCPU(leasetop)
 		time.Sleep(win)
 		u, lt := procCPU(vault)-before, procCPU(leasetop)-ltBefore
+		if running {
+			ownCPU += lt
+		}
+		if routesAfter, err := vaultRoutes(c); rerr == nil && err == nil {
+			sums := stoppedRoutes
+			if running {
+				sums = attachedRoutes
+			}
+			for k, d := range routeDiff(routesBefore, routesAfter) {
+				s := sums[k]
+				sums[k] = routeStat{s.count + d.count, s.ms + d.ms}
+			}
+		}
 		if !running && lt > 50*time.Millisecond {
 			return 0, fmt.Errorf("leasetop used %s of CPU while stopped: the stop did not take", lt)
 		}
@@ -821,6 +841,8 @@ func vaultCPUPaired(vault, leasetop, pairs, control int, win, settle time.Durati
 		r.bias = median(bias)
 	}
 	r.each = strings.Join(each, "; ") + " (stopped*: a control's attached slot)"
+	r.asked = askedPerWindow(attachedRoutes, stoppedRoutes, pairs, pairs+2*control)
+	r.own = 100 * ownCPU.Seconds() / (float64(pairs) * win.Seconds())
 	fmt.Printf("  Vault's CPU per %s window, %% of a core (seed %d): %s\n", win, seed, r.each)
 	return r, nil
 }
@@ -1174,4 +1196,74 @@ func bigViewFigure() figure {
 	r := v("1000000") / v("1000")
 	return figure{name, fmt.Sprintf("%.2f (1k %.0f µs, 1M %.0f µs); sort key: next frame %.0f ms, sorted rows %.0f ms; filter key: next frame %.0f ms, rows %.0f ms",
 		r, v("1000")/1000, v("1000000")/1000, sf, s/1e6, ff, f/1e6), target(r, sf, ff), false}
+}
+
+// routeStat is one of Vault's request summaries (vault.route.<op>.<mount>):
+// how many requests it answered and the milliseconds it spent on them.
+type routeStat struct{ count, ms float64 }
+
+// vaultRoutes reads Vault's own request summaries from sys/metrics, so
+// that figure 15 can say what an attached leasetop asked in its windows
+// without a proxy in front of it: LIST on sys is the lease listings, an
+// update on sys the lookups, a read on sys the figures (and this read).
+func vaultRoutes(c *api.Client) (map[string]routeStat, error) {
+	req := c.NewRequest(http.MethodGet, "/v1/sys/metrics")
+	req.Params.Set("format", "prometheus")
+	resp, err := c.RawRequest(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(pmodel.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]routeStat{}
+	for name, mf := range mfs {
+		route, ok := strings.CutPrefix(name, "vault_route_")
+		if !ok {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if s := m.GetSummary(); s != nil {
+				r := out[route]
+				r.count += float64(s.GetSampleCount())
+				r.ms += s.GetSampleSum()
+				out[route] = r
+			}
+		}
+	}
+	return out, nil
+}
+
+// routeDiff is what Vault answered between two readings, per route.
+func routeDiff(before, after map[string]routeStat) map[string]routeStat {
+	out := map[string]routeStat{}
+	for k, a := range after {
+		b := before[k]
+		if d := (routeStat{a.count - b.count, a.ms - b.ms}); d.count > 0 {
+			out[k] = d
+		}
+	}
+	return out
+}
+
+// askedPerWindow is what Vault answered in an attached window beyond what
+// it answered in a stopped one (the bench's own reads of the figures fall
+// in both), by route: "list sys 3.2 (410 ms)".
+func askedPerWindow(attached, stopped map[string]routeStat, nAttached, nStopped int) string {
+	var parts []string
+	for k, a := range attached {
+		s := stopped[k]
+		d := routeStat{a.count/float64(nAttached) - s.count/float64(nStopped), a.ms/float64(nAttached) - s.ms/float64(nStopped)}
+		if d.count >= 0.05 {
+			parts = append(parts, fmt.Sprintf("%s %.1f (%.0f ms)", strings.ReplaceAll(strings.TrimSuffix(k, "_"), "_", " "), d.count, d.ms))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing beyond a stopped window"
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
 }

@@ -132,7 +132,7 @@ func serveFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 	slices.Sort(took)
 	p50 := took[len(took)/2]
 	_, hwm := procMem(cmd.Process.Pid)
-	idle := idleFigure(srv.Pid(), cmd.Process.Pid, o)
+	idle := idleFigure(rootAPI, srv.Pid(), cmd.Process.Pid, o)
 	value := fmt.Sprintf("scrape %s (max %s) for %d series; %.0f B allocated per series per scrape; peak RSS %d MB; Vault CPU: %s",
 		p50.Round(100*time.Microsecond), took[len(took)-1].Round(100*time.Microsecond), series, perSeries, hwm>>20, idle.value)
 	checks := []check{atMost("scrape", float64(p50.Milliseconds()), 100, " ms"), atMost("alloc", perSeries, 4096, " B/series"),

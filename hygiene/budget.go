@@ -155,12 +155,29 @@ func countOwners(t tree, src owners.Source, us []Usage, at []int) {
 				switch {
 				case !g.Owned:
 					u.Unowned++
-				case g.Name == u.Name || by == owners.ByEntity && g.Key == "entity:"+u.Name:
+				case Counts(u.Budget, g):
 					u.Used++
 				}
 			}
 		}
 	})
+}
+
+// BudgetBy is the grouping of the owners screen an owner budget counts
+// by; false for a prefix budget.
+func BudgetBy(s config.Scope) (owners.By, bool) {
+	if s == config.ScopePrefix {
+		return 0, false
+	}
+	return scopeBy(s), true
+}
+
+// Counts reports whether the owner budget b counts the leases of g, a
+// group of b's grouping (BudgetBy): g names the owner (an entity budget
+// may also give the entity's id).
+func Counts(b config.Budget, g owners.Group) bool {
+	by, ok := BudgetBy(b.Scope)
+	return ok && g.Owned && (g.Name == b.Name || by == owners.ByEntity && g.Key == "entity:"+b.Name)
 }
 
 func scopeBy(s config.Scope) owners.By {

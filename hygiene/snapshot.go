@@ -45,7 +45,7 @@ func toNanos(t time.Time) int64 {
 // Leases is a copy of what a crawl found, so that the checks can run on
 // another goroutine while the index goes on changing (the UI's refresh).
 type Leases struct {
-	ByPrefix map[string][]Lease // the leases directly under each prefix, by key
+	ByPrefix map[string][]Lease // the leases directly under each prefix, by key once sorted (Sort)
 	Shape    CrawlShape         // what the crawl asked of Vault
 	Total    int
 

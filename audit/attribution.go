@@ -3,6 +3,7 @@ package audit
 import (
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/leasetop/leasetop/leaseid"
@@ -10,9 +11,12 @@ import (
 
 // Attribution maps lease ids to owners. Owners are interned (many leases
 // share one *Owner), so memory grows with distinct owners plus one small
-// entry per lease. Not safe for concurrent use: one goroutine (the UI's
-// Update) owns it. Owners it hands out must not be modified.
+// entry per lease. It is safe for concurrent use: the UI's update loop
+// adds to it while the hygiene checks read it on another goroutine, each
+// lookup under a read lock of its own so that an Add waits for one lookup
+// at most. Owners it hands out must not be modified.
 type Attribution struct {
+	mu sync.RWMutex
 	// Lease ids are held as prefix and key: a prefix (the path that made
 	// the lease, shared by thousands) is stored once, and each lease keeps
 	// only its key, about half its id.
@@ -42,6 +46,12 @@ func NewAttribution() *Attribution {
 // Add records e. A later entry for the same lease id wins only if it is
 // newer. Entries without an Owner or lease id are ignored.
 func (a *Attribution) Add(e Entry) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.add(e)
+}
+
+func (a *Attribution) add(e Entry) {
 	if e.LeaseID == "" || e.Owner == nil {
 		return
 	}
@@ -75,38 +85,68 @@ func (a *Attribution) Add(e Entry) {
 
 // AddAll adds a batch, as Read and Follow emit them.
 func (a *Attribution) AddAll(es []Entry) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	for _, e := range es {
-		a.Add(e)
+		a.add(e)
 	}
 }
 
 // Owner returns who made leaseID and when.
 func (a *Attribution) Owner(leaseID string) (*Owner, time.Time, bool) {
+	a.mu.RLock()
 	l, ok := a.leases[leaseid.Prefix(leaseID)][leaseid.Key(leaseID)]
+	var o *Owner
+	if ok {
+		o = l.o.o
+	}
+	a.mu.RUnlock()
 	if !ok {
 		return nil, time.Time{}, false
 	}
-	var t time.Time
-	if l.unix != 0 {
-		t = time.Unix(0, l.unix).UTC()
+	return o, l.made(), true
+}
+
+// made is when the lease was created; zero if unknown.
+func (l lease) made() time.Time {
+	if l.unix == 0 {
+		return time.Time{}
 	}
-	return l.o.o, t, true
+	return time.Unix(0, l.unix).UTC()
 }
 
 // Len is the number of leases with an owner.
-func (a *Attribution) Len() int { return a.n }
+func (a *Attribution) Len() int {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.n
+}
 
 // Owners is the number of distinct owners held.
-func (a *Attribution) Owners() int { return len(a.owners) }
+func (a *Attribution) Owners() int {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return len(a.owners)
+}
 
 // Retain drops the leases keep rejects (no longer live) and owners no
-// lease refers to any more. It returns how many leases it dropped.
+// lease refers to any more. It returns how many leases it dropped. keep
+// runs under a's lock and must not call a's methods (RetainMade hands it
+// the creation time).
 func (a *Attribution) Retain(keep func(leaseID string) bool) int {
+	return a.RetainMade(func(id string, _ time.Time) bool { return keep(id) })
+}
+
+// RetainMade is Retain with each lease's creation time (zero if unknown),
+// as Owner would give it.
+func (a *Attribution) RetainMade(keep func(leaseID string, made time.Time) bool) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	dropped := 0
 	for prefix, byKey := range a.leases {
 		n := 0
 		for key, l := range byKey {
-			if !keep(prefix + key) {
+			if !keep(prefix+key, l.made()) {
 				delete(byKey, key)
 				a.release(l.o)
 				n++
@@ -134,12 +174,18 @@ func (a *Attribution) Retain(keep func(leaseID string) bool) int {
 // Since is the earliest time seen (entries, and starts given to
 // SeenFrom): leases created before it have no owner because the log starts
 // later. Zero when nothing was seen.
-func (a *Attribution) Since() time.Time { return a.since }
+func (a *Attribution) Since() time.Time {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.since
+}
 
 // SeenFrom tells a that the log it reads covers time from t on (e.g.
 // Stats.First, the first line of the log, lease or not), moving Since
 // earlier if t is.
 func (a *Attribution) SeenFrom(t time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if !t.IsZero() && (a.since.IsZero() || t.Before(a.since)) {
 		a.since = t
 	}

@@ -387,12 +387,8 @@ func (t *target) retainOwners() {
 	idx, started := t.eng.Index(), t.walkStart
 	t.ownersMu.Lock()
 	defer t.ownersMu.Unlock()
-	t.owners.Retain(func(id string) bool {
-		if idx.Lease(id) != nil {
-			return true
-		}
-		_, made, _ := t.owners.Owner(id)
-		return !made.Before(started)
+	t.owners.RetainMade(func(id string, made time.Time) bool {
+		return idx.Lease(id) != nil || !made.Before(started)
 	})
 }
 

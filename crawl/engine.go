@@ -541,12 +541,8 @@ func (e *Engine) onBatch(b Batch) Out {
 		// ones (and those made since this walk began, which it may not
 		// have listed yet), so memory follows Vault's leases, not the log.
 		started, owners := w.started, e.owners
-		owners.Retain(func(id string) bool {
-			if e.idx.Lease(id) != nil {
-				return true
-			}
-			_, made, _ := owners.Owner(id)
-			return !made.Before(started)
+		owners.RetainMade(func(id string, made time.Time) bool {
+			return e.idx.Lease(id) != nil || !made.Before(started)
 		})
 	}
 	if b.Poll || !e.polling {

@@ -48,6 +48,13 @@ type CrawlShape struct {
 
 // ShapeOf is the crawl of everything under path in idx.
 func ShapeOf(idx *model.Index, path string) CrawlShape {
+	s := shapeOfNodes(idx, path)
+	idx.Each(path, func(l *model.Lease) { s.RawKeyBytes += len(l.Key()) })
+	return s
+}
+
+// shapeOfNodes is ShapeOf without the bytes of the lease keys.
+func shapeOfNodes(idx *model.Index, path string) CrawlShape {
 	var s CrawlShape
 	n := idx.Node(path)
 	if n == nil {
@@ -65,7 +72,6 @@ func ShapeOf(idx *model.Index, path string) CrawlShape {
 	}
 	visit(n)
 	s.Lookups = n.Count()
-	idx.Each(path, func(l *model.Lease) { s.RawKeyBytes += len(l.Key()) })
 	return s
 }
 

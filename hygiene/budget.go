@@ -40,12 +40,22 @@ func (u Usage) Severity() Severity {
 // budget that cannot be counted (its prefix was not listed, an owner
 // budget without an audit log) is in the second list instead, with why.
 func Usages(idx *model.Index, src owners.Source, budgets []config.Budget) ([]Usage, []Unchecked) {
+	return usages(indexTree{idx}, src, budgets)
+}
+
+// Usages is the package's Usages on the leases ls holds (a Copy or
+// Snapshot of the whole index, path ""), on any goroutine.
+func (ls *Leases) Usages(src owners.Source, budgets []config.Budget) ([]Usage, []Unchecked) {
+	return usages(ls, src, budgets)
+}
+
+func usages(t tree, src owners.Source, budgets []config.Budget) ([]Usage, []Unchecked) {
 	var out []Usage
 	var unchecked []Unchecked
 	var byOwner []int // positions in out of the owner budgets
 	for _, b := range budgets {
 		if b.Scope == config.ScopePrefix {
-			n, why := prefixCount(idx, b.Name)
+			n, why := prefixCount(t, b.Name)
 			if why != "" {
 				unchecked = append(unchecked, Unchecked{Kind: OverBudget, Prefix: b.Name, Reason: b.Label() + ": " + why, Missing: missingFor(why, b.Name)})
 				continue
@@ -62,7 +72,7 @@ func Usages(idx *model.Index, src owners.Source, budgets []config.Budget) ([]Usa
 		out = append(out, Usage{Budget: b})
 	}
 	if len(byOwner) > 0 {
-		countOwners(idx, src, out, byOwner)
+		countOwners(t, src, out, byOwner)
 	}
 	return out, unchecked
 }
@@ -70,25 +80,25 @@ func Usages(idx *model.Index, src owners.Source, budgets []config.Budget) ([]Usa
 // prefixCount is the live leases under prefix, or why the index cannot
 // say: a prefix counts only when it, or the prefix above it that would
 // list it, was listed.
-func prefixCount(idx *model.Index, prefix string) (int, string) {
+func prefixCount(t tree, prefix string) (int, string) {
 	prefix = leaseid.AsPrefix(prefix)
-	if n := idx.Node(prefix); n != nil {
+	if n, ok := t.node(prefix); ok {
 		switch {
-		case n.Err() != "" && !n.Listed():
-			return 0, "its listing failed: " + n.Err()
-		case !n.Listed():
+		case n.err != "" && !n.listed:
+			return 0, "its listing failed: " + n.err
+		case !n.listed:
 			return 0, "it was not listed (outside the prefix crawled, or the crawl did not reach it)"
 		}
-		return n.Count(), ""
+		return n.count, ""
 	}
 	// No node: no leases, if the nearest prefix above it was listed.
 	for p := parentPrefix(prefix); ; p = parentPrefix(p) {
-		if n := idx.Node(p); n != nil {
-			if n.Listed() && n.Err() == "" {
+		if n, ok := t.node(p); ok {
+			if n.listed && n.err == "" {
 				return 0, ""
 			}
-			if n.Err() != "" {
-				return 0, "the listing of " + display(p) + " failed: " + n.Err()
+			if n.err != "" {
+				return 0, "the listing of " + display(p) + " failed: " + n.err
 			}
 			return 0, "it was not listed (outside the prefix crawled, or the crawl did not reach it)"
 		}
@@ -125,7 +135,7 @@ func missingFor(why, prefix string) string {
 
 // countOwners counts the owner budgets at positions at of us in one walk
 // of the index.
-func countOwners(idx *model.Index, src owners.Source, us []Usage, at []int) {
+func countOwners(t tree, src owners.Source, us []Usage, at []int) {
 	var bys []owners.By
 	for _, i := range at {
 		by := scopeBy(us[i].Scope)
@@ -133,9 +143,10 @@ func countOwners(idx *model.Index, src owners.Source, us []Usage, at []int) {
 			bys = append(bys, by)
 		}
 	}
-	idx.Each("", func(l *model.Lease) {
+	t.each(func(prefix string, l Lease) {
+		id := prefix + l.Key
 		for _, by := range bys {
-			g, _ := owners.Of(l.ID(), l.IssueTime(), l.ExpireTime(), by, src)
+			g, _ := owners.Of(id, l.Issued(), l.Expires(), by, src)
 			for _, i := range at {
 				u := &us[i]
 				if scopeBy(u.Scope) != by {
@@ -144,12 +155,29 @@ func countOwners(idx *model.Index, src owners.Source, us []Usage, at []int) {
 				switch {
 				case !g.Owned:
 					u.Unowned++
-				case g.Name == u.Name || by == owners.ByEntity && g.Key == "entity:"+u.Name:
+				case Counts(u.Budget, g):
 					u.Used++
 				}
 			}
 		}
 	})
+}
+
+// BudgetBy is the grouping of the owners screen an owner budget counts
+// by; false for a prefix budget.
+func BudgetBy(s config.Scope) (owners.By, bool) {
+	if s == config.ScopePrefix {
+		return 0, false
+	}
+	return scopeBy(s), true
+}
+
+// Counts reports whether the owner budget b counts the leases of g, a
+// group of b's grouping (BudgetBy): g names the owner (an entity budget
+// may also give the entity's id).
+func Counts(b config.Budget, g owners.Group) bool {
+	by, ok := BudgetBy(b.Scope)
+	return ok && g.Owned && (g.Name == b.Name || by == owners.ByEntity && g.Key == "entity:"+b.Name)
 }
 
 func scopeBy(s config.Scope) owners.By {
@@ -174,7 +202,16 @@ func containsBy(bs []owners.By, b owners.By) bool {
 // Budgets are the findings of the budgets at or over their warn share,
 // Critical over the budget, with the budgets it could not count.
 func Budgets(idx *model.Index, src owners.Source, budgets []config.Budget) ([]Finding, []Unchecked) {
-	us, unchecked := Usages(idx, src, budgets)
+	return budgetFindings(Usages(idx, src, budgets))
+}
+
+// Budgets is the package's Budgets on the leases ls holds (a Copy or
+// Snapshot of the whole index, path ""), on any goroutine.
+func (ls *Leases) Budgets(src owners.Source, budgets []config.Budget) ([]Finding, []Unchecked) {
+	return budgetFindings(ls.Usages(src, budgets))
+}
+
+func budgetFindings(us []Usage, unchecked []Unchecked) ([]Finding, []Unchecked) {
 	var out []Finding
 	for _, u := range us {
 		if sev := u.Severity(); sev != Info {

@@ -33,7 +33,9 @@ type ReuseOptions struct {
 // reuseGroup is one owner's leases on one path.
 type reuseGroup struct {
 	path     string
+	seq      int          // when the walk came to it: a path's groups come together
 	key      string       // the owner's group key; "" without an owner
+	firstID  string       // the least id of the group's leases with an owner
 	owner    *audit.Owner // nil without an owner (the prefix stands for it)
 	label    string
 	ids      []string
@@ -55,6 +57,17 @@ type reuseGroup struct {
 // owner's leases there that could not be looked up (their renewals are
 // unknown).
 func LeasePerRead(idx *model.Index, src owners.Source, opt ReuseOptions) ([]Finding, []Unchecked) {
+	return leasePerRead(indexTree{idx}, src, opt)
+}
+
+// LeasePerRead is the package's LeasePerRead on the leases ls holds (a
+// Copy or Snapshot of the whole index, path ""), on any goroutine; src.Log
+// may be filled meanwhile.
+func (ls *Leases) LeasePerRead(src owners.Source, opt ReuseOptions) ([]Finding, []Unchecked) {
+	return leasePerRead(ls, src, opt)
+}
+
+func leasePerRead(t tree, src owners.Source, opt ReuseOptions) ([]Finding, []Unchecked) {
 	if opt.MinLeases <= 0 {
 		opt.MinLeases = DefaultMinLeases
 	}
@@ -64,9 +77,9 @@ func LeasePerRead(idx *model.Index, src owners.Source, opt ReuseOptions) ([]Find
 	}
 	groups := map[[2]string]*reuseGroup{}
 	var order []*reuseGroup
-	idx.Each("", func(l *model.Lease) {
-		path := l.Prefix()
-		g, created := owners.Of(l.ID(), l.IssueTime(), l.ExpireTime(), owners.ByEntity, src)
+	t.each(func(path string, l Lease) {
+		id := path + l.Key
+		g, created := owners.Of(id, l.Issued(), l.Expires(), owners.ByEntity, src)
 		key := ""
 		if g.Owned {
 			key = g.Key
@@ -74,25 +87,25 @@ func LeasePerRead(idx *model.Index, src owners.Source, opt ReuseOptions) ([]Find
 		k := [2]string{path, key}
 		r := groups[k]
 		if r == nil {
-			r = &reuseGroup{path: path, key: key, label: g.Label}
-			if g.Owned {
-				r.owner = ownerOf(l.ID(), src)
-			} else {
-				r.label = "no owner known"
-			}
+			r = &reuseGroup{path: path, key: key, label: "no owner known", seq: len(order)}
 			groups[k] = r
 			order = append(order, r)
 		}
-		r.ids = append(r.ids, l.ID())
-		if l.Pending() {
+		// The owner named is that of the group's first lease by id, so
+		// that the order the leases come in does not change the finding.
+		if g.Owned && (len(r.ids) == 0 || id < r.firstID) {
+			r.firstID, r.label, r.owner = id, g.Label, ownerOf(id, src)
+		}
+		r.ids = append(r.ids, id)
+		if !l.Known {
 			r.pending++
 			return
 		}
-		if !l.LastRenewal().IsZero() {
+		if !l.Renewed().IsZero() {
 			r.renewed++
 		}
 		if created.IsZero() {
-			created = l.IssueTime()
+			created = l.Issued()
 		}
 		if !created.IsZero() {
 			if r.first.IsZero() || created.Before(r.first) {
@@ -102,10 +115,18 @@ func LeasePerRead(idx *model.Index, src owners.Source, opt ReuseOptions) ([]Find
 				r.last = created
 			}
 		}
-		if l.HasExpiry() && !l.IssueTime().IsZero() {
-			r.ttlSum += l.ExpireTime().Sub(l.IssueTime())
+		if l.expires != 0 && l.issued != 0 {
+			r.ttlSum += l.Expires().Sub(l.Issued())
 			r.ttlCount++
 		}
+	})
+	// A path's groups in the order of their owners' keys, not of their
+	// first leases: a copy's leases come sorted, the index's not always.
+	slices.SortFunc(order, func(a, b *reuseGroup) int {
+		if a.path != b.path {
+			return a.seq - b.seq
+		}
+		return strings.Compare(a.key, b.key)
 	})
 	var out []Finding
 	var unchecked []Unchecked
@@ -122,30 +143,14 @@ func LeasePerRead(idx *model.Index, src owners.Source, opt ReuseOptions) ([]Find
 			}
 			continue
 		}
-		out = append(out, r.finding(idx, opt.MinLeases))
+		out = append(out, r.finding(t, opt.MinLeases))
 	}
-	for _, n := range refused(idx) {
-		unchecked = append(unchecked, Unchecked{Kind: NoReuse, Prefix: n.Path(), Reason: "the listing of " + display(n.Path()) + " failed: " + n.Err(),
-			Missing: missingFor(n.Err(), n.Path())})
+	for _, n := range t.refused() {
+		unchecked = append(unchecked, Unchecked{Kind: NoReuse, Prefix: n.path, Reason: "the listing of " + display(n.path) + " failed: " + n.err,
+			Missing: missingFor(n.err, n.path)})
 	}
 	Rank(out)
 	return out, unchecked
-}
-
-// refused are the prefixes whose last listing failed, by path.
-func refused(idx *model.Index) []*model.Node {
-	var out []*model.Node
-	var walk func(n *model.Node)
-	walk = func(n *model.Node) {
-		if n.Err() != "" {
-			out = append(out, n)
-		}
-		for _, c := range n.Children() {
-			walk(c)
-		}
-	}
-	walk(idx.Root())
-	return out
 }
 
 // ownerOf is the owner of a lease as src knows it: the audit log's, or
@@ -158,11 +163,11 @@ func ownerOf(id string, src owners.Source) *audit.Owner {
 	return o
 }
 
-func (r *reuseGroup) finding(idx *model.Index, minLeases int) Finding {
+func (r *reuseGroup) finding(t tree, minLeases int) Finding {
 	n := len(r.ids)
 	direct := n
-	if node := idx.Node(r.path); node != nil && node.Direct() > 0 {
-		direct = node.Direct()
+	if node, ok := t.node(r.path); ok && node.direct > 0 {
+		direct = node.direct
 	}
 	share := float64(n) / float64(direct)
 	ids := slices.Clone(r.ids)

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/leasetop/leasetop/audit"
+	"github.com/leasetop/leasetop/config"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
@@ -209,4 +210,37 @@ func finishSort(b *testing.B, m Model) {
 		}
 	}
 	_ = m.render()
+}
+
+// BenchmarkHygieneLoad is what pressing D costs on the update loop at a
+// million leases, three in four attributed by the audit log, with a
+// prefix and an owner budget: hygieneView.load up to the command it
+// returns (the checks that ask Vault run in that command, not measured).
+func BenchmarkHygieneLoad(b *testing.B) {
+	const n = 1000000
+	m, ids := benchModel(b, n, Options{VaultAudit: "/var/log/vault_audit.log", Budgets: []config.Budget{
+		{Scope: config.ScopePrefix, Name: "secret/role-07/", Max: 30000, Warn: 0.8},
+		{Scope: config.ScopeRole, Name: "billing-api", Max: 200000, Warn: 0.8},
+	}})
+	var who []*audit.Owner
+	for _, r := range []string{"billing-api", "ci-deploy", "reports"} {
+		who = append(who, &audit.Owner{EntityID: "e-" + r, DisplayName: "approle", Metadata: map[string]string{"role_name": r}})
+	}
+	var es []audit.Entry
+	for i, id := range ids {
+		if i%4 != 3 {
+			es = append(es, audit.Entry{LeaseID: id, Time: t0.Add(-time.Hour), Owner: who[i%len(who)]})
+		}
+	}
+	m = send(m, auditMsg{entries: es})
+	if got := m.c.data.attribution().Len(); got != len(es) {
+		b.Fatalf("the attribution holds %d leases, want %d", got, len(es))
+	}
+	v := newHygiene(m.c).(*hygieneView)
+	b.ResetTimer()
+	for b.Loop() {
+		if v.load() == nil {
+			b.Fatal("load returned no command")
+		}
+	}
 }

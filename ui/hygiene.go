@@ -50,34 +50,36 @@ func (v *hygieneView) Open(tea.KeyPressMsg) tea.Cmd { return v.load() }
 
 func (v *hygieneView) Busy() bool { return v.loading }
 
-// load copies the crawl here, where the index may be read, and runs the
-// checks on the copy.
+// load copies the crawl's leases here, where the index may be read, and
+// runs every check on the copy in a command: at a million leases a check
+// takes seconds, and the update loop only the copy's time.
 func (v *hygieneView) load() tea.Cmd {
 	v.loading, v.partial = true, v.c.crawlRunning()
 	idx := v.c.data.eng.Index()
-	leases := hygiene.Snapshot(idx, v.c.opt.Prefix)
-	// The checks that read the index and the owners run here, on the
-	// update loop that changes them; those that ask Vault, on a copy.
+	leases := hygiene.Copy(idx, v.c.opt.Prefix)
+	all := leases // the lease-per-read and budget checks read the whole index
+	if leases.Total != idx.Len() {
+		all = hygiene.Copy(idx, "")
+	}
+	// The attribution goes on being filled on this loop while the checks
+	// read it: its lookups take its lock (the token store is read-only).
 	src := owners.Source{Tokens: v.c.data.idents.tokens, TokensWhy: v.c.data.idents.tokensWhy}
 	if v.c.opt.VaultAudit != "" {
 		src.Log = v.c.data.attribution()
 	}
-	var local hygieneMsg
-	addLocal := func(f []hygiene.Finding, u []hygiene.Unchecked) {
-		local.findings, local.un = append(local.findings, f...), append(local.un, u...)
-	}
-	addLocal(hygiene.LeasePerRead(idx, src, hygiene.ReuseOptions{}))
-	if len(v.c.opt.Budgets) > 0 {
-		addLocal(hygiene.Budgets(idx, src, v.c.opt.Budgets))
-	}
-	ctx, be := v.c.ctx, v.c.data.be
+	ctx, be, budgets := v.c.ctx, v.c.data.be, v.c.opt.Budgets
 	return tea.Batch(v.c.spin.Tick, func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
-		msg := local
+		var msg hygieneMsg
 		add := func(f []hygiene.Finding, u []hygiene.Unchecked) {
 			msg.findings, msg.un = append(msg.findings, f...), append(msg.un, u...)
 		}
+		add(all.LeasePerRead(src, hygiene.ReuseOptions{}))
+		if len(budgets) > 0 {
+			add(all.Budgets(src, budgets))
+		}
+		leases.Sort()
 		add(hygiene.FindOrphans(ctx, be, hygiene.OrphanInput{Leases: leases}))
 		add(hygiene.FindPermanent(ctx, be, leases, hygiene.DefaultPermanentAfter))
 		add(hygiene.FindAuditCost(ctx, be, leases))

@@ -14,6 +14,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/leasetop/leasetop/audit"
+	"github.com/leasetop/leasetop/config"
+	"github.com/leasetop/leasetop/hygiene"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/ui/dialog"
@@ -46,6 +48,10 @@ type ownersScreen struct {
 	// the token store's state: "", "reading", "read" (the tokens
 	// themselves are in Common, for the lease detail too)
 	tokensState string
+
+	// the budget each row's leases count against (its share of it shows
+	// beside the count), by row key; nil when the grouping has none
+	budgets map[string]hygiene.Usage
 
 	// what rows were computed from
 	ver   uint64
@@ -328,8 +334,39 @@ func (o *ownersScreen) Sync() tea.Cmd {
 	}
 	o.ver, o.seen, o.at, o.dirty = c.data.eng.Index().Version(), o.entries, now, false
 	o.rows, o.total = owners.Rollup(c.data.eng.Index(), c.opt.Prefix, o.by, o.source(), now, recentWindow)
+	o.budgets = ownerBudgets(o.rows, o.by, c.opt.Budgets)
 	o.cur.Clamp(o.rows, o.visible())
 	return o.nameEntities()
+}
+
+// ownerBudgets are the usages of the owner budgets of grouping by, by the
+// key of each row they count (hygiene.Counts, the rule of the budget
+// check): a budget's usage is the leases of every row it counts. A row
+// that two budgets count shows the fuller.
+func ownerBudgets(rows []owners.Row, by owners.By, bs []config.Budget) map[string]hygiene.Usage {
+	var out map[string]hygiene.Usage
+	for _, b := range bs {
+		if bb, ok := hygiene.BudgetBy(b.Scope); !ok || bb != by {
+			continue
+		}
+		u := hygiene.Usage{Budget: b}
+		var keys []string
+		for _, r := range rows {
+			if hygiene.Counts(b, r.Group) {
+				u.Used += r.Count
+				keys = append(keys, r.Key)
+			}
+		}
+		if out == nil {
+			out = map[string]hygiene.Usage{}
+		}
+		for _, k := range keys {
+			if old, ok := out[k]; !ok || u.Share() > old.Share() {
+				out[k] = u
+			}
+		}
+	}
+	return out
 }
 
 // entitiesMsg names entities: id -> "name (alias mount alias, …)", or ""
@@ -420,8 +457,16 @@ func (o *ownersScreen) View() string {
 		lines = append(lines, s.Dim.Render(fmt.Sprintf("token store: %d tokens name the owners of token leases · T revokes an owner's tokens (and what they made)", o.c.data.idents.tokens.Len())))
 	}
 	const colN, colShare, colTTL, colNew = 8, 7, 8, 9
-	nameW := max(inner-colN-colShare-colTTL-colNew-4, 12)
-	lines = append(lines, s.Header.Render(theme.Fit(fmt.Sprintf("%-*s %*s %*s %*s %*s", nameW, "OWNER BY "+strings.ToUpper(o.by.Words()), colN, "LEASES", colShare, "SHARE", colTTL, "SOONEST", colNew, "NEW 5m"), inner)))
+	colBudget := 0 // the share of its budget, when the grouping has budgets
+	if len(o.budgets) > 0 {
+		colBudget = 7
+	}
+	nameW := max(inner-colN-colBudget-colShare-colTTL-colNew-4, 12)
+	budgetHead := ""
+	if colBudget > 0 {
+		budgetHead = fmt.Sprintf("%*s", colBudget, "BUDGET")
+	}
+	lines = append(lines, s.Header.Render(theme.Fit(fmt.Sprintf("%-*s %*s%s %*s %*s %*s", nameW, "OWNER BY "+strings.ToUpper(o.by.Words()), colN, "LEASES", budgetHead, colShare, "SHARE", colTTL, "SOONEST", colNew, "NEW 5m"), inner)))
 	peak := 0
 	for _, r := range o.rows {
 		if r.Owned {
@@ -442,16 +487,35 @@ func (o *ownersScreen) View() string {
 		if exploding {
 			recent = "▲ " + recent
 		}
-		line := fmt.Sprintf("%-*s %*d %*s %*s %*s", nameW, theme.Fit(o.label(r), nameW), colN, r.Count, colShare, share, colTTL, soon, colNew, recent)
-		switch {
-		case i == sel:
-			line = s.Selected.Render(theme.Fit(line, inner))
-		case !r.Owned:
-			line = s.Dim.Render(line)
-		case exploding:
-			line = s.StatusWarn.Render(line)
+		left := fmt.Sprintf("%-*s %*d", nameW, theme.Fit(o.label(r), nameW), colN, r.Count)
+		right := fmt.Sprintf(" %*s %*s %*s", colShare, share, colTTL, soon, colNew, recent)
+		cell, state := strings.Repeat(" ", colBudget), budgetUnder
+		if u, ok := o.budgets[r.Key]; ok {
+			cell, state = shareCell(u.Budget, u.Used)
+			cell = strings.Repeat(" ", colBudget-len(cell)) + cell
 		}
-		lines = append(lines, line)
+		if i == sel {
+			lines = append(lines, s.Selected.Render(theme.Fit(left+cell+right, inner)))
+			continue
+		}
+		// Styled in parts: a style inside the line's would end the
+		// line's own at the cell.
+		paint := func(x ...string) string { return strings.Join(x, "") }
+		switch {
+		case !r.Owned:
+			paint = s.Dim.Render
+		case exploding:
+			paint = s.StatusWarn.Render
+		}
+		switch state {
+		case budgetNear:
+			cell = s.Warning.Render(cell)
+		case budgetOver:
+			cell = s.Critical.Render(cell)
+		default:
+			cell = paint(cell)
+		}
+		lines = append(lines, paint(left)+cell+paint(right))
 	}
 	if len(o.rows) == 0 {
 		lines = append(lines, s.Dim.Render("no leases yet"))

@@ -19,7 +19,13 @@ import (
 // minute ago, and a userpass user whose three are an hour old. The token
 // leases cannot be joined through the log.
 func withOwners(t *testing.T, be Backend) Model {
-	m := newTest(t, be, Options{VaultAudit: "/var/log/vault_audit.log"})
+	return withOwnersAnd(t, be, Options{})
+}
+
+// withOwnersAnd is withOwners with opt (its audit log set).
+func withOwnersAnd(t *testing.T, be Backend, opt Options) Model {
+	opt.VaultAudit = "/var/log/vault_audit.log"
+	m := newTest(t, be, opt)
 	app := &audit.Owner{EntityID: "e-app", DisplayName: "approle", Metadata: map[string]string{"role_name": "billing"}, RemoteAddr: "10.0.0.7", UserAgent: "Go-http-client/1.1"}
 	alice := &audit.Owner{EntityID: "e-alice", DisplayName: "userpass-alice", Metadata: map[string]string{"username": "alice"}, RemoteAddr: "10.0.0.9"}
 	var es []audit.Entry

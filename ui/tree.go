@@ -199,6 +199,12 @@ func budgetCell(bs map[string]config.Budget, path string, count int) (string, bu
 	if !ok {
 		return "     ", budgetUnder
 	}
+	return shareCell(b, count)
+}
+
+// shareCell is the share of budget b that count leases hold (" 104%",
+// five cells), and how full it is.
+func shareCell(b config.Budget, count int) (string, budgetState) {
 	share := float64(count) / float64(b.Max)
 	cell := fmt.Sprintf(" %3.0f%%", share*100)
 	if share >= 9.995 {

@@ -493,3 +493,80 @@ func TestServeExitsZeroOnSIGTERM(t *testing.T) {
 		t.Errorf("the token is in serve's log:\n%s", stderr.String())
 	}
 }
+
+// Vault's file audit device is rotated the usual way (the file moved
+// aside, SIGHUP to Vault, which opens a new one): serve keeps the owners
+// read from the old file and attributes the leases made after the
+// rotation from the new one, counting none twice.
+func TestServeFollowsARotatedAuditLog(t *testing.T) {
+	o := startOwnersEnv(t)
+	env := o.env
+	s := startServe(t, "--refresh", "1s", "--vault-audit", o.audit)
+	owners := func() map[string]float64 {
+		out := map[string]float64{}
+		for _, smp := range scrapeFamily(t, s.URL, "leasetop_owner_leases") {
+			if smp.labels["context"] == "default" && smp.labels["by"] == "role" {
+				out[smp.labels["owner"]] += smp.value
+			}
+		}
+		return out
+	}
+	want := func() map[string]float64 {
+		return map[string]float64{"billing": float64(len(o.made["billing"])), "alice": float64(len(o.made["alice"]))}
+	}
+	mine := func(m map[string]float64) map[string]float64 {
+		return map[string]float64{"billing": m["billing"], "alice": m["alice"]}
+	}
+	var got map[string]float64
+	defer func() {
+		if t.Failed() {
+			t.Logf("owners by role: %v, want %v", got, want())
+		}
+	}()
+	waitFor(t, "the owners before the rotation", func() bool {
+		got = mine(owners())
+		return sameCounts(got, want())
+	})
+
+	rotated := o.audit + ".1"
+	if err := os.Rename(o.audit, rotated); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(env.Server.Pid(), syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Vault to open a new audit log", func() bool {
+		_, err := os.Stat(o.audit)
+		return err == nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ids, err := o.billing.Seeder.ReadLeasedKV(ctx, "billing/db", 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.made["billing"] = append(o.made["billing"], ids...)
+	// The new leases are in the new file only: serve must have followed
+	// the rotation to find them.
+	fresh, err := os.ReadFile(o.audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile(rotated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if !strings.Contains(string(fresh), id) || strings.Contains(string(old), id) {
+			t.Fatalf("lease %s: in the new log %v, in the rotated one %v; the rotation did not happen as the test means", id,
+				strings.Contains(string(fresh), id), strings.Contains(string(old), id))
+		}
+	}
+	waitFor(t, "the owners after the rotation", func() bool {
+		got = mine(owners())
+		return sameCounts(got, want())
+	})
+	if strings.Contains(s.Stderr.String(), env.Server.RootToken) {
+		t.Error("the token is in serve's log")
+	}
+}

@@ -322,7 +322,7 @@ func grow(ctx context.Context, actor *seed.Actor, path string, interval time.Dur
 // estate) and prod-eu (read-only, red), their tokens read from the demo's
 // own environment, never written into the file. Staging's budgets show in
 // the tree: the CI deployer's prefix, which grows, is over its budget,
-// AWS's near it.
+// AWS's near it; and on the owners screen by role, billing near its own.
 func demoConfig(dir string, staging, prod *devvault.Server, stagingAudit, prodAudit string, scale int) (*config.File, error) {
 	os.Setenv("LEASETOP_DEMO_TOKEN_STAGING", staging.RootToken)
 	os.Setenv("LEASETOP_DEMO_TOKEN_PROD", prod.RootToken)
@@ -339,13 +339,15 @@ contexts:
       prefix:
         secret/gcp/ci/deployer/: %d
         secret/aws/dev/ec2-admin/: %d
+      role:
+        billing: %d
   - name: prod-eu
     address: %s
     token: {env: LEASETOP_DEMO_TOKEN_PROD}
     vault-audit: %s
     read-only: true
     color: "#d70000"
-`, staging.Addr, stagingAudit, 120*scale, 95*scale, prod.Addr, prodAudit)
+`, staging.Addr, stagingAudit, 120*scale, 95*scale, 350*scale, prod.Addr, prodAudit)
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		return nil, err
 	}

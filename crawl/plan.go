@@ -15,7 +15,10 @@ import (
 // (a branch over a million leases costs what the million do), so each
 // prefix is counted at its subtree's size, and the walk starts at the
 // prefixes chosen (roots) rather than at the top: a quiet leaf is listed
-// without its ancestors. skip runs on the walk's goroutines, so it reads
+// without its ancestors. A subtree listed whole because Vault's figures
+// point at it has every prefix known under it as a root of its own (see
+// below), and skip leaves out every root a listing names again, so each
+// prefix is listed once. skip runs on the walk's goroutines, so it reads
 // only what is computed here. restListed is the oldest listing among the
 // prefixes left alone that hold leases of their own (zero when none
 // does); nil roots and skip mean the whole tree, empty roots nothing.
@@ -80,6 +83,7 @@ func (e *Engine) relistPlan() (roots []string, skip func(string) bool, restListe
 		}
 	}
 	visit(start)
+	hinted := whole // listed whole for Vault's figures; the focus follows
 	if f := idx.Node(focus); !quiet && f != nil && cost(f) <= budget {
 		whole = append(whole, focus) // new leases under the selection show at once
 		spent += cost(f)
@@ -121,7 +125,27 @@ func (e *Engine) relistPlan() (roots []string, skip func(string) bool, restListe
 			restListed = at
 		}
 	}
-	if !leftAlone {
+	// Vault's figures name a mount, not the prefix where the leases were
+	// made. Walked down from the mount, a leaf that began to grow waited
+	// for the LISTs of the mount and of each branch above it, each a pass
+	// over its whole subtree in Vault's storage (over half a second at a
+	// million leases, more while the first crawl's lookups run). So every
+	// prefix known under such a subtree is a root of its own, and
+	// refreshOrder lists the leaves before the branches: the branches are
+	// still listed, once, for the prefixes new under them, which no root
+	// names and which only their listings reach.
+	known := map[string]bool{}
+	var add func(n *model.Node)
+	add = func(n *model.Node) {
+		known[n.Path()] = true
+		for _, ch := range n.Children() {
+			add(ch)
+		}
+	}
+	for _, w := range hinted {
+		add(idx.Node(w))
+	}
+	if !leftAlone && len(known) == 0 {
 		return nil, nil, time.Time{}
 	}
 	listed := func(p string) bool { return list[p] || under(p) }
@@ -143,6 +167,12 @@ func (e *Engine) relistPlan() (roots []string, skip func(string) bool, restListe
 			roots = append(roots, w)
 		}
 	}
+	if !leftAlone {
+		roots = append(roots, start.Path()) // the rest reached from the top
+	}
+	for p := range known {
+		roots = append(roots, p)
+	}
 	if len(roots) == 0 && quiet {
 		return []string{}, func(string) bool { return true }, restListed
 	}
@@ -151,24 +181,35 @@ func (e *Engine) relistPlan() (roots []string, skip func(string) bool, restListe
 	}
 	slices.Sort(roots)
 	roots = slices.Compact(roots)
-	return roots, func(p string) bool { return skipped[p] }, restListed
+	// A root is listed as one: reached again through its parent's
+	// listing, it is left out there.
+	root := make(map[string]bool, len(roots))
+	for _, r := range roots {
+		root[r] = true
+	}
+	return roots, func(p string) bool { return skipped[p] || root[p] }, restListed
 }
 
 // refreshOrder is the order a refresh lists prefixes in: those it has
-// never seen first, then the smallest first. A refresh that lists a mount
-// whole because Vault's figures say leases are being made there does not
-// know under which prefix: new prefixes are where an explosion usually
-// starts, and growth shows soonest, as a share, where there was little,
-// while the mount's largest prefixes (a hundred thousand keys each, at a
-// million) take most of the refresh's time; listed in Vault's order, a
-// quiet prefix that began to grow waited for all of them. It reads sizes
-// taken here, on the engine's goroutine, since the walk's goroutines must
-// not read the index.
+// never seen first, then the leaves (prefixes holding leases of their
+// own) before the branches, then the smallest first. A refresh that lists
+// a mount whole because Vault's figures say leases are being made there
+// does not know under which prefix: new prefixes are where an explosion
+// usually starts, leases are made in leaves, while a known branch's LIST
+// only finds the prefixes new under it and costs Vault a pass over its
+// whole subtree; growth shows soonest, as a share, where there was
+// little, while the mount's largest prefixes (a hundred thousand keys
+// each, at a million) take most of the refresh's time; listed in Vault's
+// order, a quiet prefix that began to grow waited for all of them. It
+// reads sizes taken here, on the engine's goroutine, since the walk's
+// goroutines must not read the index.
 func (e *Engine) refreshOrder() func([]string) {
 	size := map[string]int{}
+	leaf := map[string]bool{}
 	var visit func(n *model.Node)
 	visit = func(n *model.Node) {
 		size[n.Path()] = n.Count()
+		leaf[n.Path()] = n.Direct() > 0
 		for _, ch := range n.Children() {
 			visit(ch)
 		}
@@ -183,6 +224,11 @@ func (e *Engine) refreshOrder() func([]string) {
 			switch {
 			case knownA != knownB:
 				if !knownA {
+					return -1
+				}
+				return 1
+			case leaf[a] != leaf[b]:
+				if leaf[a] {
 					return -1
 				}
 				return 1

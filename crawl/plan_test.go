@@ -229,3 +229,59 @@ func TestRelistPlanTakesTheOldestBeyondTheBudgetOnceItWaited(t *testing.T) {
 		}
 	}
 }
+
+// A mount Vault's figures point at is listed whole with every prefix
+// known under it as a root of its own, so its leaves need not wait for
+// its LIST; a listing that names a root again leaves it out, so each
+// prefix is listed once, and a prefix new under it is still reached.
+// So whether the budget leaves the rest of the tree alone or not.
+func TestRelistPlanListsAHintedMountsKnownPrefixesAsRootsOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		share float64 // the budget, a share of the tree
+		all   bool    // everything else is listed too
+	}{
+		{"the rest left alone", 0, false},
+		{"the rest listed too", 10, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pol := knobs(0, 1)
+			pol.RelistShare = tc.share
+			now := t0
+			e := planEngine(pol, &now)
+			e.hints.hot = []string{"big/"}
+			now = now.Add(time.Minute)
+			roots, skip, _ := e.relistPlan()
+			want := []string{"big/"}
+			for b := range 10 {
+				want = append(want, fmt.Sprintf("big/b%02d/", b))
+			}
+			for _, r := range want {
+				if !slices.Contains(roots, r) {
+					t.Errorf("%s is not a root: %v", r, roots)
+				}
+			}
+			if slices.Contains(roots, "") != tc.all {
+				t.Errorf("roots %v: the top among them %v, want %v", roots, !tc.all, tc.all)
+			}
+			if skip("big/new/") {
+				t.Error("a prefix new under the mount is skipped")
+			}
+			listed, _ := planned(e)
+			seen := map[string]int{}
+			for _, p := range listed {
+				if seen[p]++; seen[p] > 1 {
+					t.Errorf("%s listed %d times: %v", p, seen[p], listed)
+				}
+			}
+			for _, p := range want {
+				if seen[p] != 1 {
+					t.Errorf("%s listed %d times, want once", p, seen[p])
+				}
+			}
+			if n := len(listed); tc.all && n != 14 {
+				t.Errorf("listed %d prefixes, want all 14 once: %v", n, listed)
+			}
+		})
+	}
+}

@@ -42,38 +42,7 @@ func TestARefreshListsNewAndSmallPrefixesFirst(t *testing.T) {
 	c := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: 1})
 	e := crawl.New(ctx, c, crawl.Options{Prefix: "secret/ord/", Refresh: 300 * time.Millisecond, Concurrency: 1})
 
-	type walk struct {
-		poll bool
-		n    int // leases the index holds at its end
-	}
-	walks := make(chan walk, 64)
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		crawl.Run(runCtx, e, func(ev crawl.Event) {
-			if d, ok := ev.(crawl.Done); ok {
-				select {
-				case walks <- walk{poll: d.Poll, n: e.Index().Len()}:
-				default:
-				}
-			}
-		})
-	}()
-	defer func() { stop(); <-done }()
-	wait := func(what string, ok func(walk) bool) {
-		t.Helper()
-		for {
-			select {
-			case w := <-walks:
-				if ok(w) {
-					return
-				}
-			case <-ctx.Done():
-				t.Fatalf("%s: never", what)
-			}
-		}
-	}
+	wait := runWatchingWalks(t, ctx, e)
 	wait("the first crawl", func(w walk) bool { return !w.poll && w.n == 9 })
 	if _, err := env.Seed.LeasedKV(ctx, "ord/z", time.Hour, 5); err != nil {
 		t.Fatal(err)
@@ -142,38 +111,7 @@ func TestAHintedRefreshListsKnownLeavesBeforeTheMountAndItsBranches(t *testing.T
 	c := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: 1})
 	e := crawl.New(ctx, c, crawl.Options{Prefix: "", Refresh: 300 * time.Millisecond, Concurrency: 1, Policy: pol})
 
-	type walk struct {
-		poll bool
-		n    int // leases the index holds at its end
-	}
-	walks := make(chan walk, 64)
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		crawl.Run(runCtx, e, func(ev crawl.Event) {
-			if d, ok := ev.(crawl.Done); ok {
-				select {
-				case walks <- walk{poll: d.Poll, n: e.Index().Len()}:
-				default:
-				}
-			}
-		})
-	}()
-	defer func() { stop(); <-done }()
-	wait := func(what string, ok func(walk) bool) {
-		t.Helper()
-		for {
-			select {
-			case w := <-walks:
-				if ok(w) {
-					return
-				}
-			case <-ctx.Done():
-				t.Fatalf("%s: never", what)
-			}
-		}
-	}
+	wait := runWatchingWalks(t, ctx, e)
 	figures := func(r faultproxy.Request) bool { return r.Path == "sys/metrics" }
 	// Vault holds the 14 leases and the test client's token's.
 	all := len(env.AllLeaseIDs(t))
@@ -226,5 +164,46 @@ func TestAHintedRefreshListsKnownLeavesBeforeTheMountAndItsBranches(t *testing.T
 	want := []string{"secret/big/p0", "secret/big/p1", "secret/big/p2", "secret/solo", "secret/big", "secret/big/pnew", "secret"}
 	if !slices.Equal(lists, want) {
 		t.Fatalf("the refresh listed %v; want %v (the known leaves smallest first, then the branch with what is new under it, then the mount; each once)", lists, want)
+	}
+}
+
+// walk is what a walk's end says: a refresh's (poll) or the first
+// crawl's, and the leases the index held then.
+type walk struct {
+	poll bool
+	n    int
+}
+
+// runWatchingWalks runs e until the test ends and returns a wait that
+// reads the walks' ends until ok takes one, failing the test with what
+// when ctx ends first.
+func runWatchingWalks(t *testing.T, ctx context.Context, e *crawl.Engine) (wait func(what string, ok func(walk) bool)) {
+	walks := make(chan walk, 64)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		crawl.Run(runCtx, e, func(ev crawl.Event) {
+			if d, ok := ev.(crawl.Done); ok {
+				select {
+				case walks <- walk{poll: d.Poll, n: e.Index().Len()}:
+				default:
+				}
+			}
+		})
+	}()
+	t.Cleanup(func() { stop(); <-done })
+	return func(what string, ok func(walk) bool) {
+		t.Helper()
+		for {
+			select {
+			case w := <-walks:
+				if ok(w) {
+					return
+				}
+			case <-ctx.Done():
+				t.Fatalf("%s: never", what)
+			}
+		}
 	}
 }

@@ -15,14 +15,6 @@ import (
 // limiters of Netflix's concurrency-limits do. The ceiling is
 // --concurrency.
 //
-// Slow answers lower the limit only while Vault serves them at about the
-// best rate it served lately: the round trips of a queue that the crawl's
-// own requests make grow with the requests in flight, at a rate that
-// does not (Little's law), so a lower limit shortens them for every other
-// client at little cost to the crawl. When Vault stalls (a revocation
-// storm, its own bursts, a pause), its answers come slow and few, and a
-// lower limit would leave them as slow and only serve the crawl less.
-//
 // Judging a sample's mean, not each answer, is what makes it spare Vault:
 // a slow answer among quick ones is a pause, not queueing, and a limit
 // that grew by one per quick answer climbed back within milliseconds of
@@ -56,13 +48,10 @@ type Limiter struct {
 	windowEnd       time.Time
 	lastDrop        time.Time
 	// the current sample of answers, judged together at sampleEnd
-	sum                    time.Duration
-	n                      int
-	sampleStart, sampleEnd time.Time
-	// maxRate is the most answers a second of any sample in the current
-	// and the previous window: what Vault served when it could.
-	maxRate, prevMaxRate float64
-	now                  func() time.Time
+	sum       time.Duration
+	n         int
+	sampleEnd time.Time
+	now       func() time.Time
 	// ownBusy is the share of its processors this process kept busy over
 	// the sample just ended (see ownBusy); -1 when unknown.
 	ownBusy func() float64
@@ -80,7 +69,6 @@ const (
 	dropSpacing = 100 * time.Millisecond  // overloaded: at most one halving per this, or per round trip
 	sampleSpan  = 100 * time.Millisecond  // answers judged together
 	ownBusyFull = 0.9                     // leasetop's processors this busy: a slow sample is its own
-	stallShare  = 0.7                     // a slow sample served at less than this share of the best rate: Vault stalled
 )
 
 // NewLimiter starts at the ceiling: a healthy Vault runs the crawl at full
@@ -124,7 +112,6 @@ func (l *Limiter) Release(rtt time.Duration, overloaded bool) {
 	now := l.now()
 	if now.After(l.windowEnd) {
 		l.prevMin, l.minRTT, l.windowEnd = l.minRTT, 0, now.Add(rttWindow)
-		l.prevMaxRate, l.maxRate = l.maxRate, 0
 	}
 	if !overloaded && rtt > 0 && (l.minRTT == 0 || rtt < l.minRTT) {
 		l.minRTT = rtt
@@ -144,22 +131,19 @@ func (l *Limiter) Release(rtt time.Duration, overloaded bool) {
 	// queueing. A sample is the answers of sampleSpan from its first one,
 	// judged when the next answer comes after it.
 	if l.n > 0 && !now.Before(l.sampleEnd) {
-		l.judge(now)
+		l.judge()
 	}
 	if l.n == 0 {
-		l.sampleStart, l.sampleEnd = now, now.Add(sampleSpan)
+		l.sampleEnd = now.Add(sampleSpan)
 	}
 	l.sum += rtt
 	l.n++
 }
 
 // judge moves the limit by the mean of the sample that just ended.
-func (l *Limiter) judge(now time.Time) {
+func (l *Limiter) judge() {
 	mean := l.sum / time.Duration(l.n)
-	rate := float64(l.n) / max(now.Sub(l.sampleStart), sampleSpan).Seconds()
 	l.sum, l.n = 0, 0
-	l.maxRate = max(l.maxRate, rate)
-	best := max(l.maxRate, l.prevMaxRate)
 	base := l.minRTT
 	if l.prevMin > 0 && (base == 0 || l.prevMin < base) {
 		base = l.prevMin
@@ -170,16 +154,6 @@ func (l *Limiter) judge(now time.Time) {
 		// on its side (see ownBusy): the sample says nothing of Vault's
 		// queueing, and the limit stays.
 		if busy >= ownBusyFull {
-			return
-		}
-		// Slow answers and fewer of them than Vault served lately: Vault
-		// stalled (its own work, other clients, a pause), and with fewer
-		// requests in flight it would answer as slowly and serve the crawl
-		// less (Little's law: at a fixed round trip, the rate follows the
-		// requests in flight). Only slow answers at the rate Vault serves
-		// at its best are a queue that the crawl's own requests make, one
-		// that a lower limit shortens for every other client.
-		if rate < stallShare*best {
 			return
 		}
 		l.limit, l.byOverload = max(minLimit, l.limit*dropOnQueue), false

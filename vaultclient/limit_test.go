@@ -206,51 +206,6 @@ func TestLimiterLeavesSlownessOfItsOwnToItself(t *testing.T) {
 	}
 }
 
-// A slow sample lowers the limit only when Vault answered it at about the
-// rate it served at its best: then the crawl's own requests make the
-// queue. Slow answers that came fewer than Vault served lately are a
-// stall (its own work, a revocation storm, a pause), which fewer requests
-// in flight would not shorten, only serve less of.
-func TestLimiterBacksOffOnlyFromAQueueNotAStall(t *testing.T) {
-	ms := time.Millisecond
-	for _, tc := range []struct {
-		name string
-		slow int // slow answers in the judged sample (the quick one before it had 100)
-		want int
-	}{
-		{"as many answers as Vault's best, each slow: a queue", 100, 12},
-		{"80 of its best: still a queue", 80, 12},
-		{"half its best, each slow: a stall", 50, 16},
-		{"a tenth: a stall", 10, 16},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-			l := NewLimiter(16)
-			l.now = func() time.Time { return now }
-			l.ownBusy = func() float64 { return 0.1 }
-			release := func(n int, rtt time.Duration) {
-				// n answers spread over one sample
-				for i := range n {
-					if err := l.Acquire(context.Background()); err != nil {
-						t.Fatal(err)
-					}
-					l.Release(rtt, false)
-					if i < n-1 {
-						now = now.Add(sampleSpan / time.Duration(n))
-					}
-				}
-				now = now.Add(sampleSpan / time.Duration(n))
-			}
-			release(100, ms)        // Vault's best: 100 quick answers a sample
-			release(tc.slow, 20*ms) // judged at the next answer
-			release(1, ms)
-			if got, _ := l.Limit(); got != tc.want {
-				t.Errorf("limit %d, want %d", got, tc.want)
-			}
-		})
-	}
-}
-
 // Only an answer that says Vault is overloaded halves the limit: a 429, a
 // 503, a load balancer's 502 or 504, or no answer at all (a timeout, a
 // refused, reset or dropped connection). A lease that vanished (400), an

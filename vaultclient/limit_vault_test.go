@@ -48,13 +48,9 @@ func walkWatchingLimit(t *testing.T, c *vaultclient.Client, prefix string) (lowe
 	return <-seen, leases
 }
 
-// Through a proxy in front of a real Vault: a 429 storm lowers the
-// adaptive limit; the walk still finds every lease; a healthy Vault
-// brings the limit back to the ceiling; and a Vault that turns slow on
-// every answer whatever the load (a delay, not a queue: the answers come
-// as slowly at any limit, and fewer) leaves it there, since a lower limit
-// would only serve the walk less. TestAdaptiveLimitSettlesNearWhatA-
-// QueueingVaultServes has the queue that a lower limit does shorten.
+// Through a proxy in front of a real Vault: a 429 storm and then a sudden
+// rise in latency lower the adaptive limit; the walk still finds every
+// lease; and a healthy Vault brings the limit back to the ceiling.
 func TestAdaptiveLimitBacksOffUnderFaultsAndRecovers(t *testing.T) {
 	env, p, c := proxied(t) // concurrency 4
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -88,11 +84,11 @@ func TestAdaptiveLimitBacksOffUnderFaultsAndRecovers(t *testing.T) {
 		t.Errorf("after a minute of healthy walks the limit is %d, want 4", cur)
 	}
 
-	// Vault suddenly 40 ms slower on every lookup, at any load: a stall.
+	// Vault suddenly 40 ms slower on every lookup: queueing, to the limiter.
 	p.Add(faultproxy.Rule{Method: "PUT", PathPrefix: "sys/leases/lookup", Count: -1, Fault: faultproxy.Fault{Delay: 40 * time.Millisecond}})
 	lowest, n = walkWatchingLimit(t, c, "secret/limit/")
-	if n != 300 || lowest != 4 {
-		t.Errorf("every answer 40 ms slower: %d leases, lowest limit %d; want 300 and the ceiling 4", n, lowest)
+	if n != 300 || lowest >= 4 {
+		t.Errorf("a latency rise: %d leases, lowest limit %d; want 300 and below 4", n, lowest)
 	}
 }
 

@@ -22,24 +22,7 @@ func TestARefreshListsNewAndSmallPrefixesFirst(t *testing.T) {
 	env := vaulttest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	for path, n := range map[string]int{"ord/a": 3, "ord/b/c": 4, "ord/b/d": 2} {
-		if _, err := env.Seed.LeasedKV(ctx, path, time.Hour, n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p, err := faultproxy.New(env.Server.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	api, err := env.Server.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := api.SetAddress(p.URL); err != nil {
-		t.Fatal(err)
-	}
-	c := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: 1})
+	p, c := seededBehindProxy(t, ctx, env, map[string]int{"ord/a": 3, "ord/b/c": 4, "ord/b/d": 2})
 	e := crawl.New(ctx, c, crawl.Options{Prefix: "secret/ord/", Refresh: 300 * time.Millisecond, Concurrency: 1})
 
 	wait := runWatchingWalks(t, ctx, e)
@@ -86,29 +69,12 @@ func TestAHintedRefreshListsKnownLeavesBeforeTheMountAndItsBranches(t *testing.T
 	env := vaulttest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	for path, n := range map[string]int{"big/p0": 2, "big/p1": 3, "big/p2": 4, "solo": 5} {
-		if _, err := env.Seed.LeasedKV(ctx, path, time.Hour, n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p, err := faultproxy.New(env.Server.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	api, err := env.Server.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := api.SetAddress(p.URL); err != nil {
-		t.Fatal(err)
-	}
+	p, c := seededBehindProxy(t, ctx, env, map[string]int{"big/p0": 2, "big/p1": 3, "big/p2": 4, "solo": 5})
 	// A small tree behaving as a big one: no budget, nothing cheap, no
 	// turn for what is left alone; any lease Vault made that no listing
 	// found is news.
 	pol := crawl.DefaultPolicy()
 	pol.RelistFloor, pol.RelistShare, pol.RelistCheap, pol.RelistEvery, pol.HintMin = 0, 0, 1, 1000, 1
-	c := vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: 1})
 	e := crawl.New(ctx, c, crawl.Options{Prefix: "", Refresh: 300 * time.Millisecond, Concurrency: 1, Policy: pol})
 
 	wait := runWatchingWalks(t, ctx, e)
@@ -133,7 +99,7 @@ func TestAHintedRefreshListsKnownLeavesBeforeTheMountAndItsBranches(t *testing.T
 			t.Fatal("no refresh read Vault's figures")
 		}
 	}
-	_, err = env.Seed.ReadLeasedKV(ctx, "big/p1", 4)
+	_, err := env.Seed.ReadLeasedKV(ctx, "big/p1", 4)
 	if err == nil {
 		_, err = env.Seed.LeasedKV(ctx, "big/pnew", time.Hour, 3)
 	}
@@ -206,4 +172,30 @@ func runWatchingWalks(t *testing.T, ctx context.Context, e *crawl.Engine) (wait 
 			}
 		}
 	}
+}
+
+// seededBehindProxy seeds leased-KV leases (path: count) and returns a
+// proxy in front of env's Vault and a client through it with one request
+// in flight at a time, so the order of its requests at the proxy is the
+// order the engine chose.
+func seededBehindProxy(t *testing.T, ctx context.Context, env *vaulttest.Env, seed map[string]int) (*faultproxy.Proxy, *vaultclient.Client) {
+	t.Helper()
+	for path, n := range seed {
+		if _, err := env.Seed.LeasedKV(ctx, path, time.Hour, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := faultproxy.New(env.Server.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	api, err := env.Server.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := api.SetAddress(p.URL); err != nil {
+		t.Fatal(err)
+	}
+	return p, vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: 1})
 }

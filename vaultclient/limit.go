@@ -2,23 +2,34 @@ package vaultclient
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
 
 // Limiter is an adaptive bound on the requests in flight to Vault, so that
 // a crawl spares a struggling server: it judges the answers of every
-// 100 ms together, grows by one request when their mean round trip is
-// close to the quickest seen lately (additive increase), and shrinks by a
-// fifth when it is not — queueing inside Vault — or by half when Vault
-// says it is overloaded (multiplicative decrease), as the AIMD and gradient
-// limiters of Netflix's concurrency-limits do. The ceiling is
+// 100 ms or so together, grows by one request when their median round
+// trip is close to the quickest seen lately (additive increase), and
+// shrinks by a fifth when it is not — queueing inside Vault — or by half
+// when Vault says it is overloaded (multiplicative decrease), as the AIMD
+// and gradient limiters of Netflix's concurrency-limits do. The ceiling is
 // --concurrency.
 //
-// Judging a sample's mean, not each answer, is what makes it spare Vault:
-// a slow answer among quick ones is a pause, not queueing, and a limit
+// Judging a sample, not each answer, is what makes it spare Vault: a limit
 // that grew by one per quick answer climbed back within milliseconds of
 // each slow one, so it sat at the ceiling and spared no other client.
+//
+// Judging a sample by its median, over more answers than twice the limit,
+// is what tells leasetop's own queue from a pause in Vault. A pause (a
+// garbage collection of a heap of gigabytes, a revocation holding a lock
+// the lookups wait for: several a second in a churn storm at a million
+// leases) delays the answers in flight when it falls, at most the limit's
+// worth, since no request goes out while all of them wait; a lower limit
+// does not shorten it, it only leaves Vault idle after it. A queue that
+// the crawl makes delays every answer. So a pause moves the sample's mean,
+// not its median: a limit judged by the mean sank under churn, where Vault
+// pauses several times a second, and the crawl with it.
 //
 // The slack, not the factor, sets the threshold in practice: a lookup that
 // meets no queue comes back in well under a millisecond even at a million
@@ -47,11 +58,13 @@ type Limiter struct {
 	minRTT, prevMin time.Duration
 	windowEnd       time.Time
 	lastDrop        time.Time
-	// the current sample of answers, judged together at sampleEnd
-	sum       time.Duration
-	n         int
-	sampleEnd time.Time
-	now       func() time.Time
+	// the current sample's round trips, judged together once it spans
+	// sampleSpan and holds more than twice the limit's answers, or at
+	// sampleMax
+	rtts       []time.Duration
+	sampleEnd  time.Time
+	sampleStop time.Time
+	now        func() time.Time
 	// ownBusy is the share of its processors this process kept busy over
 	// the sample just ended (see ownBusy); -1 when unknown.
 	ownBusy func() float64
@@ -60,14 +73,15 @@ type Limiter struct {
 // Limiter tuning: what counts as queueing, how hard to back off, and how
 // long a baseline lasts.
 const (
-	queueFactor = 2.0                     // a sample's mean slower than twice the baseline…
+	queueFactor = 2.0                     // a sample's median slower than twice the baseline…
 	queueSlack  = 6500 * time.Microsecond // …plus this is queueing
 	dropOnLoad  = 0.5                     // overloaded (429, 503, ...): halve
 	dropOnQueue = 0.8                     // queueing: a fifth less
 	rttWindow   = 10 * time.Second        // the baseline's window
 	minLimit    = 1.0                     // never below one request
 	dropSpacing = 100 * time.Millisecond  // overloaded: at most one halving per this, or per round trip
-	sampleSpan  = 100 * time.Millisecond  // answers judged together
+	sampleSpan  = 100 * time.Millisecond  // answers judged together…
+	sampleMax   = time.Second             // …or fewer than twice the limit's, at most this long
 	ownBusyFull = 0.9                     // leasetop's processors this busy: a slow sample is its own
 )
 
@@ -126,30 +140,30 @@ func (l *Limiter) Release(rtt time.Duration, overloaded bool) {
 	if rtt <= 0 {
 		return
 	}
-	// Latency is judged a sample at a time, by its mean: a slow answer
-	// among many quick ones (a pause in Vault) is noise, a slow sample is
-	// queueing. A sample is the answers of sampleSpan from its first one,
-	// judged when the next answer comes after it.
-	if l.n > 0 && !now.Before(l.sampleEnd) {
+	// Latency is judged a sample at a time, by its median (see Limiter):
+	// a sample is the answers of sampleSpan from its first one, or more
+	// while they are no more than twice the limit (a pause's worth), up to
+	// sampleMax; it is judged when the next answer comes after it.
+	if n := len(l.rtts); n > 0 && !now.Before(l.sampleEnd) && (n > 2*int(l.limit) || !now.Before(l.sampleStop)) {
 		l.judge()
 	}
-	if l.n == 0 {
-		l.sampleEnd = now.Add(sampleSpan)
+	if len(l.rtts) == 0 {
+		l.sampleEnd, l.sampleStop = now.Add(sampleSpan), now.Add(sampleMax)
 	}
-	l.sum += rtt
-	l.n++
+	l.rtts = append(l.rtts, rtt)
 }
 
-// judge moves the limit by the mean of the sample that just ended.
+// judge moves the limit by the median of the sample that just ended.
 func (l *Limiter) judge() {
-	mean := l.sum / time.Duration(l.n)
-	l.sum, l.n = 0, 0
+	slices.Sort(l.rtts)
+	median := l.rtts[len(l.rtts)/2]
+	l.rtts = l.rtts[:0]
 	base := l.minRTT
 	if l.prevMin > 0 && (base == 0 || l.prevMin < base) {
 		base = l.prevMin
 	}
 	busy := l.ownBusy() // read every sample, to cover this one alone
-	if base > 0 && mean > time.Duration(queueFactor*float64(base))+queueSlack {
+	if base > 0 && median > time.Duration(queueFactor*float64(base))+queueSlack {
 		// With leasetop's own processors busy, the round trips were slow
 		// on its side (see ownBusy): the sample says nothing of Vault's
 		// queueing, and the limit stays.

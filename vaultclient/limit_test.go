@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,8 +22,9 @@ func TestLimiterBacksOffAndRecovers(t *testing.T) {
 	l := NewLimiter(16)
 	l.now = func() time.Time { return now }
 	l.ownBusy = func() float64 { return 0.1 }
+	// One answer a step, a sample's longest apart: each is a sample.
 	step := func(rtt time.Duration, overloaded bool) {
-		now = now.Add(200 * time.Millisecond)
+		now = now.Add(sampleMax)
 		if err := l.Acquire(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -123,10 +125,12 @@ func waitAcquiring(t *testing.T, n int, got <-chan error) {
 	}
 }
 
-// The answers of one sample (sampleSpan) are judged by their mean: a slow
-// answer among quick ones is noise, and the limit grows by one a sample,
-// not one an answer.
-func TestLimiterJudgesASampleByItsMean(t *testing.T) {
+// The answers of one sample are judged by their median: a pause in Vault,
+// which delays the answers in flight (at most the limit's worth), is not
+// queueing however long it lasts, and the limit grows by one a sample,
+// not one an answer. A sample holds more than twice the limit's answers,
+// or lasts sampleMax.
+func TestLimiterJudgesASampleByItsMedian(t *testing.T) {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	l := NewLimiter(16)
 	l.now = func() time.Time { return now }
@@ -141,29 +145,41 @@ func TestLimiterJudgesASampleByItsMean(t *testing.T) {
 	}
 	limit := func() int { c, _ := l.Limit(); return c }
 	ms := time.Millisecond
+	answers := func(n int, rtt time.Duration) []time.Duration { return slices.Repeat([]time.Duration{rtt}, n) }
 
 	release(ms) // the baseline
-	now = now.Add(sampleSpan)
-	// Three samples queueing: 16 → 12.8 → 10.2 → 8.2 (a sample is judged
-	// at the first answer after it).
+	now = now.Add(sampleMax)
+	// Three samples queueing, every answer slow: 16 → 12.8 → 10.2 → 8.2
+	// (a sample is judged at the first answer after it).
 	for range 3 {
-		release(20*ms, 20*ms)
+		release(answers(40, 20*ms)...)
 		now = now.Add(sampleSpan)
 	}
 	release(ms)
 	if got := limit(); got != 8 {
 		t.Fatalf("after three slow samples: limit %d, want 8", got)
 	}
-	// One 30 ms pause among forty 1 ms answers: a mean of under 2 ms.
-	quick := make([]time.Duration, 40)
-	for i := range quick {
-		quick[i] = ms
-	}
-	release(append(quick, 30*ms)...)
+	// A pause of 100 ms that held the limit's worth of answers, among 40
+	// quick ones: a mean of 17.5 ms, well past the threshold of 8.5 ms,
+	// and a median of 1 ms.
+	release(append(answers(40, ms), answers(8, 100*ms)...)...)
 	now = now.Add(sampleSpan)
 	release(ms) // closes the sample
 	if got := limit(); got != 9 {
-		t.Errorf("after a quick sample with one pause in it: limit %d, want 9 (one more, not one an answer)", got)
+		t.Errorf("after a quick sample with a pause in it: limit %d, want 9 (one more, not one an answer, and not lowered)", got)
+	}
+	// Too few answers to tell a pause from a queue: the sample goes on
+	// past sampleSpan, and is judged at sampleMax.
+	release(answers(6, 50*ms)...)
+	now = now.Add(sampleSpan)
+	release(50 * ms)
+	if got := limit(); got != 9 {
+		t.Errorf("after seven answers at a limit of 9: limit %d, want 9 (not judged yet)", got)
+	}
+	now = now.Add(sampleMax)
+	release(ms)
+	if got := limit(); got != 7 {
+		t.Errorf("after a sample of seven slow answers that lasted sampleMax: limit %d, want 9 less a fifth = 7", got)
 	}
 }
 
@@ -195,9 +211,9 @@ func TestLimiterLeavesSlownessOfItsOwnToItself(t *testing.T) {
 				}
 			}
 			release(ms) // the baseline
-			now = now.Add(sampleSpan)
+			now = now.Add(sampleMax)
 			release(80*ms, 80*ms) // judged at the next answer
-			now = now.Add(sampleSpan)
+			now = now.Add(sampleMax)
 			release(ms)
 			if got, _ := l.Limit(); got != tc.want {
 				t.Errorf("limit %d, want %d", got, tc.want)

@@ -17,22 +17,31 @@ import (
 // while it ran (sampled), and the leases it looked up.
 func walkWatchingLimit(t *testing.T, c *vaultclient.Client, prefix string) (lowest, leases int) {
 	t.Helper()
+	limits, leases := walkSamplingLimit(t, c, prefix)
+	return slices.Min(limits), leases
+}
+
+// walkSamplingLimit walks prefix and returns the adaptive limit read every
+// millisecond while it ran (at least once), and the leases it looked up.
+func walkSamplingLimit(t *testing.T, c *vaultclient.Client, prefix string) (limits []int, leases int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	// The watcher keeps its own lowest and hands it over when it stops,
-	// so nothing is shared while it runs.
+	// The watcher keeps its own samples and hands them over when it
+	// stops, so nothing is shared while it runs.
 	done := make(chan struct{})
-	seen := make(chan int)
+	seen := make(chan []int)
 	go func() {
-		_, low := c.Concurrency()
+		cur, _ := c.Concurrency()
+		got := []int{cur}
 		for {
 			select {
 			case <-done:
-				seen <- low
+				seen <- got
 				return
 			case <-time.After(time.Millisecond):
 				cur, _ := c.Concurrency()
-				low = min(low, cur)
+				got = append(got, cur)
 			}
 		}
 	}()
@@ -214,6 +223,49 @@ func TestChurnLeavesTheAdaptiveLimitAtItsCeiling(t *testing.T) {
 	}
 	if bad := p.Count(func(r faultproxy.Request) bool { return r.Status == 429 || r.Status >= 500 }); bad != 0 {
 		t.Fatalf("Vault answered %d requests with 429 or 5xx: this test is about churn alone", bad)
+	}
+}
+
+// A Vault that pauses (a garbage collection of a large heap, a lock every
+// lookup waits for: several a second in a churn storm at a million
+// leases) is not a queueing one. Through a proxy in front of the real
+// server that answers each lookup in 50 ms and stops answering for
+// 500 ms of every 700, each pause holds the requests in flight when it
+// falls, a quarter of the answers, and the adaptive limit stays at its
+// ceiling for most of the walk: a lower limit would not shorten the
+// pauses, only leave Vault idle between them. Judged by each sample's
+// mean round trip (about 175 ms against a threshold of about 107), the
+// limit sank; it is judged by the median (vaultclient.Limiter).
+func TestPausesInVaultLeaveTheAdaptiveLimitAtItsCeiling(t *testing.T) {
+	const (
+		ceiling = 16
+		leases  = 1000
+	)
+	env, p, _ := proxied(t)
+	ctx := ctxT(t)
+	must(env.Seed.LeasedKV(ctx, "pauses", time.Hour, leases)).get(t)
+	c := throughProxy(t, env, p, vaultclient.Config{Concurrency: ceiling})
+	pauses := faultproxy.NewPauses(700*time.Millisecond, 500*time.Millisecond)
+	p.Add(faultproxy.Rule{Method: "PUT", PathPrefix: "sys/leases/lookup", Count: -1, Fault: faultproxy.Fault{Delay: 50 * time.Millisecond, Pauses: pauses}})
+
+	limits, found := walkSamplingLimit(t, c, "secret/pauses/")
+	if found != leases {
+		t.Errorf("the walk found %d of %d leases", found, leases)
+	}
+	// Most pauses must have held the limit's worth, or this test is not
+	// about pauses: a walk of 1,000 lookups at 16 in flight meets a dozen.
+	if held := pauses.Held(); held < 5*ceiling {
+		t.Fatalf("the pauses held %d requests and answers, want at least %d", held, 5*ceiling)
+	}
+	at := slices.Clone(limits)
+	slices.Sort(at)
+	median := at[len(at)/2]
+	t.Logf("the limit over the walk: median %d, lowest %d (%d readings); the pauses held %d requests and answers", median, at[0], len(at), pauses.Held())
+	if median < ceiling {
+		t.Errorf("the limit's median over the walk is %d; want the ceiling %d: pauses are not queueing", median, ceiling)
+	}
+	if o := c.Overloads(); o != 0 {
+		t.Errorf("the limiter counted %d answers as overload; the proxy sent none", o)
 	}
 }
 

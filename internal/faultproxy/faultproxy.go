@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,7 +33,75 @@ type Fault struct {
 	// first, and hold its place there until it is answered (after Delay,
 	// Hold, and the real server's answer): see Queue.
 	Queue *Queue
+	// Pauses, when not nil, hold the request and its answer while a pause
+	// lasts: see Pauses.
+	Pauses *Pauses
 }
+
+// Pauses is a server that stops answering for Length at the start of
+// every Period, as a Vault does in a garbage collection of a heap of
+// gigabytes or while a request holds a lock that every lookup waits for:
+// a request that comes during a pause waits for its end, and so does an
+// answer that falls due during one. Unlike a queue, a pause delays the
+// requests in flight when it falls however few they are.
+type Pauses struct {
+	period, length time.Duration
+	start          time.Time
+	held           atomic.Int64
+}
+
+// NewPauses pauses for length every period, the first starting now.
+func NewPauses(period, length time.Duration) *Pauses {
+	return &Pauses{period: period, length: min(length, period), start: time.Now()}
+}
+
+// Held is how many requests and answers a pause has held so far.
+func (p *Pauses) Held() int { return int(p.held.Load()) }
+
+// wait returns at once outside a pause, and at its end inside one; false
+// when the client hung up first.
+func (p *Pauses) wait(r *http.Request) bool {
+	if p.period <= 0 {
+		return true
+	}
+	in := time.Since(p.start) % p.period
+	if in >= p.length {
+		return true
+	}
+	p.held.Add(1)
+	select {
+	case <-time.After(p.length - in):
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// pausedWriter holds an answer's header (and so the answer) while a
+// pause lasts.
+type pausedWriter struct {
+	http.ResponseWriter
+	r      *http.Request
+	p      *Pauses
+	waited bool
+}
+
+func (w *pausedWriter) WriteHeader(code int) {
+	if !w.waited {
+		w.waited = true
+		w.p.wait(w.r)
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *pausedWriter) Write(b []byte) (int, error) {
+	if !w.waited {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *pausedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Queue is a server of limited capacity in front of the real one: it
 // serves K requests at a time, each for at least Service, and queues the
@@ -206,6 +275,9 @@ func New(target string) (*Proxy, error) {
 				}
 				defer f.Queue.leave()
 			}
+			if f.Pauses != nil && !f.Pauses.wait(r) {
+				return
+			}
 			if f.Delay > 0 {
 				select {
 				case <-time.After(f.Delay):
@@ -239,7 +311,11 @@ func New(target string) (*Proxy, error) {
 				return
 			}
 		}
-		rp.ServeHTTP(sw, r)
+		var out http.ResponseWriter = sw
+		if faulty && f.Pauses != nil {
+			out = &pausedWriter{ResponseWriter: sw, r: r, p: f.Pauses}
+		}
+		rp.ServeHTTP(out, r)
 	}))
 	p.URL = p.srv.URL
 	return p, nil

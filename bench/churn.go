@@ -114,9 +114,10 @@ func churnFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 			return figure{}, revErr
 		}
 		rawLookupsN, rawGone := p.counts()
+		rawLists, rawListTime := p.listed()
 		rawRate := float64(rawLookupsN) / rawTook.Seconds()
-		fmt.Printf("round %d: raw loop %s, %d lookups (%.0f/s), %d answered 400 (%.2f%%); %d revoked (%.1f/s)\n", r+1, rawTook.Round(time.Second),
-			rawLookupsN, rawRate, rawGone, 100*float64(rawGone)/float64(rawLookupsN), revoked, float64(revoked)/rawTook.Seconds())
+		fmt.Printf("round %d: raw loop %s, %d lookups (%.0f/s), %d answered 400 (%.2f%%); %d LISTs first (%s of Vault's time); %d revoked (%.1f/s)\n", r+1, rawTook.Round(time.Second),
+			rawLookupsN, rawRate, rawGone, 100*float64(rawGone)/float64(rawLookupsN), rawLists, rawListTime.Round(time.Millisecond), revoked, float64(revoked)/rawTook.Seconds())
 
 		// The UI, the whole binary in a terminal, through the same proxy.
 		time.Sleep(5 * time.Second)
@@ -129,6 +130,7 @@ func churnFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 		}
 		c, err := t.firstCrawl(0, 40*time.Minute)
 		uiLookups, uiGone := p.counts()
+		uiLists, uiListTime := p.listed()
 		t.stop()
 		revoked, revErr = stop()
 		if err != nil {
@@ -141,8 +143,8 @@ func churnFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 			return figure{}, fmt.Errorf("no lookups counted at the proxy (raw %d, UI %d)", rawLookupsN, uiLookups)
 		}
 		uiRate := float64(uiLookups) / c.took.Seconds()
-		fmt.Printf("round %d: the UI's crawl %s, %d lookups (%.0f/s), %d answered 400 (%.2f%%); %d revoked (%.1f/s); \"sparing Vault\" on %d of %d looks at the screen\n", r+1,
-			c.took.Round(time.Second), uiLookups, uiRate, uiGone, 100*float64(uiGone)/float64(uiLookups), revoked, float64(revoked)/c.took.Seconds(), c.sparing, c.looks)
+		fmt.Printf("round %d: the UI's crawl %s, %d lookups (%.0f/s), %d answered 400 (%.2f%%); %d LISTs in all, refreshes included (%s of Vault's time); %d revoked (%.1f/s); \"sparing Vault\" on %d of %d looks at the screen\n", r+1,
+			c.took.Round(time.Second), uiLookups, uiRate, uiGone, 100*float64(uiGone)/float64(uiLookups), uiLists, uiListTime.Round(time.Millisecond), revoked, float64(revoked)/c.took.Seconds(), c.sparing, c.looks)
 		sparing, looks, overloaded = sparing+c.sparing, looks+c.looks, overloaded+c.overloaded
 		minShare = min(minShare, float64(rawGone)/float64(rawLookupsN), float64(uiGone)/float64(uiLookups))
 		ratios = append(ratios, uiRate/rawRate)
@@ -233,6 +235,9 @@ type lookupProxy struct {
 	URL           string
 	srv           *httptest.Server
 	lookups, gone atomic.Int64
+	// lists and listTime: the LISTs passed and Vault's time on them; a
+	// crawl's refreshes list beside its lookups.
+	lists, listTime atomic.Int64
 }
 
 func newLookupProxy(target string) (*lookupProxy, error) {
@@ -247,6 +252,13 @@ func newLookupProxy(target string) (*lookupProxy, error) {
 	rp.ErrorLog = log.New(io.Discard, "", 0)
 	p := &lookupProxy{}
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "LIST" || r.URL.Query().Get("list") == "true" {
+			start := time.Now()
+			rp.ServeHTTP(w, r)
+			p.lists.Add(1)
+			p.listTime.Add(int64(time.Since(start)))
+			return
+		}
 		if r.URL.Path != "/v1/sys/leases/lookup" || (r.Method != http.MethodPut && r.Method != http.MethodPost) {
 			rp.ServeHTTP(w, r)
 			return
@@ -262,7 +274,17 @@ func newLookupProxy(target string) (*lookupProxy, error) {
 	return p, nil
 }
 
-func (p *lookupProxy) reset()             { p.lookups.Store(0); p.gone.Store(0) }
+func (p *lookupProxy) reset() {
+	p.lookups.Store(0)
+	p.gone.Store(0)
+	p.lists.Store(0)
+	p.listTime.Store(0)
+}
+
+// listed is the LISTs passed since reset and Vault's time on them.
+func (p *lookupProxy) listed() (int, time.Duration) {
+	return int(p.lists.Load()), time.Duration(p.listTime.Load())
+}
 func (p *lookupProxy) counts() (int, int) { return int(p.lookups.Load()), int(p.gone.Load()) }
 func (p *lookupProxy) Close()             { p.srv.Close() }
 

@@ -9,10 +9,13 @@ import (
 	"io"
 	"math"
 	"os"
+	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/leasetop/leasetop/cli"
@@ -46,8 +49,19 @@ func profiled(path string, f func() int) int {
 		os.Stderr.WriteString("leasetop: LEASETOP_CPUPROFILE: " + err.Error() + "\n")
 		return f()
 	}
-	defer out.Close()
-	defer pprof.StopCPUProfile()
+	// Written however the program ends: tmux, a terminal closed, or a
+	// benchmark stops leasetop with SIGHUP or SIGTERM, which would kill it
+	// with the profile unwritten.
+	var once sync.Once
+	stop := func() { once.Do(func() { pprof.StopCPUProfile(); out.Close() }) }
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		stop()
+		os.Exit(128 + int(s.(syscall.Signal)))
+	}()
+	defer stop()
 	return f()
 }
 

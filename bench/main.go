@@ -52,7 +52,7 @@ func main() {
 	flag.IntVar(&bigOpt.tokens, "big-tokens", 5000, "figures 11-19: token leases among them")
 	flag.IntVar(&bigOpt.selected, "big-selected", 1000, "figure 12: the size of the prefix selected mid-crawl")
 	flag.IntVar(&bigOpt.growth, "big-growth", 5000, "figure 17: leases a minute the growth loop adds")
-	flag.IntVar(&bigOpt.rounds, "big-rounds", 3, "figures 13 and 18: pairs of crawls (a raw loop just before each UI crawl); the figure is the median of the pairs' ratios")
+	flag.IntVar(&bigOpt.rounds, "big-rounds", 3, "figures 13 and 18: rounds of crawls (13: a raw loop just before each UI crawl; 18: one before and one after); the figure is the median of the rounds' ratios")
 	// Sixteen pairs, not eight: Vault's own bursts at a million (60-110% of
 	// a core, about every two minutes) fall on either side of a pair, and
 	// the median of eight moved by a few points between runs.

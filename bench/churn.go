@@ -36,7 +36,7 @@ func churnName(o bigOpts) string {
 // churnFigure is figure 18. Both the raw loops and leasetop go through one
 // counting proxy, which counts their lookups and the 400s among them;
 // the revocations go to Vault directly. The victims are drawn at random
-// from every leased-KV lease, so both crawls meet the same churn. The
+// from every leased-KV lease, so every crawl meets the same churn. The
 // rate is set from a sample of lookups so that about o.churnShare of a
 // crawl's lookups find their lease gone: a lease revoked at a random
 // moment of the crawl has been looked up already half the time, so the
@@ -125,7 +125,7 @@ func churnFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 	}
 
 	for r := range rounds {
-		before, rawInFlight, err := rawCrawl("before", r)
+		before, inFlightBefore, err := rawCrawl("before", r)
 		if err != nil {
 			return figure{}, err
 		}
@@ -165,11 +165,11 @@ func churnFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 		// (it slows as its heap grows and speeds up as the leases thin
 		// out), and the second against the first is the method's control.
 		time.Sleep(5 * time.Second)
-		after, _, err := rawCrawl("after", r)
+		after, inFlightAfter, err := rawCrawl("after", r)
 		if err != nil {
 			return figure{}, err
 		}
-		raw := (before + after) / 2
+		raw, rawInFlight := (before+after)/2, (inFlightBefore+inFlightAfter)/2
 		ratios = append(ratios, uiRate/raw)
 		controls = append(controls, after/before)
 		pairs = append(pairs, fmt.Sprintf("%.2fx (%.0f vs %.0f/s; %.1f vs %.1f in flight)", uiRate/raw, uiRate, raw, uiInFlight, rawInFlight))

@@ -17,6 +17,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -83,17 +84,27 @@ func churnFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 
 	rounds := max(1, o.rounds)
 	var (
-		ratios, controls []float64
-		pairs            []string
-		minShare         = 1.0
-		sparing, looks   int
-		overloaded       int
+		ratios, controls, fixedRatios []float64
+		pairs                         []string
+		minShare                      = 1.0
+		sparing, looks                int
+		overloaded                    int
+		probeRaw, probeUI, probeFixed []time.Duration
 	)
+	// Beside every crawl a second client looks up one of the sample's
+	// leases (never revoked) every 50 ms, straight to Vault: what a crawl
+	// that keeps fewer lookups in flight buys the other clients of a Vault
+	// in a churn storm (figure 16's question, asked here under churn).
+	probe := func() func() []time.Duration {
+		return latencyProbe(ctx, rootAPI, sample)
+	}
+
 	// rawCrawl is the raw loop: LIST everything, then look every id up,
 	// both through the proxy, passing over the leases gone since.
 	rawCrawl := func(label string, r int) (float64, float64, error) {
 		p.reset()
 		stop := rev.start(ctx, rate)
+		lat := probe()
 		start := time.Now()
 		_, listings, err := rawListWalk(ctx, via, o.conc)
 		if err == nil {
@@ -105,6 +116,7 @@ func churnFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 		}
 		took := time.Since(start)
 		inFlight := p.inFlight()
+		probed := lat()
 		revoked, revErr := stop()
 		if err == nil {
 			err = revErr
@@ -116,12 +128,52 @@ func churnFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 		if n == 0 {
 			return 0, 0, fmt.Errorf("no lookups counted at the proxy (raw loop %s)", label)
 		}
+		probeRaw = append(probeRaw, probed...)
 		lists, listTime := p.listed()
 		rate := float64(n) / took.Seconds()
-		fmt.Printf("round %d: raw loop %s %s, %d lookups (%.0f/s, %.1f in flight on average), %d answered 400 (%.2f%%); %d LISTs first (%s of Vault's time); %d revoked (%.1f/s)\n", r+1, label, took.Round(time.Second),
-			n, rate, inFlight, gone, 100*float64(gone)/float64(n), lists, listTime.Round(time.Millisecond), revoked, float64(revoked)/took.Seconds())
+		fmt.Printf("round %d: raw loop %s %s, %d lookups (%.0f/s, %.1f in flight on average), %d answered 400 (%.2f%%); %d LISTs first (%s of Vault's time); %d revoked (%.1f/s); a second client's lookups %s\n", r+1, label, took.Round(time.Second),
+			n, rate, inFlight, gone, 100*float64(gone)/float64(n), lists, listTime.Round(time.Millisecond), revoked, float64(revoked)/took.Seconds(), latencyLine(probed))
 		minShare = min(minShare, float64(gone)/float64(n))
 		return rate, inFlight, nil
+	}
+
+	// uiCrawl is the whole binary in a terminal, through the same proxy,
+	// to "refreshed".
+	uiCrawl := func(label string, r int, args ...string) (float64, float64, []time.Duration, error) {
+		time.Sleep(5 * time.Second)
+		p.reset()
+		stop := rev.start(ctx, rate)
+		lat := probe()
+		t, err := startTerm(bin, p.URL, srv.RootToken, args...)
+		if err != nil {
+			lat()
+			stop()
+			return 0, 0, nil, err
+		}
+		c, err := t.firstCrawl(0, 40*time.Minute)
+		uiInFlight := p.inFlight()
+		uiLookups, uiGone := p.counts()
+		uiLists, uiListTime := p.listed()
+		probed := lat()
+		t.stop()
+		revoked, revErr := stop()
+		if err != nil {
+			return 0, 0, nil, err
+		}
+		if revErr != nil {
+			return 0, 0, nil, revErr
+		}
+		if uiLookups == 0 {
+			return 0, 0, nil, fmt.Errorf("no lookups counted at the proxy (%s)", label)
+		}
+		uiRate := float64(uiLookups) / c.took.Seconds()
+		fmt.Printf("round %d: %s %s, %d lookups (%.0f/s, %.1f in flight on average), %d answered 400 (%.2f%%); %d LISTs in all, refreshes included (%s of Vault's time); %d revoked (%.1f/s); \"sparing Vault\" on %d of %d looks at the screen; a second client's lookups %s\n", r+1, label,
+			c.took.Round(time.Second), uiLookups, uiRate, uiInFlight, uiGone, 100*float64(uiGone)/float64(uiLookups), uiLists, uiListTime.Round(time.Millisecond), revoked, float64(revoked)/c.took.Seconds(), c.sparing, c.looks, latencyLine(probed))
+		minShare = min(minShare, float64(uiGone)/float64(uiLookups))
+		if len(args) == 0 {
+			sparing, looks, overloaded = sparing+c.sparing, looks+c.looks, overloaded+c.overloaded
+		}
+		return uiRate, uiInFlight, probed, nil
 	}
 
 	for r := range rounds {
@@ -129,36 +181,21 @@ func churnFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 		if err != nil {
 			return figure{}, err
 		}
-
-		// The UI, the whole binary in a terminal, through the same proxy.
-		time.Sleep(5 * time.Second)
-		p.reset()
-		stop := rev.start(ctx, rate)
-		t, err := startTerm(bin, p.URL, srv.RootToken)
-		if err != nil {
-			stop()
-			return figure{}, err
-		}
-		c, err := t.firstCrawl(0, 40*time.Minute)
-		uiInFlight := p.inFlight()
-		uiLookups, uiGone := p.counts()
-		uiLists, uiListTime := p.listed()
-		t.stop()
-		revoked, revErr := stop()
+		uiRate, uiInFlight, probed, err := uiCrawl("the UI's crawl", r)
 		if err != nil {
 			return figure{}, err
 		}
-		if revErr != nil {
-			return figure{}, revErr
+		probeUI = append(probeUI, probed...)
+		var fixedRate float64
+		if o.churnFixed {
+			// The same crawl with the adaptive limit off: what the limit
+			// costs the crawl's rate and buys the second client.
+			var probed []time.Duration
+			if fixedRate, _, probed, err = uiCrawl("the UI's crawl with --fixed-concurrency", r, "--fixed-concurrency"); err != nil {
+				return figure{}, err
+			}
+			probeFixed = append(probeFixed, probed...)
 		}
-		if uiLookups == 0 {
-			return figure{}, fmt.Errorf("no lookups counted at the proxy (UI)")
-		}
-		uiRate := float64(uiLookups) / c.took.Seconds()
-		fmt.Printf("round %d: the UI's crawl %s, %d lookups (%.0f/s, %.1f in flight on average), %d answered 400 (%.2f%%); %d LISTs in all, refreshes included (%s of Vault's time); %d revoked (%.1f/s); \"sparing Vault\" on %d of %d looks at the screen\n", r+1,
-			c.took.Round(time.Second), uiLookups, uiRate, uiInFlight, uiGone, 100*float64(uiGone)/float64(uiLookups), uiLists, uiListTime.Round(time.Millisecond), revoked, float64(revoked)/c.took.Seconds(), c.sparing, c.looks)
-		sparing, looks, overloaded = sparing+c.sparing, looks+c.looks, overloaded+c.overloaded
-		minShare = min(minShare, float64(uiGone)/float64(uiLookups))
 
 		// The raw loop again: the UI is judged against the mean of the two
 		// around it, which cancels a drift of Vault's speed over the round
@@ -173,13 +210,64 @@ func churnFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 		ratios = append(ratios, uiRate/raw)
 		controls = append(controls, after/before)
 		pairs = append(pairs, fmt.Sprintf("%.2fx (%.0f vs %.0f/s; %.1f vs %.1f in flight)", uiRate/raw, uiRate, raw, uiInFlight, rawInFlight))
+		if o.churnFixed {
+			fixedRatios = append(fixedRatios, fixedRate/raw)
+		}
 		time.Sleep(5 * time.Second)
 	}
 	m := median(ratios)
+	second := fmt.Sprintf("a second client's lookup p99 beside the raw loops %s, beside the UI %s", ms(pctile(probeRaw, 99)), ms(pctile(probeUI, 99)))
+	if o.churnFixed {
+		second += fmt.Sprintf("; with --fixed-concurrency the UI read %.2fx, the second client's p99 %s", median(fixedRatios), ms(pctile(probeFixed, 99)))
+	}
 	return figure{churnName(o),
-		fmt.Sprintf("UI %.2fx (rounds: %s); control, the raw loop after the UI against the one before: %.2fx; \"sparing Vault\" on %d of %d looks at the screen, %d of them because Vault \"said it is overloaded\" (the rest: slow answers); %d leases revoked in all",
-			m, strings.Join(pairs, "; "), median(controls), sparing, looks, overloaded, rev.next),
+		fmt.Sprintf("UI %.2fx (rounds: %s); control, the raw loop after the UI against the one before: %.2fx; \"sparing Vault\" on %d of %d looks at the screen, %d of them because Vault \"said it is overloaded\" (the rest: slow answers); %d leases revoked in all; %s",
+			m, strings.Join(pairs, "; "), median(controls), sparing, looks, overloaded, rev.next, second),
 		[]check{atLeast("UI", m, 0.9, "x"), atLeast("400s in every crawl", 100*minShare, 1, "% of lookups"), atMost(`"sparing Vault" for overload`, float64(overloaded), 0, " looks")}, false}, nil
+}
+
+// latencyProbe looks up ids, one at a time, every 50 ms, straight to
+// Vault, until the returned stop, which gives the round trips.
+func latencyProbe(ctx context.Context, c *api.Client, ids []string) (stop func() []time.Duration) {
+	ctx, cancel := context.WithCancel(ctx)
+	var lat []time.Duration
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ctx.Err() == nil; i++ {
+			start := time.Now()
+			_, err := c.Logical().WriteWithContext(ctx, "sys/leases/lookup", map[string]any{"lease_id": ids[(i*7919)%len(ids)]})
+			if err == nil {
+				lat = append(lat, time.Since(start))
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	return func() []time.Duration {
+		cancel()
+		<-done
+		return lat
+	}
+}
+
+// pctile is the p-th percentile of lat; 0 when it is empty.
+func pctile(lat []time.Duration, p int) time.Duration {
+	if len(lat) == 0 {
+		return 0
+	}
+	s := slices.Clone(lat)
+	slices.Sort(s)
+	return s[min(len(s)-1, len(s)*p/100)]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+// latencyLine is a probe's round trips in words.
+func latencyLine(lat []time.Duration) string {
+	return fmt.Sprintf("(%d): median %s, p99 %s", len(lat), ms(pctile(lat, 50)), ms(pctile(lat, 99)))
 }
 
 // revoker revokes victims in order, at a steady rate, while started.

@@ -60,6 +60,7 @@ func main() {
 	flag.IntVar(&bigOpt.controlPairs, "big-control-pairs", 6, "figures 15 and 20: control pairs, leasetop stopped in both windows: the method's own bias")
 	flag.DurationVar(&bigOpt.idleWindow, "big-idle-window", 15*time.Second, "figure 15: the length of each window")
 	flag.Float64Var(&bigOpt.churnShare, "big-churn-share", 0.02, "figure 18: the share of lookups meant to find their lease revoked (answer 400); sets the revocation rate (the target asks for 1% in every crawl)")
+	flag.BoolVar(&bigOpt.churnFixed, "big-churn-fixed", false, "figure 18: in each round also crawl with --fixed-concurrency, to show what the adaptive limit costs the crawl and buys a second client")
 	flag.IntVar(&bigOpt.firstGrowth, "big-first-growth", 6000, "figure 19: leases a minute added under one prefix while leasetop's first crawl runs")
 	flag.DurationVar(&bigOpt.firstRefresh, "big-first-refresh", 5*time.Second, "figure 19: leasetop's --refresh; the target is two of them")
 	flag.Func("leasetop-env", "figures 11-19: run the leasetop binary with this variable too, e.g. GOMAXPROCS=2 (repeatable)", func(kv string) error {

@@ -50,6 +50,7 @@ type bigOpts struct {
 	idlePairs, controlPairs  int           // figure 15's pairs of windows, and its control's
 	idleWindow               time.Duration // figure 15's window
 	churnShare               float64       // figure 18: the share of lookups meant to answer 400
+	churnFixed               bool          // figure 18: a crawl with --fixed-concurrency too
 	firstGrowth              int           // figure 19: leases a minute under the growing prefix
 	firstRefresh             time.Duration // figure 19: leasetop's --refresh
 }
@@ -1057,11 +1058,7 @@ func limiterFigure(ctx context.Context, bin string, srv *devvault.Server, rootAP
 		}
 		return lat, nil
 	}
-	p99 := func(lat []time.Duration) time.Duration {
-		s := slices.Clone(lat)
-		slices.Sort(s)
-		return s[len(s)*99/100]
-	}
+	p99 := func(lat []time.Duration) time.Duration { return pctile(lat, 99) }
 	type result struct {
 		rate               float64 // leases a second while running
 		ratio              float64 // median of the pairs' p99 ratios

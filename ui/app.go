@@ -389,7 +389,7 @@ func (r *root) render() string {
 		return fmt.Sprintf("leasetop needs at least %dx%d; this terminal is %dx%d.\nEnlarge it, or press q to quit.",
 			minWidth, minHeight, c.width, c.height)
 	}
-	screen := lipgloss.JoinVertical(lipgloss.Left, r.viewTitle(), r.screen().View(), r.viewStatus(), r.viewFooter())
+	screen := theme.Stack(r.viewTitle(), r.screen().View(), r.viewStatus(), r.viewFooter())
 	if r.overlay != nil {
 		screen = place(screen, r.overlay.View(c.width, c.height), c.width, c.height)
 	}

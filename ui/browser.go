@@ -3,7 +3,8 @@ package ui
 import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
+
+	"github.com/leasetop/leasetop/ui/theme"
 )
 
 // browser is the home screen: the prefix tree beside the lease table.
@@ -95,5 +96,5 @@ func (b *browser) KeyActions() []KeyAction {
 }
 
 func (b *browser) View() string {
-	return lipgloss.JoinHorizontal(lipgloss.Top, b.tree.view(b.treeFocus), b.table.view(!b.treeFocus, ""))
+	return theme.Beside(b.tree.view(b.treeFocus), b.table.view(!b.treeFocus, ""))
 }

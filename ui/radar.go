@@ -9,7 +9,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/leasetop/leasetop/model"
@@ -151,7 +150,7 @@ func (r *radar) setWindow(d time.Duration) {
 func (r *radar) View() string {
 	t := r.table
 	title := fmt.Sprintf("expiring within %s under %s · %d", model.FormatDuration(t.window), shortPrefix(r.c.data.eng.Focus()), len(t.rows))
-	return lipgloss.JoinHorizontal(lipgloss.Top, r.viewPanel(), t.view(true, title))
+	return theme.Beside(r.viewPanel(), t.view(true, title))
 }
 
 // bucketSize picks the timeline's resolution for a window: 5 minutes up

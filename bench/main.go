@@ -529,15 +529,21 @@ func ownersViewFigure() figure {
 // ns/op by name (without the -GOMAXPROCS suffix).
 func uiBench(pattern string) (map[string]float64, error) { return uiBenchTime(pattern, "200x") }
 
+// uiBenchRuns is how many times each benchmark runs; a figure takes the
+// median. A frame costs half a millisecond, so a run of 200 frames takes
+// a tenth of a second, which a garbage collection or the machine's other
+// work can stretch.
+const uiBenchRuns = 5
+
 // uiBenchTime is uiBench with a -benchtime of its own; a metric a
 // benchmark reports is under "name unit".
 func uiBenchTime(pattern, benchtime string) (map[string]float64, error) {
-	cmd := exec.Command("go", "test", "-run", "^$", "-bench", pattern, "-benchtime", benchtime, "-timeout", "30m", "./ui")
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", pattern, "-benchtime", benchtime, "-count", fmt.Sprint(uiBenchRuns), "-timeout", "30m", "./ui")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("error: %s", strings.TrimSpace(string(out)))
 	}
-	ns := map[string]float64{}
+	runs := map[string][]float64{}
 	suffix := "-" + fmt.Sprint(runtime.GOMAXPROCS(0))
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Fields(line)
@@ -545,15 +551,19 @@ func uiBenchTime(pattern, benchtime string) (map[string]float64, error) {
 			name := strings.TrimSuffix(f[0], suffix)
 			var v float64
 			fmt.Sscan(f[2], &v)
-			ns[name] = v
+			runs[name] = append(runs[name], v)
 			// Reported metrics follow as value-unit pairs: "name unit".
 			for i := 4; i+1 < len(f); i += 2 {
 				var m float64
 				if _, err := fmt.Sscan(f[i], &m); err == nil {
-					ns[name+" "+f[i+1]] = m
+					runs[name+" "+f[i+1]] = append(runs[name+" "+f[i+1]], m)
 				}
 			}
 		}
+	}
+	ns := map[string]float64{}
+	for name, vs := range runs {
+		ns[name] = median(vs)
 	}
 	return ns, nil
 }

@@ -419,6 +419,7 @@ func (t *table) viewAt(w int, focused bool, title string) string {
 	inner := w - 2
 	idW := max(inner-tableFixed, 12)
 	var b strings.Builder
+	b.Grow((inner + 64) * (t.visible() + 1)) // a row's cells and their styles
 	header := fmt.Sprintf("%-*s%-*s %*s %-*s %-*s %-*s %-*s", colMark, "", idW, "LEASE (after "+shortPrefix(t.prefix)+")",
 		colTTL, "TTL", colTime, "EXPIRES", colTime, "ISSUED", colTime, "RENEWED", colRenew, "RENEW")
 	b.WriteString(s.Header.Render(theme.Fit(header, inner)))

@@ -69,7 +69,9 @@ func (s Styles) Pane(content string, w, rows int, focused bool, title string) st
 	b := lipgloss.RoundedBorder()
 	side := edge.Render(b.Left)
 	var out strings.Builder
-	out.Grow((w + 16) * (rows + 2))
+	// the content and its padding, the sides, and the top and bottom of
+	// three-byte box characters (a title's styles aside)
+	out.Grow(len(content) + rows*(w+2*len(side)+1) + 2*(3*w+len(side)+32) + len(title))
 	if t := strings.TrimRight(" "+Fit(title, w-6)+" ", " ") + " "; w > 4 {
 		out.WriteString(edge.Render(b.TopLeft + b.Top))
 		out.WriteString(s.Bold.Render(t))

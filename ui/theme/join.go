@@ -18,7 +18,12 @@ func Beside(blocks ...string) string {
 		lines[i], widths[i], widest[i] = measure(b)
 		height = max(height, len(lines[i]))
 	}
+	size := height
+	for i, b := range blocks {
+		size += len(b) + widest[i]*height
+	}
 	var out strings.Builder
+	out.Grow(size)
 	for row := range height {
 		if row > 0 {
 			out.WriteByte('\n')
@@ -47,7 +52,12 @@ func Stack(blocks ...string) string {
 		l, w, most := measure(b)
 		lines, widths, widest = append(lines, l...), append(widths, w...), max(widest, most)
 	}
+	size := 0
+	for _, l := range lines {
+		size += len(l) + widest + 1
+	}
 	var out strings.Builder
+	out.Grow(size)
 	for i, l := range lines {
 		if i > 0 {
 			out.WriteByte('\n')

@@ -218,7 +218,10 @@ func churnFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 	m := median(ratios)
 	second := fmt.Sprintf("a second client's lookup p99 beside the raw loops %s, beside the UI %s", ms(pctile(probeRaw, 99)), ms(pctile(probeUI, 99)))
 	if o.churnFixed {
-		second += fmt.Sprintf("; with --fixed-concurrency the UI read %.2fx, the second client's p99 %s", median(fixedRatios), ms(pctile(probeFixed, 99)))
+		// The limit's own cost under churn: the UI with it against the
+		// same UI without it, in the same rounds.
+		second += fmt.Sprintf("; with --fixed-concurrency the UI read %.2fx, the second client's p99 %s; the limit's cost, the UI with it against without: %.2fx",
+			median(fixedRatios), ms(pctile(probeFixed, 99)), m/median(fixedRatios))
 	}
 	return figure{churnName(o),
 		fmt.Sprintf("UI %.2fx (rounds: %s); control, the raw loop after the UI against the one before: %.2fx; \"sparing Vault\" on %d of %d looks at the screen, %d of them because Vault \"said it is overloaded\" (the rest: slow answers); %d leases revoked in all; %s",

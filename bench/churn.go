@@ -85,6 +85,7 @@ func churnFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 	rounds := max(1, o.rounds)
 	var (
 		ratios, controls, fixedRatios []float64
+		limitCosts                    []float64 // per round: the UI with the limit against without
 		pairs                         []string
 		minShare                      = 1.0
 		sparing, looks                int
@@ -212,6 +213,7 @@ func churnFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 		pairs = append(pairs, fmt.Sprintf("%.2fx (%.0f vs %.0f/s; %.1f vs %.1f in flight)", uiRate/raw, uiRate, raw, uiInFlight, rawInFlight))
 		if o.churnFixed {
 			fixedRatios = append(fixedRatios, fixedRate/raw)
+			limitCosts = append(limitCosts, uiRate/fixedRate)
 		}
 		time.Sleep(5 * time.Second)
 	}
@@ -219,9 +221,9 @@ func churnFigure(ctx context.Context, bin string, srv *devvault.Server, rootAPI 
 	second := fmt.Sprintf("a second client's lookup p99 beside the raw loops %s, beside the UI %s", ms(pctile(probeRaw, 99)), ms(pctile(probeUI, 99)))
 	if o.churnFixed {
 		// The limit's own cost under churn: the UI with it against the
-		// same UI without it, in the same rounds.
+		// same UI without it, paired within each round.
 		second += fmt.Sprintf("; with --fixed-concurrency the UI read %.2fx, the second client's p99 %s; the limit's cost, the UI with it against without: %.2fx",
-			median(fixedRatios), ms(pctile(probeFixed, 99)), m/median(fixedRatios))
+			median(fixedRatios), ms(pctile(probeFixed, 99)), median(limitCosts))
 	}
 	return figure{churnName(o),
 		fmt.Sprintf("UI %.2fx (rounds: %s); control, the raw loop after the UI against the one before: %.2fx; \"sparing Vault\" on %d of %d looks at the screen, %d of them because Vault \"said it is overloaded\" (the rest: slow answers); %d leases revoked in all; %s",
@@ -270,6 +272,9 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float
 
 // latencyLine is a probe's round trips in words.
 func latencyLine(lat []time.Duration) string {
+	if len(lat) == 0 {
+		return "(none answered)"
+	}
 	return fmt.Sprintf("(%d): median %s, p99 %s", len(lat), ms(pctile(lat, 50)), ms(pctile(lat, 99)))
 }
 

@@ -1058,7 +1058,6 @@ func limiterFigure(ctx context.Context, bin string, srv *devvault.Server, rootAP
 		}
 		return lat, nil
 	}
-	p99 := func(lat []time.Duration) time.Duration { return pctile(lat, 99) }
 	type result struct {
 		rate               float64 // leases a second while running
 		ratio              float64 // median of the pairs' p99 ratios
@@ -1117,7 +1116,7 @@ func limiterFigure(ctx context.Context, bin string, srv *devvault.Server, rootAP
 				}
 				r.stoppedAll = append(r.stoppedAll, lat...)
 			}
-			p99s[i] = p99(lat)
+			p99s[i] = pctile(lat, 99)
 			if i%4 == 2 {
 				if err := syscall.Kill(pid, syscall.SIGCONT); err != nil {
 					return r, err
@@ -1150,7 +1149,7 @@ func limiterFigure(ctx context.Context, bin string, srv *devvault.Server, rootAP
 		}
 		r.rate = float64(looked) / ran.Seconds()
 		r.ratio = (ratios[m-1] + ratios[m]) / 2
-		r.running, r.stopped = p99(r.runAll), p99(r.stoppedAll)
+		r.running, r.stopped = pctile(r.runAll, 99), pctile(r.stoppedAll, 99)
 		return r, nil
 	}
 	on, err := crawl()

@@ -72,7 +72,8 @@ func (s Styles) Pane(content string, w, rows int, focused bool, title string) st
 	// the content and its padding, the sides, and the top and bottom of
 	// three-byte box characters (a title's styles aside)
 	out.Grow(len(content) + rows*(w+2*len(side)+1) + 2*(3*w+len(side)+32) + len(title))
-	if t := strings.TrimRight(" "+Fit(title, w-6)+" ", " ") + " "; w > 4 {
+	if w > 4 {
+		t := strings.TrimRight(" "+Fit(title, w-6)+" ", " ") + " "
 		out.WriteString(edge.Render(b.TopLeft + b.Top))
 		out.WriteString(s.Bold.Render(t))
 		out.WriteString(edge.Render(strings.Repeat(b.Top, max(w-3-Width(t), 0)) + b.TopRight))

@@ -2,13 +2,16 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/leasetop/leasetop/hygiene"
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/report"
+	"github.com/leasetop/leasetop/vaultclient"
 	"github.com/spf13/cobra"
 )
 
@@ -35,6 +38,7 @@ func ownerRows(rows []owners.Row, total int, now time.Time) []report.OwnerRow {
 type ownersFlags struct {
 	af             auditFlags
 	recent, format string
+	tokenStore     bool
 }
 
 // ownersCommand is `leasetop owners`: the live leases grouped by who made
@@ -42,14 +46,16 @@ type ownersFlags struct {
 func (a *app) ownersCommand() *cobra.Command {
 	var f ownersFlags
 	cmd := &cobra.Command{
-		Use:   "owners [PREFIX] --vault-audit PATH",
-		Short: "the live leases grouped by who made them, from Vault's audit log",
+		Use:   "owners [PREFIX] --vault-audit PATH [--token-store]",
+		Short: "the live leases grouped by who made them, from Vault's audit log and token store",
 		Long: `Group the live leases under PREFIX by who made them, as Vault's audit log
 says (a file, a .gz file, a folder of rotated files, or - for stdin, read
-once to its end): owners first, most leases first, then the leases without
-an owner, grouped by the reason.`,
+once to its end) and, with --token-store, the token store for token leases
+(whose ids the audit log cannot name): owners first, most leases first, then
+the leases without an owner, grouped by the reason.`,
 		Example: `  leasetop owners secret/ --vault-audit /var/log/vault_audit.log --by role
-  leasetop owners --vault-audit /var/log/vault/ --by entity --recent 10m -o json`,
+  leasetop owners --vault-audit /var/log/vault/ --by entity --recent 10m -o json
+  leasetop owners auth/ --token-store --by role`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: a.completePrefix(1),
 		RunE:              run(func(cmd *cobra.Command, pos []string) int { return a.runOwners(cmd.Context(), pos, f) }),
@@ -57,6 +63,7 @@ an owner, grouped by the reason.`,
 	f.af.register(cmd, true)
 	cmd.Flags().StringVar(&f.recent, "recent", "5m", "count the leases the log says were made within this window, e.g. 5m")
 	cmd.Flags().StringVarP(&f.format, "output", "o", "table", "output: table, json (an array) or csv")
+	cmd.Flags().BoolVar(&f.tokenStore, "token-store", false, "read the token store too, for the owners of token leases (lists every token and looks each one up; needs list and sudo on auth/token/accessors)")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "csv"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -77,8 +84,14 @@ func (a *app) runOwners(ctx context.Context, pos []string, f ownersFlags) int {
 	if err == nil {
 		err = report.CheckOwnerFormat(f.format)
 	}
-	if err == nil {
-		err = f.af.needPath()
+	switch {
+	case err != nil:
+	case f.tokenStore:
+		err = f.af.checkPath()
+	case f.af.path == "":
+		err = errors.New("--vault-audit PATH or --token-store is required: Vault's file audit log (a file, a .gz file, a folder of rotated files, or - for stdin) names who made the leases of secrets engines, the token store who made token leases")
+	default:
+		err = f.af.checkPath()
 	}
 	if err != nil {
 		return a.fail(2, cmd, "%v", err)
@@ -87,9 +100,22 @@ func (a *app) runOwners(ctx context.Context, pos []string, f ownersFlags) int {
 	if err != nil {
 		return a.fail(exitFor(err, 1), cmd, "%v", err)
 	}
-	src, err := readAudit(ctx, cmd, f.af.path, a.stdin, a.stderr, false)
-	if err != nil {
-		return a.fail(1, cmd, "%v", err)
+	var src owners.Source
+	if f.af.path != "" {
+		if src, err = readAudit(ctx, cmd, f.af.path, a.stdin, a.stderr, false); err != nil {
+			return a.fail(1, cmd, "%v", err)
+		}
+	}
+	if f.tokenStore {
+		// Without it the rest still stands: token leases are grouped
+		// apart, the reason saying why.
+		infos, err := c.Tokens(ctx, 0, nil)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "%s: warning: the token store could not be read, token leases stay without an owner: %v\n", cmd, err)
+			src.TokensWhy = vaultclient.KindOf(err).String()
+		} else {
+			src.Tokens = hygiene.TokenIndex(infos)
+		}
 	}
 	prefix = leaseid.AsPrefix(prefix)
 	idx, failures := crawlIndex(ctx, c, prefix, a.stderr)

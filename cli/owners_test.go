@@ -168,6 +168,33 @@ func TestOwnersLsAndWhoFromTheAuditLog(t *testing.T) {
 		t.Errorf("billing from stdin: %+v", r)
 	}
 
+	// With the token store, each client's login lease joins its other
+	// leases; alone, the store names the logins and nothing else.
+	out, errs, code = runCmd(t, "owners", "--by", "role", "-o", "json", "--vault-audit", o.audit, "--token-store")
+	if code != 0 {
+		t.Fatalf("owners --token-store: exit %d: %s", code, errs)
+	}
+	rows = ownerRowsJSON(t, out)
+	if rows["billing"].Leases != len(o.made["billing"])+1 || rows["alice"].Leases != len(o.made["alice"])+1 {
+		t.Errorf("with the token store, billing %d and alice %d leases, want %d and %d (their logins too)\n%s",
+			rows["billing"].Leases, rows["alice"].Leases, len(o.made["billing"])+1, len(o.made["alice"])+1, out)
+	}
+	for _, k := range []string{"!token", "!tokenunmatched"} {
+		if r, ok := rows[k]; ok {
+			t.Errorf("a token lease without an owner with the token store read: %+v", r)
+		}
+	}
+	out, errs, code = runCmd(t, "owners", "auth/", "--by", "mount", "-o", "json", "--token-store")
+	rows = ownerRowsJSON(t, out)
+	if code != 0 || rows["approle"].Leases != 1 || rows["userpass"].Leases != 1 {
+		t.Errorf("owners auth/ --token-store: exit %d, want the two logins by auth mount: %s\n%s", code, errs, out)
+	}
+	for k, r := range rows {
+		if !r.Owned {
+			t.Errorf("a token lease the token store does not name (%s): %+v", k, r)
+		}
+	}
+
 	// ls: each lease's owner, lease by lease.
 	out, errs, code = runCmd(t, "ls", "-r", "-o", "json", "--vault-audit", o.audit)
 	if code != 0 {
@@ -282,7 +309,7 @@ func TestOwnersLsAndWhoFromTheAuditLog(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"owners"}, "--vault-audit PATH is required"},
+		{[]string{"owners"}, "--vault-audit PATH or --token-store is required"},
 		{[]string{"owners", "--vault-audit", o.audit, "--by", "colour"}, `unknown grouping "colour": use one of entity, role, mount, remote, agent`},
 		{[]string{"owners", "--vault-audit", o.audit, "-o", "yaml"}, "use one of table, json, csv"},
 		{[]string{"owners", "--vault-audit", filepath.Join(t.TempDir(), "nope.log")}, "--vault-audit: stat "},
@@ -293,6 +320,15 @@ func TestOwnersLsAndWhoFromTheAuditLog(t *testing.T) {
 		if code != 2 || !strings.Contains(errs, tt.want) {
 			t.Errorf("%v: exit %d, %q; want exit 2 and %q", tt.args, code, errs, tt.want)
 		}
+	}
+
+	// A token that may not list the tokens: said, and the rest stands.
+	t.Setenv("VAULT_TOKEN", o.env.TokenWithPolicy(t, "leasetop-read", docPolicy(t, "../docs/serve.md", "## The policy it needs")))
+	out, errs, code = runCmd(t, "owners", "--by", "role", "-o", "json", "--vault-audit", o.audit, "--token-store")
+	rows = ownerRowsJSON(t, out)
+	if code != 0 || !strings.Contains(errs, "the token store could not be read") || !strings.Contains(errs, "auth/token/accessors") ||
+		rows["billing"].Leases != len(o.made["billing"]) || !strings.Contains(rows["!token"].Reason, "token store not read: permission denied") {
+		t.Errorf("owners --token-store without the policy: exit %d, stderr %q\n%s", code, errs, out)
 	}
 }
 

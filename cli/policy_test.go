@@ -16,19 +16,29 @@ import (
 // repository, as written there.
 func docPolicy(t *testing.T, file, heading string) string {
 	t.Helper()
+	policy := docHCL(t, file, heading)
+	if !strings.Contains(policy, "sys/leases/lookup/*") {
+		t.Fatalf("the hcl block under %q in %s does not let a token list leases", heading, file)
+	}
+	return policy
+}
+
+// docHCL is the first hcl block after the text after in file.
+func docHCL(t *testing.T, file, after string) string {
+	t.Helper()
 	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(b), heading)
+	_, rest, ok := strings.Cut(string(b), after)
 	if ok {
 		_, rest, ok = strings.Cut(rest, "```hcl\n")
 	}
-	policy, _, ok2 := strings.Cut(rest, "```")
-	if !ok || !ok2 || !strings.Contains(policy, "sys/leases/lookup/*") {
-		t.Fatalf("%s has no hcl block under %q", file, heading)
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatalf("%s has no hcl block after %q", file, after)
 	}
-	return policy
+	return block
 }
 
 // A token with exactly README's policy crawls the whole tree from its

@@ -20,6 +20,7 @@ import (
 	"github.com/leasetop/leasetop/audit"
 	"github.com/leasetop/leasetop/config"
 	"github.com/leasetop/leasetop/crawl"
+	"github.com/leasetop/leasetop/hygiene"
 	"github.com/leasetop/leasetop/metrics"
 	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -32,6 +33,7 @@ type serveFlags struct {
 	depth, top int
 	refresh    time.Duration
 	vaultAudit string
+	tokenStore time.Duration
 }
 
 // serveCommand is `leasetop serve`: the crawl engine behind an HTTP front
@@ -43,7 +45,8 @@ func (a *app) serveCommand() *cobra.Command {
 		Short: "serve lease metrics to Prometheus: /metrics, /healthz, /readyz",
 		Long: `Crawl Vault once, keep the index current with the same refreshes as the UI,
 and serve the leases per prefix, their TTLs, the leases created and gone,
-irrevocable leases and (with --vault-audit) the leases per owner as
+irrevocable leases and the leases per owner (with --vault-audit for the
+leases of secrets engines, --token-store for token leases) as
 Prometheus metrics on /metrics. /healthz answers 200 while the process
 runs, /readyz 200 once every context's first crawl ended. With a config
 file, every context in it is served (or those --context names, comma
@@ -51,7 +54,8 @@ separated), each labelled context. It never changes anything in Vault.
 SIGINT and SIGTERM stop it cleanly.`,
 		Example: `  leasetop serve
   leasetop serve --context prod,staging --listen 127.0.0.1:19155
-  leasetop serve --vault-audit /var/log/vault/audit.log --depth 2 --top 20`,
+  leasetop serve --vault-audit /var/log/vault/audit.log --depth 2 --top 20
+  leasetop serve --vault-audit /var/log/vault/audit.log --token-store 10m`,
 		Args: cobra.NoArgs,
 		RunE: run(func(cmd *cobra.Command, _ []string) int { return a.runServe(cmd.Context(), f) }),
 	}
@@ -63,6 +67,7 @@ SIGINT and SIGTERM stop it cleanly.`,
 	fs.DurationVar(&f.refresh, "refresh", config.Defaults.Refresh, "how often to re-list the tree (0 turns refreshes off)")
 	fs.StringVar(&f.vaultAudit, "vault-audit", "", "Vault's audit log, for the leases per owner: a file (followed), a folder of rotated files or a .gz file")
 	_ = cmd.MarkFlagFilename("vault-audit")
+	fs.DurationVar(&f.tokenStore, "token-store", 0, "read the token store this often, for the owners of token leases (0: never; each read lists the accessors and looks every token up)")
 	return cmd
 }
 
@@ -74,6 +79,8 @@ func (f serveFlags) given() (config.Flags, error) {
 		return g, errors.New("--depth must be at least 1")
 	case f.top < 1:
 		return g, errors.New("--top must be at least 1")
+	case f.tokenStore < 0:
+		return g, errors.New("--token-store must not be negative")
 	}
 	if f.fs.Changed("refresh") {
 		if f.refresh < 0 {
@@ -242,6 +249,14 @@ type target struct {
 	ownersMu sync.Mutex
 	owners   *audit.Attribution
 
+	// tokens is the last read of the token store (the owners of token
+	// leases), every tokenEvery; nil until one succeeded.
+	tokenEvery    time.Duration
+	tokens        atomic.Pointer[owners.Tokens]
+	readingTokens atomic.Bool
+	tokensErr     atomic.Int32 // the kind of the last failed read; -1: none
+	tokensAt      time.Time    // when the last read began; only on the engine's goroutine
+
 	irrevocable    atomic.Pointer[irrevocableRead]
 	reading        atomic.Bool
 	irrevocableErr atomic.Int32 // the kind of the last failed count; -1: none
@@ -288,11 +303,12 @@ func newTarget(s settings, f serveFlags, col *metrics.Collector, log *slog.Logge
 		}
 	}
 	t := &target{name: name, addr: cl.Address(), client: cl, col: col, log: log.With("context", name), prefix: prefix,
-		builder: &metrics.Builder{Context: name, Depth: f.depth, TopN: f.top}, audit: s.eff.VaultAudit}
+		builder: &metrics.Builder{Context: name, Depth: f.depth, TopN: f.top}, audit: s.eff.VaultAudit, tokenEvery: f.tokenStore}
 	if s.file != nil {
 		t.budgets = budgetsUnder(s.file.BudgetsFor(s.ctx), prefix)
 	}
 	t.irrevocableErr.Store(-1)
+	t.tokensErr.Store(-1)
 	t.opt = crawl.Options{Prefix: prefix, Refresh: s.eff.Refresh, Concurrency: s.cfg.Concurrency,
 		ErrorText: func(err error) string { return vaultclient.KindOf(err).String() }}
 	return t, nil
@@ -328,6 +344,7 @@ func (t *target) event(ev crawl.Event) {
 		}
 		t.retainOwners()
 		t.readIrrevocable()
+		t.readTokens(now)
 	case crawl.LookupsFailed:
 		t.log.Warn("lookups failed", "n", ev.N, "err", vaultclient.KindOf(ev.Err).String())
 		return
@@ -367,13 +384,17 @@ func (t *target) publish() {
 		in.Irrevocable, in.Mounts = &r.counts, r.mounts
 	}
 	t.leases.Store(int64(t.eng.Index().Len()))
+	tokens := t.tokens.Load()
 	if t.owners == nil {
+		if tokens != nil {
+			in.Owners = &owners.Source{Tokens: tokens}
+		}
 		t.col.Publish(t.builder.Build(in))
 		return
 	}
 	t.ownersMu.Lock()
 	defer t.ownersMu.Unlock()
-	in.Owners = &owners.Source{Log: t.owners}
+	in.Owners = &owners.Source{Log: t.owners, Tokens: tokens}
 	t.col.Publish(t.builder.Build(in))
 }
 
@@ -425,6 +446,41 @@ func (t *target) readIrrevocable() {
 			}
 		}
 		t.irrevocable.Store(r)
+	}()
+}
+
+// readTokens reads the token store off the engine's goroutine when the
+// last read began tokenEvery ago or more, one read at a time; the next
+// snapshot carries the answer. A failed read keeps the last one: tokens
+// that live still name their leases, and the leases made since add up
+// under owner="unknown" until a read succeeds.
+func (t *target) readTokens(now time.Time) {
+	if t.tokenEvery <= 0 || (!t.tokensAt.IsZero() && now.Sub(t.tokensAt) < t.tokenEvery) {
+		return
+	}
+	if !t.readingTokens.CompareAndSwap(false, true) {
+		return
+	}
+	t.tokensAt = now
+	first := t.tokens.Load() == nil
+	go func() {
+		defer t.readingTokens.Store(false)
+		start := time.Now()
+		infos, err := t.client.Tokens(t.ctx, 0, nil)
+		if err != nil {
+			if t.ctx.Err() != nil {
+				return
+			}
+			if k := vaultclient.KindOf(err); t.tokensErr.Swap(int32(k)) != int32(k) && k != vaultclient.KindUnreachable {
+				t.log.Warn("reading the token store failed (token leases count as owner=\"unknown\" until it is read)", "err", err.Error())
+			}
+			return
+		}
+		failed := t.tokensErr.Swap(-1) != -1
+		t.tokens.Store(hygiene.TokenIndex(infos))
+		if first || failed {
+			t.log.Info("token store read", "tokens", len(infos), "took", time.Since(start).Round(time.Millisecond).String())
+		}
 	}()
 }
 

@@ -305,7 +305,7 @@ func TestServeAgainstARealVault(t *testing.T) {
 // waitUntil is waitFor that shows serve's log when it times out.
 func waitUntil(t *testing.T, what string, log *syncBuffer, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s; serve's log:\n%s", what, log.String())
@@ -577,4 +577,123 @@ func TestServeFollowsARotatedAuditLog(t *testing.T) {
 	if strings.Contains(s.Stderr.String(), env.Server.RootToken) {
 		t.Error("the token is in serve's log")
 	}
+}
+
+// ownerSeries is leasetop_owner_leases of the default context under one
+// grouping (by), by owner.
+func ownerSeries(t *testing.T, base, by string) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for _, s := range scrapeFamily(t, base, "leasetop_owner_leases") {
+		if s.labels["context"] == "default" && s.labels["by"] == by {
+			out[s.labels["owner"]] += s.value
+		}
+	}
+	return out
+}
+
+// Token leases get their owners from the token store: approle and
+// userpass logins counted per role and per auth mount, with a token that
+// has exactly the policy docs/serve.md gives --token-store; every lease of
+// Vault's own listing counted once. A token without those lines is told in
+// the log which one it lacks, and the other series go on.
+func TestServeNamesTheOwnersOfTokenLeasesFromTheTokenStore(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const billing, alice, kv = 4, 3, 2
+	if _, err := env.Seed.AppRole(ctx, "approle", "billing", time.Hour, billing); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Seed.Userpass(ctx, "userpass", "alice", time.Hour, alice); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Seed.LeasedKV(ctx, "app/hour", time.Hour, kv); err != nil {
+		t.Fatal(err)
+	}
+	base := docPolicy(t, "../docs/serve.md", "## The policy it needs")
+	withStore := env.TokenWithPolicy(t, "leasetop-serve-tokens", base+docHCL(t, "../docs/serve.md", "With `--token-store`, these two lines"))
+	without := env.TokenWithPolicy(t, "leasetop-serve", base)
+	p, err := faultproxy.New(env.Server.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	useVault(t, p.URL, withStore)
+	storeReads := func() int {
+		return p.Count(func(r faultproxy.Request) bool { return r.Method == "LIST" && r.Path == "auth/token/accessors" })
+	}
+	all := vaulttest.AllLeaseIDs(t, env.Server.Addr, env.Server.RootToken)
+	tokenLeases := 0
+	for id := range all {
+		if strings.HasPrefix(id, "auth/") {
+			tokenLeases++
+		}
+	}
+	// The logins, the two tokens of this test's policies, and the dev
+	// server's own.
+	if len(all)-tokenLeases != kv || tokenLeases < billing+alice+2 {
+		t.Fatalf("Vault lists %d leases, %d of them token leases, after %d logins, %d KV reads and 2 tokens", len(all), tokenLeases, billing+alice, kv)
+	}
+
+	s := startServe(t, "--refresh", "300ms", "--token-store", "1s")
+	t.Run("the role and the auth mount of each login", func(t *testing.T) {
+		var byRole, byMount map[string]float64
+		waitUntil(t, "the owners of the logins by role and by mount", s.Stderr, func() bool {
+			byRole, byMount = ownerSeries(t, s.URL, "role"), ownerSeries(t, s.URL, "mount")
+			return byRole["billing"] == billing && byRole["alice"] == alice && byMount["approle"] == billing && byMount["userpass"] == alice
+		})
+		for _, series := range []map[string]float64{byRole, byMount} {
+			sum := 0.0
+			for _, n := range series {
+				sum += n
+			}
+			if int(sum) != len(all) {
+				t.Errorf("the owner series add up to %v, Vault lists %d leases: %v", sum, len(all), series)
+			}
+		}
+		if !strings.Contains(s.Stderr.String(), `msg="token store read"`) {
+			t.Errorf("no log line for the token store's read:\n%s", s.Stderr.String())
+		}
+		lookups := p.Count(func(r faultproxy.Request) bool { return r.Path == "auth/token/lookup-accessor" })
+		if storeReads() == 0 || lookups < billing+alice+2 {
+			t.Errorf("the proxy saw %d listings of the accessors and %d lookups of tokens", storeReads(), lookups)
+		}
+		for _, r := range p.Requests() {
+			if r.Mutating() {
+				t.Errorf("serve sent %s %s", r.Method, r.Path)
+			}
+		}
+	})
+	if code := s.Stop(t); code != 0 || strings.Contains(s.Stderr.String(), withStore) {
+		t.Errorf("exit %d; or the token is in the log:\n%s", code, s.Stderr.String())
+	}
+
+	t.Run("a token without the token store's lines is told which it lacks", func(t *testing.T) {
+		t.Setenv("VAULT_TOKEN", without)
+		p.Clear()
+		ro := startServe(t, "--refresh", "300ms", "--token-store", "1s")
+		waitUntil(t, "the token store's failure in the log", ro.Stderr, func() bool {
+			return strings.Contains(ro.Stderr.String(), "reading the token store failed")
+		})
+		log := ro.Stderr.String()
+		if !strings.Contains(log, `auth/token/accessors`) || !strings.Contains(log, "sudo") {
+			t.Errorf("the log does not name the missing policy line:\n%s", log)
+		}
+		want := vaultPerPrefix(t, env.Server.Addr, env.Server.RootToken)
+		waitUntil(t, "the leases per prefix equal to Vault's", ro.Stderr, func() bool {
+			return sameCounts(byLabel(t, ro.URL, "leasetop_leases", "default", "prefix"), want)
+		})
+		if got := scrapeFamily(t, ro.URL, "leasetop_owner_leases"); len(got) != 0 {
+			t.Errorf("owner series with no source of owners: %v", got)
+		}
+		// Read again at its interval, and said once.
+		waitUntil(t, "three reads of the token store", ro.Stderr, func() bool { return storeReads() >= 3 })
+		if n := strings.Count(ro.Stderr.String(), "reading the token store failed"); n != 1 {
+			t.Errorf("the failure was logged %d times in %d reads, want once:\n%s", n, storeReads(), ro.Stderr.String())
+		}
+		if code := ro.Stop(t); code != 0 || strings.Contains(ro.Stderr.String(), without) {
+			t.Errorf("exit %d; or the token is in the log:\n%s", code, ro.Stderr.String())
+		}
+	})
 }

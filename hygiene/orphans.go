@@ -209,7 +209,7 @@ func tokenOrphans(ctx context.Context, c Vault, in OrphanInput, mounts []vaultcl
 			return nil, un
 		}
 	}
-	tokens := owners.NewTokens(asTokens(infos))
+	tokens := TokenIndex(infos)
 	var fs []Finding
 	var un []Unchecked
 	for _, p := range prefixes {
@@ -257,8 +257,9 @@ func tokenOrphans(ctx context.Context, c Vault, in OrphanInput, mounts []vaultcl
 	return fs, un
 }
 
-// asTokens converts the token store's answer for owners.Tokens.
-func asTokens(infos []vaultclient.AccessorInfo) []owners.Token {
+// TokenIndex is the token store as the owners package joins it: the
+// hygiene checks, the owners screen and serve all read it this way.
+func TokenIndex(infos []vaultclient.AccessorInfo) *owners.Tokens {
 	ts := make([]owners.Token, len(infos))
 	for i, a := range infos {
 		created := a.IssueTime
@@ -268,7 +269,7 @@ func asTokens(infos []vaultclient.AccessorInfo) []owners.Token {
 		ts[i] = owners.Token{Accessor: a.Accessor, Path: a.Path, EntityID: a.EntityID, DisplayName: a.DisplayName,
 			Meta: a.Meta, Policies: a.Policies, Created: created, Expires: a.ExpireTime}
 	}
-	return ts
+	return owners.NewTokens(ts)
 }
 
 // irrevocableGone lists the irrevocable leases whose mount is gone, by

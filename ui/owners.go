@@ -205,16 +205,7 @@ func (o *ownersScreen) Update(msg tea.Msg) (tea.Cmd, bool) {
 			o.c.data.idents.tokens, o.c.data.idents.tokensWhy = nil, plainError(msg.err)
 			return nil, false
 		}
-		ts := make([]owners.Token, len(msg.tokens))
-		for i, a := range msg.tokens {
-			created := a.IssueTime
-			if created.IsZero() {
-				created = a.CreationTime
-			}
-			ts[i] = owners.Token{Accessor: a.Accessor, Path: a.Path, EntityID: a.EntityID, DisplayName: a.DisplayName,
-				Meta: a.Meta, Policies: a.Policies, Created: created, Expires: a.ExpireTime}
-		}
-		o.c.data.idents.tokens, o.c.data.idents.tokensWhy = owners.NewTokens(ts), ""
+		o.c.data.idents.tokens, o.c.data.idents.tokensWhy = hygiene.TokenIndex(msg.tokens), ""
 	case entitiesMsg:
 		for id, name := range msg {
 			o.c.data.idents.entities[id] = name

@@ -43,11 +43,7 @@ func (s *syncBuffer) String() string {
 func runWatching(t *testing.T, path string, n int, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	env := scriptEnv(t)
-	p, err := faultproxy.New(env.Server.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p, _ := env.Proxied(t)
 	t.Setenv("VAULT_ADDR", p.URL)
 	isList := func(r faultproxy.Request) bool { return r.Method == "LIST" }
 
@@ -68,7 +64,7 @@ func runWatching(t *testing.T, path string, n int, args ...string) (stdout, stde
 	p.Add(faultproxy.Rule{Method: "LIST", Count: -1, Fault: faultproxy.Fault{Hold: hold}})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err = env.Seed.LeasedKV(ctx, path, time.Hour, n)
+	_, err := env.Seed.LeasedKV(ctx, path, time.Hour, n)
 	close(hold)
 	if err != nil {
 		t.Fatal(err)
@@ -149,11 +145,7 @@ func TestCountWatchListsWhatThePlanSaysAndFindsGrowthUnderAQuietPrefix(t *testin
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := scriptEnv(t)
-			p, err := faultproxy.New(env.Server.Addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(p.Close)
+			p, _ := env.Proxied(t)
 			t.Setenv("VAULT_ADDR", p.URL)
 			const listPath = "sys/leases/lookup/"
 			isList := func(r faultproxy.Request) bool { return r.Method == "LIST" && strings.HasPrefix(r.Path, listPath) }

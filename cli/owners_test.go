@@ -340,11 +340,7 @@ func TestRevokeByOwnerRevokesExactlyTheOwnersLeases(t *testing.T) {
 	o := startOwnersEnv(t)
 	ctx := context.Background()
 	c := o.env.Client(t, "", vaultclient.Config{})
-	p, err := faultproxy.New(o.env.Server.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p, _ := o.env.Proxied(t)
 	t.Setenv("VAULT_ADDR", p.URL)
 	before := vaultLeases(t, o.env)
 	revoke := func(stdin string, args ...string) (string, string, int) {

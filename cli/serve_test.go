@@ -169,11 +169,7 @@ func sameCounts(a, b map[string]float64) bool { return fmt.Sprint(a) == fmt.Spri
 // listing; a refresh; the requests it sent; Vault going away.
 func TestServeAgainstARealVault(t *testing.T) {
 	env := scriptEnv(t)
-	p, err := faultproxy.New(env.Server.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p, _ := env.Proxied(t)
 	useVault(t, p.URL, env.Server.RootToken)
 	hold := make(chan struct{})
 	p.Add(faultproxy.Rule{Method: "LIST", PathPrefix: "sys/leases/lookup/", Count: -1, Fault: faultproxy.Fault{Hold: hold}})
@@ -614,11 +610,7 @@ func TestServeNamesTheOwnersOfTokenLeasesFromTheTokenStore(t *testing.T) {
 	base := docPolicy(t, "../docs/serve.md", "## The policy it needs")
 	withStore := env.TokenWithPolicy(t, "leasetop-serve-tokens", base+docHCL(t, "../docs/serve.md", "With `--token-store`, these two lines"))
 	without := env.TokenWithPolicy(t, "leasetop-serve", base)
-	p, err := faultproxy.New(env.Server.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p, _ := env.Proxied(t)
 	useVault(t, p.URL, withStore)
 	storeReads := func() int {
 		return p.Count(func(r faultproxy.Request) bool { return r.Method == "LIST" && r.Path == "auth/token/accessors" })

@@ -19,11 +19,7 @@ import (
 // it did not finish, and not after Vault answers.
 func TestAScriptCommandStopsWithItsContextAndOnSignals(t *testing.T) {
 	env := vaulttest.Start(t)
-	p, err := faultproxy.New(env.Server.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p, _ := env.Proxied(t)
 	useVault(t, p.URL, env.Server.RootToken)
 	signal := func(sig syscall.Signal) func(context.CancelFunc) {
 		return func(context.CancelFunc) {

@@ -185,17 +185,6 @@ func seededBehindProxy(t *testing.T, ctx context.Context, env *vaulttest.Env, se
 			t.Fatal(err)
 		}
 	}
-	p, err := faultproxy.New(env.Server.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	api, err := env.Server.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := api.SetAddress(p.URL); err != nil {
-		t.Fatal(err)
-	}
+	p, api := env.Proxied(t)
 	return p, vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: 1})
 }

@@ -40,7 +40,7 @@ func TestEndToEndChurnDoesNotSaySparingVault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, a := proxied(t, env)
+	p, a := env.Proxied(t)
 	p.Add(faultproxy.Rule{Method: "PUT", PathPrefix: "sys/leases/lookup", Count: -1, Fault: faultproxy.Fault{Delay: 100 * time.Millisecond}})
 	isLookup := func(r faultproxy.Request) bool { return r.Method == "PUT" && r.Path == "sys/leases/lookup" }
 	// Lookups go in the order Vault lists (sorted); the churn revokes from

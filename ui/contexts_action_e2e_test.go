@@ -35,8 +35,8 @@ func TestEndToEndBulkRevokeRunsOnAcrossASwitch(t *testing.T) {
 	if _, err := envB.Seed.LeasedKV(ctx, "ctx-b/y", time.Hour, 5); err != nil {
 		t.Fatal(err)
 	}
-	pa, _ := proxied(t, envA)
-	pb, _ := proxied(t, envB)
+	pa, _ := envA.Proxied(t)
+	pb, _ := envB.Proxied(t)
 	t.Setenv("LT_TOKEN_A", envA.Server.RootToken)
 	t.Setenv("LT_TOKEN_B", envB.Server.RootToken)
 	path := filepath.Join(t.TempDir(), "config.yaml")

@@ -30,8 +30,8 @@ func TestEndToEndContextsSwitchLive(t *testing.T) {
 	if _, err := envB.Seed.LeasedKV(ctx, "ctx-b/y", time.Hour, 6); err != nil {
 		t.Fatal(err)
 	}
-	pa, _ := proxied(t, envA)
-	pb, _ := proxied(t, envB)
+	pa, _ := envA.Proxied(t)
+	pb, _ := envB.Proxied(t)
 	t.Setenv("LT_TOKEN_A", envA.Server.RootToken)
 	t.Setenv("LT_TOKEN_B", envB.Server.RootToken)
 	path := filepath.Join(t.TempDir(), "config.yaml")
@@ -124,7 +124,7 @@ contexts:
 // tested here.
 func TestEndToEndNamespaceSwitchSendsTheHeader(t *testing.T) {
 	env := vaulttest.Start(t)
-	p, a := proxied(t, env)
+	p, a := env.Proxied(t)
 	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/", Refresh: time.Hour})
 	r.waitFor("refreshed")
 	r.waitIdle(p)

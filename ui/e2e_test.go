@@ -16,7 +16,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/hashicorp/vault/api"
 
 	"github.com/leasetop/leasetop/internal/devvault"
 	"github.com/leasetop/leasetop/internal/faultproxy"
@@ -296,25 +295,6 @@ func TestEndToEndBrowseRevokeAndRevokePrefix(t *testing.T) {
 	}
 }
 
-// proxied puts a fault-injecting proxy in front of env's server and
-// returns it with a root client that talks through it.
-func proxied(t *testing.T, env *vaulttest.Env) (*faultproxy.Proxy, *api.Client) {
-	t.Helper()
-	p, err := faultproxy.New(env.Server.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	a, err := env.Server.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.SetAddress(p.URL); err != nil {
-		t.Fatal(err)
-	}
-	return p, a
-}
-
 // allLeaseIDs lists every lease id in Vault, read by code that is not
 // leasetop's (vaulttest.AllLeaseIDs).
 func allLeaseIDs(t *testing.T, env *vaulttest.Env) map[string]bool {
@@ -460,7 +440,7 @@ func TestEndToEndReadOnlySendsNoMutation(t *testing.T) {
 	if _, err := env.Seed.LeasedKV(ctx, "ro", time.Hour, 3); err != nil {
 		t.Fatal(err)
 	}
-	p, a := proxied(t, env)
+	p, a := env.Proxied(t)
 	// A dev server has no irrevocable lease (making one takes 8-13
 	// minutes: TestEndToEndRealIrrevocableLease), so the proxy answers the
 	// irrevocable list and count with the answers captured from a real
@@ -668,7 +648,7 @@ func TestEndToEndSlowVaultKeepsKeysAnswering(t *testing.T) {
 	if _, err := env.Seed.LeasedKV(ctx, "slow", time.Hour, 3); err != nil {
 		t.Fatal(err)
 	}
-	p, a := proxied(t, env)
+	p, a := env.Proxied(t)
 	hold := make(chan struct{})
 	var once sync.Once
 	release := func() { once.Do(func() { close(hold) }) }
@@ -808,7 +788,7 @@ func TestEndToEndFaultsAreReportedAndRecovered(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, a := proxied(t, env)
+			p, a := env.Proxied(t)
 			a.SetClientTimeout(2 * time.Second) // the request timeout that ends a stalled connection
 			r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{MaxRetries: 1}), Options{Prefix: "secret/faults/", Refresh: 200 * time.Millisecond})
 			r.waitFor("4 leases")

@@ -62,7 +62,7 @@ func TestEndToEndGrowthIsNamedWhileTheFirstCrawlLooksUp(t *testing.T) {
 	}()
 	defer func() { stopGrowing(); grew.Wait() }()
 
-	p, a := proxied(t, env)
+	p, a := env.Proxied(t)
 	p.Add(faultproxy.Rule{Count: -1, Fault: faultproxy.Fault{Delay: away}})
 	lookup := func(req faultproxy.Request) bool { return req.Method == "PUT" && req.Path == "sys/leases/lookup" }
 	answered := func(req faultproxy.Request) bool { return lookup(req) && req.Status != 0 }

@@ -26,7 +26,7 @@ func TestEndToEndSelectedPrefixIsLookedUpFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p, a := proxied(t, env)
+	p, a := env.Proxied(t)
 	hold := make(chan struct{})
 	p.Add(faultproxy.Rule{Method: "PUT", PathPrefix: "sys/leases/lookup", Count: -1, Fault: faultproxy.Fault{Hold: hold}})
 	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/focus/", Concurrency: 2})

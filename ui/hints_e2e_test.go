@@ -28,7 +28,7 @@ func TestEndToEndVaultsFiguresFindGrowthUnderAQuietPrefix(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p, a := proxied(t, env)
+	p, a := env.Proxied(t)
 	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/hint/", Refresh: 500 * time.Millisecond, Policy: pol})
 	r.waitFor("9 leases")
 	metrics := func(req faultproxy.Request) bool {
@@ -76,7 +76,7 @@ func TestEndToEndGrowthStartsARefreshBetweenRefreshes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p, a := proxied(t, env)
+	p, a := env.Proxied(t)
 	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/probe/", Refresh: 10 * time.Minute, Policy: pol})
 	r.waitFor("6 leases")
 	metrics := func(req faultproxy.Request) bool { return req.Path == "sys/metrics" }

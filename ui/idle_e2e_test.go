@@ -33,7 +33,7 @@ func TestEndToEndAnIdleRefreshListsNothingWhileVaultsFiguresStay(t *testing.T) {
 		}
 		ids = append(ids, got...)
 	}
-	p, a := proxied(t, env)
+	p, a := env.Proxied(t)
 	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/idle/", Refresh: 500 * time.Millisecond, Policy: pol})
 	r.waitFor("9 leases")
 	metrics := func(req faultproxy.Request) bool {

@@ -312,7 +312,7 @@ func TestEndToEndOwnersReadOnlySendsNoMutation(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := allLeaseIDs(t, env)
-	p, a := proxied(t, env)
+	p, a := env.Proxied(t)
 	c := vaultclient.NewFromAPI(a, vaultclient.Config{})
 	r := startProgram(t, c, Options{VaultAudit: auditPath, ReadOnly: true})
 	r.waitFor("refreshed")
@@ -424,7 +424,7 @@ func TestEndToEndRevokingLeasetopsOwnTokenLeaseGoesLast(t *testing.T) {
 		t.Fatalf("%d leases under auth/approle/login/, want ops's login alone", len(opsLeases))
 	}
 	ownLease := opsLeases[0]
-	p, a := proxied(t, env)
+	p, a := env.Proxied(t)
 	a.SetToken(ops.Seeder.C.Token())
 	c := vaultclient.NewFromAPI(a, vaultclient.Config{})
 	r := startProgram(t, c, Options{VaultAudit: auditPath, Refresh: time.Hour})

@@ -24,7 +24,7 @@ func TestEndToEndRefreshRelistsWhatIsLookedAt(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p, a := proxied(t, env)
+	p, a := env.Proxied(t)
 	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/relist/", Refresh: time.Hour, Policy: pol})
 	r.waitFor("9 leases")
 	r.waitIdle(p)

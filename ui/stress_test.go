@@ -49,7 +49,7 @@ func TestStressRevocationsHitExactlyWhatWasSelected(t *testing.T) {
 
 	// leasetop talks through the proxy; the background and the checks
 	// below talk to Vault directly, so the proxy sees only leasetop.
-	p, a := proxied(t, env)
+	p, a := env.Proxied(t)
 	direct := env.Client(t, "", vaultclient.Config{})
 	r := startProgram(t, vaultclient.NewFromAPI(a, vaultclient.Config{}), Options{Prefix: "secret/stress/", Refresh: 150 * time.Millisecond})
 	r.waitFor("40 leases") // the first crawl

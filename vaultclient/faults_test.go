@@ -17,18 +17,7 @@ import (
 func proxied(t *testing.T) (*vaulttest.Env, *faultproxy.Proxy, *vaultclient.Client) {
 	t.Helper()
 	env := vaulttest.Start(t)
-	p, err := faultproxy.New(env.Server.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	api, err := env.Server.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := api.SetAddress(p.URL); err != nil {
-		t.Fatal(err)
-	}
+	p, api := env.Proxied(t)
 	return env, p, vaultclient.NewFromAPI(api, vaultclient.Config{Concurrency: 4})
 }
 

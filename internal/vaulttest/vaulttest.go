@@ -16,6 +16,7 @@ import (
 
 	"github.com/hashicorp/vault/api"
 	"github.com/leasetop/leasetop/internal/devvault"
+	"github.com/leasetop/leasetop/internal/faultproxy"
 	"github.com/leasetop/leasetop/internal/seed"
 	"github.com/leasetop/leasetop/vaultclient"
 )
@@ -81,6 +82,26 @@ func (e *Env) Client(t testing.TB, token string, cfg vaultclient.Config) *vaultc
 		c.SetToken(token)
 	}
 	return vaultclient.NewFromAPI(c, cfg)
+}
+
+// Proxied puts a fault-injecting proxy in front of the server, closed at
+// cleanup, and returns it with a root client that talks through it: the
+// requests a test counts there are the ones the code under test sent.
+func (e *Env) Proxied(t testing.TB) (*faultproxy.Proxy, *api.Client) {
+	t.Helper()
+	p, err := faultproxy.New(e.Server.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	a, err := e.Server.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetAddress(p.URL); err != nil {
+		t.Fatal(err)
+	}
+	return p, a
 }
 
 // TokenWithPolicy writes policy under name and returns a token that has

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leasetop/leasetop/config"
+	"github.com/leasetop/leasetop/hygiene"
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/owners"
@@ -30,6 +31,7 @@ type checkFlags struct {
 	warn, crit     int
 	watch          time.Duration
 	budget         bool
+	tokenStore     bool
 	af             auditFlags
 }
 
@@ -46,13 +48,14 @@ as the UI's refresh does) and warn when the leases directly under one prefix
 are created faster than that. With --budget, check the budgets of the
 config file (budgets:): WARNING at a budget's warn share, CRITICAL over
 it, one line for each below the summary; owners' budgets need Vault's
-audit log (--vault-audit, or the context's vault-audit).
+audit log (--vault-audit, or the context's vault-audit), and count the
+owners' token leases too with --token-store.
 
 Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad arguments, Vault
 unreachable, a failed crawl).`,
 		Example: `  leasetop check --expiring-within 1h --warn 10 --crit 100 database/
   leasetop check --expiring-within 1h --growth 500/m --watch 30s
-  leasetop check --budget --vault-audit /var/log/vault_audit.log`,
+  leasetop check --budget --vault-audit /var/log/vault_audit.log --token-store`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: a.completePrefix(1),
 		RunE:              run(func(cmd *cobra.Command, pos []string) int { return a.runCheck(cmd.Context(), pos, f) }),
@@ -64,6 +67,7 @@ unreachable, a failed crawl).`,
 	fs.StringVar(&f.growth, "growth", "", "WARNING when leases directly under one prefix are created faster than this, e.g. 500/m (lists twice, --watch apart)")
 	fs.DurationVar(&f.watch, "watch", 30*time.Second, "with --growth: how long apart the two listings are")
 	fs.BoolVar(&f.budget, "budget", false, "check the budgets of the config file: WARNING at a budget's warn share, CRITICAL over it (--expiring-within is then optional)")
+	fs.BoolVar(&f.tokenStore, "token-store", false, "with --budget: read the token store too, so that owners' budgets count their token leases (logins)")
 	f.af.register(cmd, false)
 	a.checkCmd = cmd
 	return cmd
@@ -81,6 +85,9 @@ func (a *app) runCheck(ctx context.Context, pos []string, f checkFlags) int {
 	}
 	if f.within == "" && !f.budget {
 		return unknown("--expiring-within is required, e.g. --expiring-within 1h (or --budget)")
+	}
+	if f.tokenStore && !f.budget {
+		return unknown("--token-store goes with --budget: it names the owners of token leases for owners' budgets")
 	}
 	if f.within == "" && f.growth != "" {
 		return unknown("--growth goes with --expiring-within, e.g. --expiring-within 1h --growth 500/m")
@@ -119,6 +126,13 @@ func (a *app) runCheck(ctx context.Context, pos []string, f checkFlags) int {
 	if auditPath := cmp.Or(f.af.path, s.eff.VaultAudit); f.budget && auditPath != "" && ownerBudgets(budgets) {
 		if src, err = readAudit(ctx, "leasetop check", auditPath, a.stdin, stderr, false); err != nil {
 			return unknown("%v", err)
+		}
+		if f.tokenStore {
+			infos, err := c.Tokens(ctx, 0, nil)
+			if err != nil {
+				return unknown("reading the token store for owners' budgets: %v", err)
+			}
+			src.Tokens = hygiene.TokenIndex(infos)
 		}
 	}
 	var (

@@ -56,6 +56,10 @@ func TestCheckBudgetAgainstSeededLeases(t *testing.T) {
 	if a != 30 || b != 5 || w != 12 {
 		t.Fatalf("Vault holds %d, %d and %d leases; the seeding made 30, 5 and 12", a, b, w)
 	}
+	// web's login: a token lease, which only the token store names.
+	if n := count("auth/approle/login/"); n != 1 {
+		t.Fatalf("Vault holds %d approle login leases; web logged in once", n)
+	}
 
 	config := func(budgets string) string {
 		p := filepath.Join(t.TempDir(), "config.yaml")
@@ -83,6 +87,12 @@ func TestCheckBudgetAgainstSeededLeases(t *testing.T) {
 			fmt.Sprintf("LEASETOP CRITICAL - 2 of 4 budgets over, 1 near: prefix secret/app/a/ 30/25 (120%%) | 'budget prefix secret/app/a/'=30;20;25;0 'budget role web'=12;8;10;0 'budget prefix secret/app/b/'=5;5;6;0 'budget prefix secret/none/'=0;8;10;0"),
 			"CRITICAL: prefix secret/app/a/ holds 30 leases, over its budget of 25 (120%)",
 			"CRITICAL: role web holds 12 leases, over its budget of 10 (120%)",
+			"WARNING: prefix secret/app/b/ holds 5 leases, near its budget of 6 (83%)",
+		}},
+		{"the owners' token leases with --token-store", []string{"--config", crossed, "--token-store"}, exitCritical, []string{
+			"LEASETOP CRITICAL - 2 of 4 budgets over, 1 near: role web 13/10 (130%) | 'budget role web'=13;8;10;0 'budget prefix secret/app/a/'=30;20;25;0",
+			"CRITICAL: role web holds 13 leases, over its budget of 10 (130%)",
+			"CRITICAL: prefix secret/app/a/ holds 30 leases, over its budget of 25 (120%)",
 			"WARNING: prefix secret/app/b/ holds 5 leases, near its budget of 6 (83%)",
 		}},
 		{"only what is under the prefix", []string{"--config", crossed, "secret/app/b/"}, exitWarning, []string{
@@ -120,5 +130,17 @@ func TestCheckBudgetAgainstSeededLeases(t *testing.T) {
 				}
 			}
 		})
+	}
+
+	out, _, code := runCmd(t, "check", "--expiring-within", "1h", "--token-store")
+	if code != exitUnknown || !strings.HasPrefix(out, "LEASETOP UNKNOWN - --token-store goes with --budget") {
+		t.Errorf("--token-store without --budget: exit %d\n%s", code, out)
+	}
+	// A token that may not list the tokens: the verdict would undercount,
+	// so there is none, and the line says which capability is missing.
+	t.Setenv("VAULT_TOKEN", env.TokenWithPolicy(t, "leasetop-read", docPolicy(t, "../docs/serve.md", "## The policy it needs")))
+	out, _, code = runCmd(t, "check", "--budget", "--config", crossed, "--token-store")
+	if code != exitUnknown || !strings.HasPrefix(out, "LEASETOP UNKNOWN - reading the token store for owners' budgets: ") || !strings.Contains(out, "auth/token/accessors") {
+		t.Errorf("--token-store with a token that may not read the store: exit %d\n%s", code, out)
 	}
 }

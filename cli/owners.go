@@ -46,7 +46,7 @@ type ownersFlags struct {
 func (a *app) ownersCommand() *cobra.Command {
 	var f ownersFlags
 	cmd := &cobra.Command{
-		Use:   "owners [PREFIX] --vault-audit PATH [--token-store]",
+		Use:   "owners [PREFIX] [--vault-audit PATH] [--token-store]",
 		Short: "the live leases grouped by who made them, from Vault's audit log and token store",
 		Long: `Group the live leases under PREFIX by who made them, as Vault's audit log
 says (a file, a .gz file, a folder of rotated files, or - for stdin, read

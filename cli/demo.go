@@ -14,10 +14,12 @@ import (
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/leasetop/leasetop/config"
 	"github.com/leasetop/leasetop/internal/devvault"
 	"github.com/leasetop/leasetop/internal/seed"
+	"github.com/leasetop/leasetop/metrics"
 	"github.com/leasetop/leasetop/vaultclient"
 )
 
@@ -26,27 +28,39 @@ func (a *app) demoCommand() *cobra.Command {
 	var f uiFlags
 	var scale int
 	var seedOnly bool
+	var serveAddr string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "start a dev Vault with real leases and browse them",
 		Long: `Start a real Vault dev server (and PostgreSQL when installed), seed an estate
-of real leases, open the UI on it, and stop both on exit.`,
+of real leases, open the UI on it, and stop both on exit. With --serve, run
+leasetop serve on the demo's two Vaults instead of the UI: their lease
+metrics for Prometheus, owners from the audit logs and the token stores.`,
+		Example: `  leasetop demo
+  leasetop demo --scale 100
+  leasetop demo --serve 127.0.0.1:19155    # then: curl 127.0.0.1:19155/metrics`,
 		Args: cobra.NoArgs,
-		RunE: run(func(cmd *cobra.Command, _ []string) int { return a.runDemo(cmd.Context(), f, scale, seedOnly) }),
+		RunE: run(func(cmd *cobra.Command, _ []string) int {
+			return a.runDemo(cmd.Context(), f, scale, seedOnly, serveAddr)
+		}),
 	}
 	f.register(cmd.Flags())
 	cmd.Flags().IntVar(&scale, "scale", 1, "multiply the number of seeded leases (e.g. 100 for ~100,000)")
 	cmd.Flags().BoolVar(&seedOnly, "seed-only", false, "start and seed, print the address and token, and wait (no UI)")
+	cmd.Flags().StringVar(&serveAddr, "serve", "", "serve the demo's lease metrics on this address (leasetop serve) instead of opening the UI")
 	return cmd
 }
 
 // runDemo starts a real dev Vault (and PostgreSQL when installed), seeds
 // an estate of real leases, opens the UI on it and stops both on exit.
-func (a *app) runDemo(ctx context.Context, f uiFlags, scale int, seedOnly bool) int {
+func (a *app) runDemo(ctx context.Context, f uiFlags, scale int, seedOnly bool, serveAddr string) int {
 	const cmd = "leasetop demo"
 	stdout, stderr := a.stdout, a.stderr
 	if scale < 1 {
 		return a.fail(2, cmd, "--scale must be 1 or more")
+	}
+	if seedOnly && serveAddr != "" {
+		return a.fail(2, cmd, "--seed-only and --serve: choose one")
 	}
 	given, err := f.given(nil)
 	if err != nil {
@@ -105,7 +119,8 @@ func (a *app) runDemo(ctx context.Context, f uiFlags, scale int, seedOnly bool) 
 	// A second Vault, so that a newcomer switches contexts in the first
 	// minute (:ctx prod-eu): a throw-away config names both, prod-eu
 	// read-only and red.
-	if s.file == nil {
+	// serve reads the demo's config whatever the user's own holds.
+	if s.file == nil || serveAddr != "" {
 		fmt.Fprintln(stdout, "Starting a second Vault, prod-eu (read-only in the demo's config)…")
 		srv2, err := devvault.Start(ctx, devvault.Options{Bin: bin})
 		if err != nil {
@@ -121,12 +136,22 @@ func (a *app) runDemo(ctx context.Context, f uiFlags, scale int, seedOnly bool) 
 			return a.fail(1, cmd, "%v", err)
 		}
 		s = s.inContext(cfg, &cfg.Contexts[0])
-		fmt.Fprintln(stdout, "Contexts in", cfg.Path, "— press : and type ctx prod-eu to switch.")
+		if serveAddr == "" {
+			fmt.Fprintln(stdout, "Contexts in", cfg.Path, "— press : and type ctx prod-eu to switch.")
+		}
+		a.conn.config, a.conn.context = cfg.Path, ""
 	}
 	// A small, steady lease explosion, so that the growth column, the
 	// fastest-growing prefix and the owners screen's "new" count have
 	// something to show: the CI deployer keeps reading its credentials.
 	go grow(ctx, actors["ci-deployer"], "gcp/ci/deployer", time.Second)
+	if serveAddr != "" {
+		fmt.Fprintf(stdout, "Serving the lease metrics of staging and prod-eu on %s (/metrics); Ctrl-C stops it and the servers.\n", serveAddr)
+		// The token stores are small here: read them every minute, so that
+		// the logins' owners show as they come.
+		return a.runServe(ctx, serveFlags{fs: pflag.NewFlagSet("demo", pflag.ContinueOnError), listen: serveAddr,
+			depth: metrics.DefaultDepth, top: metrics.DefaultTopN, tokenStore: time.Minute})
+	}
 	return a.runUI(ctx, client, s, f)
 }
 

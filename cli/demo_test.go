@@ -30,7 +30,9 @@ func TestDemoServesTheLeaseMetricsOfBothVaults(t *testing.T) {
 	defer cancel()
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- Run(ctx, []string{"demo", "--serve", "127.0.0.1:0"}, strings.NewReader(""), stdout, stderr) }()
+	go func() {
+		done <- Run(ctx, []string{"demo", "--serve", "127.0.0.1:0"}, strings.NewReader(""), stdout, stderr)
+	}()
 
 	var base string
 	vaults := map[string]string{}

@@ -279,9 +279,34 @@ func TestOwnersLsAndWhoFromTheAuditLog(t *testing.T) {
 	if err != nil || len(logins.LeaseIDs) == 0 {
 		t.Fatalf("billing's login token lease: %v %v", logins, err)
 	}
-	out, _, code = runCmd(t, "who", "auth/approle/login/"+logins.LeaseIDs[0], "--vault-audit", o.audit)
-	if code != whoUnknown || !strings.Contains(out, "unknown: a token lease") {
+	out, _, code = runCmd(t, "who", logins.LeaseIDs[0], "--vault-audit", o.audit)
+	if code != whoUnknown || !strings.Contains(out, "unknown: a token lease") || !strings.Contains(out, "--token-store finds its token") {
 		t.Errorf("who on a token lease: exit %d\n%s", code, out)
+	}
+	// With the token store: billing's login, its accessor as Vault gives it
+	// to billing's own token (read with the api package).
+	self, err := o.billing.Seeder.C.Auth().Token().LookupSelf()
+	if err != nil {
+		t.Fatal(err)
+	}
+	billingAcc, _ := self.Data["accessor"].(string)
+	login := logins.LeaseIDs[0]
+	out, errs, code = runCmd(t, "who", login, "--token-store")
+	for _, want := range [][2]string{{"owner", "billing\n"}, {"display name", "approle\n"}, {"entity", o.billing.EntityID},
+		{"metadata", "role_name=billing"}, {"path", "auth/approle/login\n"}, {"accessor", billingAcc + "\n"}, {"made at", "(token store)\n"}} {
+		re := regexp.MustCompile(`(?m)^` + want[0] + `\s+.*` + regexp.QuoteMeta(want[1]))
+		if code != whoKnown || billingAcc == "" || !re.MatchString(out) {
+			t.Errorf("who %s --token-store: exit %d, no %s %q:\n%s%s", login, code, want[0], want[1], out, errs)
+		}
+	}
+	if strings.Contains(out, "remote address") {
+		t.Errorf("who --token-store claims a remote address the token store does not give:\n%s", out)
+	}
+	out, _, code = runCmd(t, "who", "-o", "json", login, "--token-store", "--vault-audit", o.audit)
+	var tw report.Who
+	if err := json.Unmarshal([]byte(out), &tw); err != nil || code != whoKnown || tw.Source != "token store" || tw.Owner == nil ||
+		tw.Owner.Name != "billing" || tw.Owner.Accessor != billingAcc || tw.CreatedTime == nil {
+		t.Errorf("who -o json --token-store: exit %d, %v\n%s", code, err, out)
 	}
 	out, _, code = runCmd(t, "who", o.early, "--vault-audit", o.audit)
 	if code != whoUnknown || !strings.Contains(out, "unknown: created before the audit log starts") {
@@ -313,7 +338,7 @@ func TestOwnersLsAndWhoFromTheAuditLog(t *testing.T) {
 		{[]string{"owners", "--vault-audit", o.audit, "--by", "colour"}, `unknown grouping "colour": use one of entity, role, mount, remote, agent`},
 		{[]string{"owners", "--vault-audit", o.audit, "-o", "yaml"}, "use one of table, json, csv"},
 		{[]string{"owners", "--vault-audit", filepath.Join(t.TempDir(), "nope.log")}, "--vault-audit: stat "},
-		{[]string{"who", id}, "--vault-audit PATH is required"},
+		{[]string{"who", id}, "--vault-audit PATH or --token-store is required"},
 		{[]string{"who", "--vault-audit", o.audit}, "give one lease id"},
 	} {
 		_, errs, code := runCmd(t, tt.args...)

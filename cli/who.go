@@ -11,6 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/leasetop/leasetop/audit"
+	"github.com/leasetop/leasetop/hygiene"
+	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/report"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -27,27 +30,34 @@ const (
 func (a *app) whoCommand() *cobra.Command {
 	var af auditFlags
 	var format string
+	var tokenStore bool
 	cmd := &cobra.Command{
-		Use:   "who LEASE_ID --vault-audit PATH",
-		Short: "who made one lease, from Vault's audit log",
+		Use:   "who LEASE_ID [--vault-audit PATH] [--token-store]",
+		Short: "who made one lease, from Vault's audit log or, for a token lease, its token store",
 		Long: `Print everything Vault's audit log says about who made one lease (display
 name, entity, metadata, policies, remote address, user agent, mount, path,
-when).
+when). A token lease's id is a salted hash the log cannot name: with
+--token-store, its token is found in the token store instead (display name,
+entity, metadata, policies, path, accessor).
 
 Exit codes: 0 the owner is known, 3 it is not (the output says why), 1 an
 error, 2 bad arguments.`,
-		Example:           `  leasetop who database/creds/readonly/AbC123 --vault-audit /var/log/vault_audit.log`,
+		Example: `  leasetop who database/creds/readonly/AbC123 --vault-audit /var/log/vault_audit.log
+  leasetop who auth/approle/login/h8c3e… --token-store`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: a.completeLease(1),
-		RunE:              run(func(cmd *cobra.Command, pos []string) int { return a.runWho(cmd.Context(), pos, af, format) }),
+		RunE: run(func(cmd *cobra.Command, pos []string) int {
+			return a.runWho(cmd.Context(), pos, af, format, tokenStore)
+		}),
 	}
 	af.register(cmd, false)
+	cmd.Flags().BoolVar(&tokenStore, "token-store", false, "for a token lease: find its token in the token store (lists every token and looks each one up; needs list and sudo on auth/token/accessors)")
 	cmd.Flags().StringVarP(&format, "output", "o", "text", "output: text or json")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-func (a *app) runWho(ctx context.Context, pos []string, af auditFlags, format string) int {
+func (a *app) runWho(ctx context.Context, pos []string, af auditFlags, format string, tokenStore bool) int {
 	const cmd = "leasetop who"
 	var err error
 	switch {
@@ -55,8 +65,10 @@ func (a *app) runWho(ctx context.Context, pos []string, af auditFlags, format st
 		err = errors.New("give one lease id")
 	case format != "text" && format != "json":
 		err = fmt.Errorf("unknown output format %q: use text or json", format)
+	case af.path == "" && !tokenStore:
+		err = errors.New("--vault-audit PATH or --token-store is required: Vault's file audit log (a file, a .gz file, a folder of rotated files, or - for stdin) names who made the leases of secrets engines, the token store who made token leases")
 	default:
-		err = af.needPath()
+		err = af.checkPath()
 	}
 	if err != nil {
 		return a.fail(2, cmd, "%v", err)
@@ -66,9 +78,11 @@ func (a *app) runWho(ctx context.Context, pos []string, af auditFlags, format st
 	if err != nil {
 		return a.fail(exitFor(err, 1), cmd, "%v", err)
 	}
-	src, err := readAudit(ctx, cmd, af.path, a.stdin, a.stderr, false)
-	if err != nil {
-		return a.fail(1, cmd, "%v", err)
+	var src owners.Source
+	if af.path != "" {
+		if src, err = readAudit(ctx, cmd, af.path, a.stdin, a.stderr, false); err != nil {
+			return a.fail(1, cmd, "%v", err)
+		}
 	}
 	// The lease's issue time tells "created before the log" from "not in
 	// the log".
@@ -80,13 +94,36 @@ func (a *app) runWho(ctx context.Context, pos []string, af auditFlags, format st
 	case err != nil:
 		return a.fail(1, cmd, "%v", err)
 	}
+	if tokenStore && inVault && leaseid.IsToken(id) {
+		infos, err := c.Tokens(ctx, 0, nil)
+		if err != nil {
+			return a.fail(1, cmd, "reading the token store: %v", err)
+		}
+		src.Tokens = hygiene.TokenIndex(infos)
+	}
 	w := report.Who{LeaseID: id, InVault: inVault}
-	own, created, known := src.Log.Owner(id)
+	var (
+		own      *audit.Owner
+		created  time.Time
+		known    bool
+		accessor string
+	)
+	switch {
+	case leaseid.IsToken(id) && src.Tokens != nil:
+		// The token was made as its lease was issued.
+		if own, accessor, known = src.Tokens.Owner(id, lease.IssueTime, lease.ExpireTime); known {
+			created, w.Source = lease.IssueTime, "token store"
+		}
+	case src.Log != nil:
+		if own, created, known = src.Log.Owner(id); known {
+			w.Source = "audit log"
+		}
+	}
 	if known {
 		w.Known = true
 		w.Owner = &report.WhoOwner{Name: owners.Name(own), DisplayName: own.DisplayName, EntityID: own.EntityID,
 			Metadata: own.Metadata, Policies: own.Policies, RemoteAddress: own.RemoteAddr, UserAgent: own.UserAgent,
-			Mount: own.Mount, MountType: own.MountType, Path: own.Path, ClientID: own.ClientID}
+			Mount: own.Mount, MountType: own.MountType, Path: own.Path, ClientID: own.ClientID, Accessor: accessor}
 		if !created.IsZero() {
 			t := created.UTC()
 			w.CreatedTime = &t
@@ -94,6 +131,9 @@ func (a *app) runWho(ctx context.Context, pos []string, af auditFlags, format st
 	} else {
 		g, _ := owners.Of(id, lease.IssueTime, lease.ExpireTime, owners.ByEntity, src)
 		w.Reason = noOwnerReason(g)
+		if g.Key == owners.TokenLease.Key && inVault {
+			w.Reason += "; --token-store finds its token"
+		}
 	}
 	if format == "json" {
 		enc := json.NewEncoder(a.stdout)
@@ -131,22 +171,27 @@ func writeWho(out io.Writer, w report.Who, lease vaultclient.Lease) error {
 		}
 		row("metadata", or(strings.Join(meta, ", "), "(none)"))
 		row("policies", or(strings.Join(o.Policies, ", "), "(none)"))
-		row("remote address", or(o.RemoteAddress, "(not in the audit log)"))
-		row("user agent", or(o.UserAgent, "(not in the audit log: Vault audits it only when told to)"))
-		mount := or(o.Mount, "-")
-		if o.MountType != "" {
-			mount += " (" + o.MountType + ")"
+		if w.Source == "audit log" {
+			row("remote address", or(o.RemoteAddress, "(not in the audit log)"))
+			row("user agent", or(o.UserAgent, "(not in the audit log: Vault audits it only when told to)"))
+			mount := or(o.Mount, "-")
+			if o.MountType != "" {
+				mount += " (" + o.MountType + ")"
+			}
+			row("mount", mount)
 		}
-		row("mount", mount)
 		row("path", or(o.Path, "-"))
 		if o.ClientID != "" {
 			row("client id", o.ClientID)
+		}
+		if o.Accessor != "" {
+			row("accessor", o.Accessor)
 		}
 		made := "-"
 		if w.CreatedTime != nil {
 			made = w.CreatedTime.Format(time.RFC3339)
 		}
-		row("made at", made+" (audit log)")
+		row("made at", made+" ("+w.Source+")")
 	} else {
 		row("owner", "unknown: "+w.Reason)
 	}

@@ -7,11 +7,14 @@ import "time"
 // them.
 type Who struct {
 	LeaseID     string     `json:"lease_id"`
-	Known       bool       `json:"known"`        // the audit log names who made the lease
+	Known       bool       `json:"known"`        // the audit log (or the token store) names who made the lease
 	Reason      string     `json:"reason"`       // why the owner is unknown, in words; "" when known
 	InVault     bool       `json:"in_vault"`     // the lease is live in Vault now (a lookup found it)
 	CreatedTime *time.Time `json:"created_time"` // when the log says the lease was made; null when unknown
 	Owner       *WhoOwner  `json:"owner"`        // null when unknown
+	// Source is what named the owner: "audit log", or "token store" for a
+	// token lease; "" when unknown.
+	Source string `json:"source"`
 }
 
 // WhoOwner is everything the audit log says about who made a lease. No
@@ -28,4 +31,5 @@ type WhoOwner struct {
 	MountType     string            `json:"mount_type"`
 	Path          string            `json:"path"` // the request path that made the lease
 	ClientID      string            `json:"client_id"`
+	Accessor      string            `json:"accessor"` // a token lease's token, from the token store; "" otherwise
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leasetop/leasetop/audit"
+	"github.com/leasetop/leasetop/hygiene"
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/owners"
@@ -19,6 +21,7 @@ type lsFlags struct {
 	recursive, renewable bool
 	within, format       string
 	af                   auditFlags
+	tokenStore           bool
 }
 
 // lsCommand is `leasetop ls`.
@@ -32,7 +35,8 @@ table, JSON, JSON lines or CSV. Rows stream as the crawl goes. Exit 1 when
 part of the crawl failed (the output is then partial, and stderr says why).`,
 		Example: `  leasetop ls database/creds/ -r --expiring-within 1h -o jsonl
   leasetop ls -r --renewable -o csv > leases.csv
-  leasetop ls -r database/ --vault-audit /var/log/vault_audit.log -o csv`,
+  leasetop ls -r database/ --vault-audit /var/log/vault_audit.log -o csv
+  leasetop ls -r auth/ --token-store -o json`,
 		Args:              cobra.ArbitraryArgs,
 		ValidArgsFunction: a.completePrefix(1),
 		RunE:              run(func(cmd *cobra.Command, pos []string) int { return a.runLs(cmd.Context(), pos, f) }),
@@ -43,6 +47,7 @@ part of the crawl failed (the output is then partial, and stderr says why).`,
 	fs.BoolVar(&f.renewable, "renewable", false, "only leases sys/leases/renew can renew (no token leases)")
 	fs.StringVarP(&f.format, "output", "o", "table", "output: table, json (an array), jsonl (one object a line) or csv")
 	f.af.register(cmd, false)
+	fs.BoolVar(&f.tokenStore, "token-store", false, "add each token lease's owner from the token store (lists every token and looks each one up; needs list and sudo on auth/token/accessors)")
 	return cmd
 }
 
@@ -62,7 +67,7 @@ func (a *app) runLs(ctx context.Context, pos []string, f lsFlags) int {
 		return a.fail(2, cmd, "%v", err)
 	}
 	newWriter := report.New
-	if f.af.path != "" {
+	if f.af.path != "" || f.tokenStore {
 		newWriter = report.NewWithOwners
 	}
 	w, err := newWriter(f.format, a.stdout)
@@ -79,6 +84,14 @@ func (a *app) runLs(ctx context.Context, pos []string, f lsFlags) int {
 			return a.fail(1, cmd, "%v", err)
 		}
 	}
+	if f.tokenStore {
+		infos, err := c.Tokens(ctx, 0, nil)
+		if err != nil {
+			return a.fail(1, cmd, "reading the token store: %v", err)
+		}
+		src.Tokens = hygiene.TokenIndex(infos)
+	}
+	owned := src.Log != nil || src.Tokens != nil
 	now := time.Now()
 	prog := newProgress(a.stderr)
 	var failures []error
@@ -104,8 +117,8 @@ func (a *app) runLs(ctx context.Context, pos []string, f lsFlags) int {
 				continue
 			}
 			row := report.NewRow(l.ID, l.IssueTime, l.ExpireTime, l.LastRenewal, l.Renewable, now)
-			if src.Log != nil {
-				row.Owner = lsOwner(l.ID, l.IssueTime, src)
+			if owned {
+				row.Owner = lsOwner(l, src)
 			}
 			if err := w.Write(row); err != nil {
 				return a.fail(1, cmd, "%v", err)
@@ -145,19 +158,35 @@ func directOnly(ctx context.Context, c *vaultclient.Client, prefix string) <-cha
 	return out
 }
 
-// shortReasons are the reasons `ls --vault-audit` gives in owner_reason:
-// short, stable words.
+// shortReasons are the reasons `ls --vault-audit` and `ls --token-store`
+// give in owner_reason: short, stable words.
 var shortReasons = map[string]string{
-	owners.TokenLease.Key: "token lease",
-	"!before":             "before the audit log",
-	owners.Unseen.Key:     "not in the audit log",
+	owners.TokenLease.Key:     "token lease",
+	"!before":                 "before the audit log",
+	owners.Unseen.Key:         "not in the audit log",
+	owners.NoSource.Key:       "no audit log",
+	owners.TokenUnmatched.Key: "token not found",
 }
 
-// lsOwner is the owner fields of one lease for `ls --vault-audit`.
-func lsOwner(id string, issued time.Time, src owners.Source) *report.Owner {
-	own, created, ok := src.Log.Owner(id)
+// lsOwner is the owner fields of one lease for `ls --vault-audit` and
+// `ls --token-store`: a token lease's from the token store, any other's
+// from the audit log.
+func lsOwner(l vaultclient.Lease, src owners.Source) *report.Owner {
+	var (
+		own     *audit.Owner
+		created time.Time
+		ok      bool
+	)
+	switch {
+	case leaseid.IsToken(l.ID) && src.Tokens != nil:
+		if own, _, ok = src.Tokens.Owner(l.ID, l.IssueTime, l.ExpireTime); ok {
+			created = l.IssueTime // the token was made as its lease was issued
+		}
+	case src.Log != nil:
+		own, created, ok = src.Log.Owner(l.ID)
+	}
 	if !ok {
-		g, _ := owners.Of(id, issued, time.Time{}, owners.ByEntity, src)
+		g, _ := owners.Of(l.ID, l.IssueTime, l.ExpireTime, owners.ByEntity, src)
 		return &report.Owner{OwnerReason: shortReasons[g.Key]}
 	}
 	o := &report.Owner{Owner: owners.Name(own), DisplayName: own.DisplayName, EntityID: own.EntityID}

@@ -252,6 +252,33 @@ func TestOwnersLsAndWhoFromTheAuditLog(t *testing.T) {
 	if strings.Contains(out, "owner") {
 		t.Errorf("ls without --vault-audit must not change:\n%s", out)
 	}
+	// With the token store, each login's owner; without the log, the other
+	// leases say so.
+	out, errs, code = runCmd(t, "ls", "-r", "-o", "json", "--token-store")
+	if code != 0 {
+		t.Fatalf("ls --token-store: exit %d: %s", code, errs)
+	}
+	lsRows = nil
+	if err := json.Unmarshal([]byte(out), &lsRows); err != nil {
+		t.Fatal(err)
+	}
+	loginOwners := map[string]string{}
+	for _, r := range lsRows {
+		id := r["id"].(string)
+		switch {
+		case strings.HasPrefix(id, "auth/approle/login/") || strings.HasPrefix(id, "auth/userpass/login/"):
+			loginOwners[r["owner"].(string)] = r["entity_id"].(string)
+			if r["created_time"] == nil || r["owner_reason"] != "" {
+				t.Errorf("a login's row without its time, or with a reason: %v", r)
+			}
+		case strings.HasPrefix(id, "auth/"):
+		case r["owner"] != "" || r["owner_reason"] != "no audit log":
+			t.Errorf("a lease the token store cannot name: %v", r)
+		}
+	}
+	if len(loginOwners) != 2 || loginOwners["billing"] != o.billing.EntityID || loginOwners["alice"] != o.alice.EntityID {
+		t.Errorf("ls --token-store names the logins' owners %v, want billing and alice with their entities", loginOwners)
+	}
 
 	// who: an actor's lease, a token lease, one made before the log, one
 	// not in the log.

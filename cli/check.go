@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/leasetop/leasetop/config"
-	"github.com/leasetop/leasetop/hygiene"
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/owners"
@@ -128,11 +127,9 @@ func (a *app) runCheck(ctx context.Context, pos []string, f checkFlags) int {
 			return unknown("%v", err)
 		}
 		if f.tokenStore {
-			infos, err := c.Tokens(ctx, 0, nil)
-			if err != nil {
-				return unknown("reading the token store for owners' budgets: %v", err)
+			if src.Tokens, err = readTokenStore(ctx, c); err != nil {
+				return unknown("owners' budgets: %v", err)
 			}
-			src.Tokens = hygiene.TokenIndex(infos)
 		}
 	}
 	var (

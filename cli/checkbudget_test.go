@@ -140,7 +140,7 @@ func TestCheckBudgetAgainstSeededLeases(t *testing.T) {
 	// so there is none, and the line says which capability is missing.
 	t.Setenv("VAULT_TOKEN", env.TokenWithPolicy(t, "leasetop-read", docPolicy(t, "../docs/serve.md", "## The policy it needs")))
 	out, _, code = runCmd(t, "check", "--budget", "--config", crossed, "--token-store")
-	if code != exitUnknown || !strings.HasPrefix(out, "LEASETOP UNKNOWN - reading the token store for owners' budgets: ") || !strings.Contains(out, "auth/token/accessors") {
+	if code != exitUnknown || !strings.HasPrefix(out, "LEASETOP UNKNOWN - owners' budgets: reading the token store: ") || !strings.Contains(out, "auth/token/accessors") {
 		t.Errorf("--token-store with a token that may not read the store: exit %d\n%s", code, out)
 	}
 }

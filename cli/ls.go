@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/leasetop/leasetop/audit"
-	"github.com/leasetop/leasetop/hygiene"
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/owners"
@@ -78,20 +77,11 @@ func (a *app) runLs(ctx context.Context, pos []string, f lsFlags) int {
 	if err != nil {
 		return a.fail(exitFor(err, 1), cmd, "%v", err)
 	}
-	var src owners.Source
-	if f.af.path != "" {
-		if src, err = readAudit(ctx, cmd, f.af.path, a.stdin, a.stderr, false); err != nil {
-			return a.fail(1, cmd, "%v", err)
-		}
+	src, err := ownerSource(ctx, cmd, c, f.af.path, f.tokenStore, a.stdin, a.stderr)
+	if err != nil {
+		return a.fail(1, cmd, "%v", err)
 	}
-	if f.tokenStore {
-		infos, err := c.Tokens(ctx, 0, nil)
-		if err != nil {
-			return a.fail(1, cmd, "reading the token store: %v", err)
-		}
-		src.Tokens = hygiene.TokenIndex(infos)
-	}
-	owned := src.Log != nil || src.Tokens != nil
+	owned := f.af.path != "" || f.tokenStore
 	now := time.Now()
 	prog := newProgress(a.stderr)
 	var failures []error

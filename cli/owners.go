@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/leasetop/leasetop/hygiene"
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/report"
-	"github.com/leasetop/leasetop/vaultclient"
 	"github.com/spf13/cobra"
 )
 
@@ -100,22 +98,9 @@ func (a *app) runOwners(ctx context.Context, pos []string, f ownersFlags) int {
 	if err != nil {
 		return a.fail(exitFor(err, 1), cmd, "%v", err)
 	}
-	var src owners.Source
-	if f.af.path != "" {
-		if src, err = readAudit(ctx, cmd, f.af.path, a.stdin, a.stderr, false); err != nil {
-			return a.fail(1, cmd, "%v", err)
-		}
-	}
-	if f.tokenStore {
-		// Without it the rest still stands: token leases are grouped
-		// apart, the reason saying why.
-		infos, err := c.Tokens(ctx, 0, nil)
-		if err != nil {
-			fmt.Fprintf(a.stderr, "%s: warning: the token store could not be read, token leases stay without an owner: %v\n", cmd, err)
-			src.TokensWhy = vaultclient.KindOf(err).String()
-		} else {
-			src.Tokens = hygiene.TokenIndex(infos)
-		}
+	src, err := ownerSource(ctx, cmd, c, f.af.path, f.tokenStore, a.stdin, a.stderr)
+	if err != nil {
+		return a.fail(1, cmd, "%v", err)
 	}
 	prefix = leaseid.AsPrefix(prefix)
 	idx, failures := crawlIndex(ctx, c, prefix, a.stderr)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/leasetop/leasetop/audit"
 	"github.com/leasetop/leasetop/crawl"
+	"github.com/leasetop/leasetop/hygiene"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -171,6 +172,39 @@ func readAudit(ctx context.Context, cmd, path string, stdin io.Reader, stderr io
 		fmt.Fprintf(stderr, "%s: warning: the audit log %s holds no lease creations (%d lines): is it Vault's file audit log?\n", cmd, name, st.Lines)
 	}
 	return owners.Source{Log: a}, nil
+}
+
+// ownerSource is what names the owners for a script: the audit log at
+// auditPath when one is given, and the token store when asked. A token
+// store that cannot be read is a warning: token leases then stay without
+// an owner, and their reason says why.
+func ownerSource(ctx context.Context, cmd string, c *vaultclient.Client, auditPath string, tokenStore bool, stdin io.Reader, stderr io.Writer) (owners.Source, error) {
+	var src owners.Source
+	if auditPath != "" {
+		var err error
+		if src, err = readAudit(ctx, cmd, auditPath, stdin, stderr, false); err != nil {
+			return src, err
+		}
+	}
+	if tokenStore {
+		tokens, err := readTokenStore(ctx, c)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: warning: token leases stay without an owner: %v\n", cmd, err)
+			src.TokensWhy = vaultclient.KindOf(err).String()
+		}
+		src.Tokens = tokens
+	}
+	return src, nil
+}
+
+// readTokenStore reads every token (one LIST, a lookup each), for the
+// owners of token leases.
+func readTokenStore(ctx context.Context, c *vaultclient.Client) (*owners.Tokens, error) {
+	infos, err := c.Tokens(ctx, 0, nil)
+	if err != nil {
+		return nil, fmt.Errorf("reading the token store: %w", err)
+	}
+	return hygiene.TokenIndex(infos), nil
 }
 
 // noOwnerReason is the reason of a group without an owner, in words

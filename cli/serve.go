@@ -20,7 +20,6 @@ import (
 	"github.com/leasetop/leasetop/audit"
 	"github.com/leasetop/leasetop/config"
 	"github.com/leasetop/leasetop/crawl"
-	"github.com/leasetop/leasetop/hygiene"
 	"github.com/leasetop/leasetop/metrics"
 	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/vaultclient"
@@ -466,20 +465,20 @@ func (t *target) readTokens(now time.Time) {
 	go func() {
 		defer t.readingTokens.Store(false)
 		start := time.Now()
-		infos, err := t.client.Tokens(t.ctx, 0, nil)
+		tokens, err := readTokenStore(t.ctx, t.client)
 		if err != nil {
 			if t.ctx.Err() != nil {
 				return
 			}
 			if k := vaultclient.KindOf(err); t.tokensErr.Swap(int32(k)) != int32(k) && k != vaultclient.KindUnreachable {
-				t.log.Warn("reading the token store failed (token leases count as owner=\"unknown\" until it is read)", "err", err.Error())
+				t.log.Warn("the token store was not read (token leases count as owner=\"unknown\" until it is)", "err", err.Error())
 			}
 			return
 		}
 		failed := t.tokensErr.Swap(-1) != -1
-		t.tokens.Store(hygiene.TokenIndex(infos))
+		t.tokens.Store(tokens)
 		if first || failed {
-			t.log.Info("token store read", "tokens", len(infos), "took", time.Since(start).Round(time.Millisecond).String())
+			t.log.Info("token store read", "tokens", tokens.Len(), "took", time.Since(start).Round(time.Millisecond).String())
 		}
 	}()
 }

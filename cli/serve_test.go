@@ -666,7 +666,7 @@ func TestServeNamesTheOwnersOfTokenLeasesFromTheTokenStore(t *testing.T) {
 		p.Clear()
 		ro := startServe(t, "--refresh", "300ms", "--token-store", "1s")
 		waitUntil(t, "the token store's failure in the log", ro.Stderr, func() bool {
-			return strings.Contains(ro.Stderr.String(), "reading the token store failed")
+			return strings.Contains(ro.Stderr.String(), "the token store was not read")
 		})
 		log := ro.Stderr.String()
 		if !strings.Contains(log, `auth/token/accessors`) || !strings.Contains(log, "sudo") {
@@ -681,7 +681,7 @@ func TestServeNamesTheOwnersOfTokenLeasesFromTheTokenStore(t *testing.T) {
 		}
 		// Read again at its interval, and said once.
 		waitUntil(t, "three reads of the token store", ro.Stderr, func() bool { return storeReads() >= 3 })
-		if n := strings.Count(ro.Stderr.String(), "reading the token store failed"); n != 1 {
+		if n := strings.Count(ro.Stderr.String(), "the token store was not read"); n != 1 {
 			t.Errorf("the failure was logged %d times in %d reads, want once:\n%s", n, storeReads(), ro.Stderr.String())
 		}
 		if code := ro.Stop(t); code != 0 || strings.Contains(ro.Stderr.String(), without) {

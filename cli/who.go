@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/leasetop/leasetop/audit"
-	"github.com/leasetop/leasetop/hygiene"
 	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/owners"
 	"github.com/leasetop/leasetop/report"
@@ -95,11 +94,9 @@ func (a *app) runWho(ctx context.Context, pos []string, af auditFlags, format st
 		return a.fail(1, cmd, "%v", err)
 	}
 	if tokenStore && inVault && leaseid.IsToken(id) {
-		infos, err := c.Tokens(ctx, 0, nil)
-		if err != nil {
-			return a.fail(1, cmd, "reading the token store: %v", err)
+		if src.Tokens, err = readTokenStore(ctx, c); err != nil {
+			return a.fail(1, cmd, "%v", err)
 		}
-		src.Tokens = hygiene.TokenIndex(infos)
 	}
 	w := report.Who{LeaseID: id, InVault: inVault}
 	var (

@@ -33,7 +33,8 @@ func (a *app) doctorCommand() *cobra.Command {
 leases whose role or mount is gone, irrevocable leases whose mount is gone,
 leases that never expire or were granted --permanent-after or more, clients
 that make a lease per read and never renew one (named by Vault's audit log
-with --vault-audit, else by their path), prefixes and owners over the
+with --vault-audit, else by their path) or log in for every request (named
+by the token store), prefixes and owners over the
 budgets of the config file, and audit devices that a crawl's LISTs fill
 because they lack elide_list_responses.
 Each finding comes with its evidence and the command that fixes it. A check
@@ -96,7 +97,17 @@ func (a *app) runDoctor(ctx context.Context, pos []string, f doctorFlags) int {
 		fs, un = append(fs, f...), append(un, u...)
 	}
 	leases := hygiene.Snapshot(idx, prefix)
-	add(hygiene.FindOrphans(ctx, c, hygiene.OrphanInput{Leases: leases}))
+	orphans := hygiene.OrphanInput{Leases: leases}
+	if n := idx.Node("auth/"); n != nil && n.Count() > 0 {
+		// Token leases: the token store names their owners, for the
+		// login-per-request and budget checks as for the orphans. When it
+		// cannot be read, FindOrphans asks again and names the policy
+		// line the token lacks.
+		if infos, err := c.Tokens(ctx, 0, nil); err == nil {
+			orphans.Tokens, src.Tokens = infos, hygiene.TokenIndex(infos)
+		}
+	}
+	add(hygiene.FindOrphans(ctx, c, orphans))
 	add(hygiene.FindPermanent(ctx, c, leases, after))
 	add(hygiene.FindAuditCost(ctx, c, leases))
 	add(hygiene.LeasePerRead(idx, src, hygiene.ReuseOptions{}))

@@ -223,3 +223,55 @@ func TestDoctorFindsALeasePerReadClientAndAPrefixOverItsBudget(t *testing.T) {
 		t.Errorf("findings by kind %v; want one no-reuse and one over-budget (secret/calm/ is under its budget):\n%s", kinds, stdout)
 	}
 }
+
+// A client that logs in for every request (55 AppRole logins of one role,
+// none renewed): doctor names its role from the token store, with Vault's
+// own lease ids, and says to log in once and renew.
+func TestDoctorNamesAClientThatLogsInForEveryRequest(t *testing.T) {
+	env := vaulttest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := env.Seed.AppRole(ctx, "approle", "nightly-job", time.Hour, 55); err != nil {
+		t.Fatal(err)
+	}
+	useVault(t, env.Server.Addr, env.Server.RootToken)
+	var want []string
+	for id := range vaultLeases(t, env) {
+		if strings.HasPrefix(id, "auth/approle/login/") {
+			want = append(want, id)
+		}
+	}
+	slices.Sort(want)
+	if len(want) != 55 {
+		t.Fatalf("Vault holds %d approle login leases, want 55", len(want))
+	}
+
+	stdout, stderr, code := runCmd(t, "doctor", "auth/")
+	if code != exitWarning {
+		t.Fatalf("exit %d, want %d (WARNING); stderr %s\n%s", code, exitWarning, stderr, stdout)
+	}
+	for _, w := range []string{"nightly-job logs in for every request: 55 live login tokens on auth/approle/login/", "log in once and renew its token"} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("doctor lacks %q:\n%s", w, stdout)
+		}
+	}
+	stdout, _, _ = runCmd(t, "doctor", "-o", "json", "auth/")
+	var out doctorJSON
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("%v in %s", err, stdout)
+	}
+	found := 0
+	for _, f := range out.Findings {
+		if f.Kind == "no-reuse" {
+			found++
+			ids := slices.Clone(f.LeaseIDs)
+			slices.Sort(ids)
+			if f.Prefix != "auth/approle/login/" || !slices.Equal(ids, want) {
+				t.Errorf("no-reuse finding at %s with %d leases; want auth/approle/login/ with Vault's 55", f.Prefix, f.Leases)
+			}
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d no-reuse findings, want 1:\n%s", found, stdout)
+	}
+}

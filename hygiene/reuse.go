@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leasetop/leasetop/audit"
+	"github.com/leasetop/leasetop/leaseid"
 	"github.com/leasetop/leasetop/model"
 	"github.com/leasetop/leasetop/owners"
 )
@@ -94,7 +95,7 @@ func leasePerRead(t tree, src owners.Source, opt ReuseOptions) ([]Finding, []Unc
 		// The owner named is that of the group's first lease by id, so
 		// that the order the leases come in does not change the finding.
 		if g.Owned && (len(r.ids) == 0 || id < r.firstID) {
-			r.firstID, r.label, r.owner = id, g.Label, ownerOf(id, src)
+			r.firstID, r.label, r.owner = id, g.Label, ownerOf(id, l, src)
 		}
 		r.ids = append(r.ids, id)
 		if !l.Known {
@@ -153,9 +154,13 @@ func leasePerRead(t tree, src owners.Source, opt ReuseOptions) ([]Finding, []Unc
 	return out, unchecked
 }
 
-// ownerOf is the owner of a lease as src knows it: the audit log's, or
-// for a token lease none (the token store's owner has no audit.Owner).
-func ownerOf(id string, src owners.Source) *audit.Owner {
+// ownerOf is the owner of a lease as src knows it: the token store's for
+// a token lease, the audit log's for any other.
+func ownerOf(id string, l Lease, src owners.Source) *audit.Owner {
+	if leaseid.IsToken(id) {
+		o, _, _ := src.Tokens.Owner(id, l.Issued(), l.Expires())
+		return o
+	}
 	if src.Log == nil {
 		return nil
 	}
@@ -186,9 +191,15 @@ func (r *reuseGroup) finding(t tree, minLeases int) Finding {
 		}
 		who = f.Owner
 	}
-	if r.key != "" {
+	logins := leaseid.IsToken(ids[0])
+	switch {
+	case logins && r.key != "":
+		f.Title = fmt.Sprintf("%s logs in for every request: %s live login tokens on %s, none ever renewed", who, model.FormatCount(n), r.path)
+	case logins:
+		f.Title = fmt.Sprintf("a client logs in for every request: %s live login tokens on %s, none ever renewed (no token store read names it)", model.FormatCount(n), r.path)
+	case r.key != "":
 		f.Title = fmt.Sprintf("%s makes a lease per read: %s live leases on %s, none ever renewed", who, model.FormatCount(n), r.path)
-	} else {
+	default:
 		f.Title = fmt.Sprintf("a client makes a lease per read: %s live leases on %s, none ever renewed (no audit log names it)", model.FormatCount(n), r.path)
 	}
 	f.Evidence = append(f.Evidence,
@@ -217,6 +228,11 @@ func (r *reuseGroup) finding(t tree, minLeases int) Finding {
 		f.Evidence = append(f.Evidence, "owner: "+r.label)
 	}
 	f.Action = Action{Kind: RevokeLeases, Text: fmt.Sprintf("revoke these %s leases (the client no longer uses them), and make it keep and renew one lease (Vault Agent's cache, or renew before the TTL) instead of reading again", model.FormatCount(n))}
+	if logins {
+		// A login per request: revoking a token lease revokes the token
+		// and every lease it made.
+		f.Action.Text = fmt.Sprintf("revoke these %s login tokens (the client no longer uses them; what each token made goes with it), and make it log in once and renew its token (Vault Agent's auto-auth) instead of logging in again", model.FormatCount(n))
+	}
 	return f
 }
 

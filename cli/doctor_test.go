@@ -179,16 +179,7 @@ func TestDoctorFindsALeasePerReadClientAndAPrefixOverItsBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	useVault(t, env.Server.Addr, env.Server.RootToken)
-	var want []string
-	for id := range vaultLeases(t, env) {
-		if strings.HasPrefix(id, "secret/perread/") {
-			want = append(want, id)
-		}
-	}
-	slices.Sort(want)
-	if len(want) != 60 {
-		t.Fatalf("Vault holds %d leases under secret/perread/, want 60", len(want))
-	}
+	want := vaultIDsUnder(t, env, "secret/perread/", 60)
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
 	src := fmt.Sprintf("contexts:\n  - name: dev\n    address: %s\n    token: {env: VAULT_TOKEN}\nbudgets:\n  prefix:\n    secret/perread/: 40\n    secret/calm/: 10\n", env.Server.Addr)
 	if err := os.WriteFile(cfg, []byte(src), 0o600); err != nil {
@@ -235,16 +226,7 @@ func TestDoctorNamesAClientThatLogsInForEveryRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	useVault(t, env.Server.Addr, env.Server.RootToken)
-	var want []string
-	for id := range vaultLeases(t, env) {
-		if strings.HasPrefix(id, "auth/approle/login/") {
-			want = append(want, id)
-		}
-	}
-	slices.Sort(want)
-	if len(want) != 55 {
-		t.Fatalf("Vault holds %d approle login leases, want 55", len(want))
-	}
+	want := vaultIDsUnder(t, env, "auth/approle/login/", 55)
 
 	stdout, stderr, code := runCmd(t, "doctor", "auth/")
 	if code != exitWarning {
@@ -274,4 +256,21 @@ func TestDoctorNamesAClientThatLogsInForEveryRequest(t *testing.T) {
 	if found != 1 {
 		t.Errorf("%d no-reuse findings, want 1:\n%s", found, stdout)
 	}
+}
+
+// vaultIDsUnder is Vault's own listing under prefix (read by vaulttest),
+// sorted; the test stops unless the seeding made exactly n there.
+func vaultIDsUnder(t *testing.T, env *vaulttest.Env, prefix string, n int) []string {
+	t.Helper()
+	var ids []string
+	for id := range vaultLeases(t, env) {
+		if strings.HasPrefix(id, prefix) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	if len(ids) != n {
+		t.Fatalf("Vault holds %d leases under %s, the seeding made %d", len(ids), prefix, n)
+	}
+	return ids
 }

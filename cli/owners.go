@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -82,14 +81,8 @@ func (a *app) runOwners(ctx context.Context, pos []string, f ownersFlags) int {
 	if err == nil {
 		err = report.CheckOwnerFormat(f.format)
 	}
-	switch {
-	case err != nil:
-	case f.tokenStore:
-		err = f.af.checkPath()
-	case f.af.path == "":
-		err = errors.New("--vault-audit PATH or --token-store is required: Vault's file audit log (a file, a .gz file, a folder of rotated files, or - for stdin) names who made the leases of secrets engines, the token store who made token leases")
-	default:
-		err = f.af.checkPath()
+	if err == nil {
+		err = f.af.needSource(f.tokenStore)
 	}
 	if err != nil {
 		return a.fail(2, cmd, "%v", err)

@@ -142,6 +142,15 @@ func (a *auditFlags) needPath() error {
 	return a.checkPath()
 }
 
+// needSource checks that something names the owners: --vault-audit (which
+// must exist) or --token-store.
+func (a *auditFlags) needSource(tokenStore bool) error {
+	if a.path == "" && !tokenStore {
+		return errors.New("--vault-audit PATH or --token-store is required: Vault's file audit log (a file, a .gz file, a folder of rotated files, or - for stdin) names who made the leases of secrets engines, the token store who made token leases")
+	}
+	return a.checkPath()
+}
+
 func (a *auditFlags) checkPath() error {
 	if a.path != "" && a.path != "-" {
 		if _, err := os.Stat(a.path); err != nil {

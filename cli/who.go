@@ -64,10 +64,8 @@ func (a *app) runWho(ctx context.Context, pos []string, af auditFlags, format st
 		err = errors.New("give one lease id")
 	case format != "text" && format != "json":
 		err = fmt.Errorf("unknown output format %q: use text or json", format)
-	case af.path == "" && !tokenStore:
-		err = errors.New("--vault-audit PATH or --token-store is required: Vault's file audit log (a file, a .gz file, a folder of rotated files, or - for stdin) names who made the leases of secrets engines, the token store who made token leases")
 	default:
-		err = af.checkPath()
+		err = af.needSource(tokenStore)
 	}
 	if err != nil {
 		return a.fail(2, cmd, "%v", err)

@@ -237,6 +237,13 @@ func TestDoctorNamesAClientThatLogsInForEveryRequest(t *testing.T) {
 			t.Errorf("doctor lacks %q:\n%s", w, stdout)
 		}
 	}
+	// From a prefix below auth/, and from the root, the same.
+	for _, p := range []string{"auth/approle/", ""} {
+		out, _, _ := runCmd(t, "doctor", p)
+		if !strings.Contains(out, "nightly-job logs in for every request") {
+			t.Errorf("doctor %s does not name the role:\n%s", p, out)
+		}
+	}
 	stdout, _, _ = runCmd(t, "doctor", "-o", "json", "auth/")
 	var out doctorJSON
 	if err := json.Unmarshal([]byte(stdout), &out); err != nil {

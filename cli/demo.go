@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -61,6 +62,12 @@ func (a *app) runDemo(ctx context.Context, f uiFlags, scale int, seedOnly bool, 
 	}
 	if seedOnly && serveAddr != "" {
 		return a.fail(2, cmd, "--seed-only and --serve: choose one")
+	}
+	if serveAddr != "" {
+		// Said now, not after a minute of starting and seeding Vaults.
+		if _, _, err := net.SplitHostPort(serveAddr); err != nil {
+			return a.fail(2, cmd, "--serve %s: give a host and port, e.g. 127.0.0.1:19155", serveAddr)
+		}
 	}
 	given, err := f.given(nil)
 	if err != nil {
@@ -139,7 +146,6 @@ func (a *app) runDemo(ctx context.Context, f uiFlags, scale int, seedOnly bool, 
 		if serveAddr == "" {
 			fmt.Fprintln(stdout, "Contexts in", cfg.Path, "— press : and type ctx prod-eu to switch.")
 		}
-		a.conn.config, a.conn.context = cfg.Path, ""
 	}
 	// A small, steady lease explosion, so that the growth column, the
 	// fastest-growing prefix and the owners screen's "new" count have
@@ -147,6 +153,8 @@ func (a *app) runDemo(ctx context.Context, f uiFlags, scale int, seedOnly bool, 
 	go grow(ctx, actors["ci-deployer"], "gcp/ci/deployer", time.Second)
 	if serveAddr != "" {
 		fmt.Fprintf(stdout, "Serving the lease metrics of staging and prod-eu on %s (/metrics); Ctrl-C stops it and the servers.\n", serveAddr)
+		// serve finds its contexts in the demo's config file.
+		a.conn.config, a.conn.context = s.file.Path, ""
 		// The token stores are small here: read them every minute, so that
 		// the logins' owners show as they come.
 		return a.runServe(ctx, serveFlags{fs: pflag.NewFlagSet("demo", pflag.ContinueOnError), listen: serveAddr,

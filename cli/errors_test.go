@@ -68,6 +68,8 @@ func TestErrorsKeepTheirWordsAndCodes(t *testing.T) {
 		{[]string{"ctx", "use", "nope"}, 2, "leasetop ctx use: no config file at {dir}/absent.yaml"},
 		{[]string{"--config", readOnly, "ctx", "use", "nope"}, 2, `leasetop ctx use: {dir}/ro.yaml: no context "nope" (contexts: ro)`},
 		{[]string{"demo", "--scale", "0"}, 2, "leasetop demo: --scale must be 1 or more"},
+		{[]string{"demo", "--serve", "19155"}, 2, "leasetop demo: --serve 19155: give a host and port, e.g. 127.0.0.1:19155"},
+		{[]string{"demo", "--serve", "127.0.0.1:0", "--seed-only"}, 2, "leasetop demo: --seed-only and --serve: choose one"},
 		{[]string{"demo", "--concurrency", "0"}, 2, "leasetop demo: --concurrency must be between 1 and 256"},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

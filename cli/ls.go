@@ -65,8 +65,9 @@ func (a *app) runLs(ctx context.Context, pos []string, f lsFlags) int {
 	if err := f.af.checkPath(); err != nil {
 		return a.fail(2, cmd, "%v", err)
 	}
+	owned := f.af.path != "" || f.tokenStore
 	newWriter := report.New
-	if f.af.path != "" || f.tokenStore {
+	if owned {
 		newWriter = report.NewWithOwners
 	}
 	w, err := newWriter(f.format, a.stdout)
@@ -81,7 +82,6 @@ func (a *app) runLs(ctx context.Context, pos []string, f lsFlags) int {
 	if err != nil {
 		return a.fail(1, cmd, "%v", err)
 	}
-	owned := f.af.path != "" || f.tokenStore
 	now := time.Now()
 	prog := newProgress(a.stderr)
 	var failures []error
